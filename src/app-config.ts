@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { LogLevel } from './core/log/logger.ts';
+import type { DatabaseConfig } from './core/storage/metadata/database.ts';
+
+/** Everything `slipway serve` can be told, after defaults, file, environment and flags are merged. */
+export interface SlipwayConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly externalUrl: string | undefined;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly database: DatabaseConfig;
+  readonly storage: { readonly kind: 'filesystem'; readonly root: string };
+  readonly tokenTtlSeconds: number;
+  readonly uploadExpirySeconds: number;
+  readonly shutdownGraceSeconds: number;
+  readonly logLevel: LogLevel;
+  /** Projects created at start when missing. */
+  readonly projects: readonly { readonly name: string; readonly public: boolean }[];
+  readonly adminPassword: string | undefined;
+  /** `npm start`'s local demo: the three environment projects, public for anonymous pulls. */
+  readonly demo: boolean;
+}
+
+/** Flags as commander hands them over; every one optional. */
+export interface ConfigFlags {
+  readonly config?: string;
+  readonly port?: string;
+  readonly host?: string;
+  readonly data?: string;
+  readonly databaseUrl?: string;
+  readonly demo?: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  override readonly name = 'ConfigError';
+}
+
+export const DEMO_PROJECTS = ['platform-dev', 'platform-staging', 'platform-production'] as const;
+
+/** The configuration file's shape; unknown keys are refused so that a typo is not silently ignored. */
+interface FileConfig {
+  host?: string;
+  port?: number;
+  data?: string;
+  externalUrl?: string;
+  tls?: { cert: string; key: string };
+  database?: { url?: string };
+  storage?: { filesystem?: { root?: string } };
+  auth?: { tokenTtlSeconds?: number };
+  uploads?: { expireAfterSeconds?: number };
+  shutdownGraceSeconds?: number;
+  log?: { level?: LogLevel };
+  projects?: (string | { name: string; public?: boolean })[];
+}
+
+const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects']);
+
+/** Merges defaults < config file < environment < flags. */
+export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<SlipwayConfig> {
+  const path = flags.config ?? env['SLIPWAY_CONFIG'];
+  const file = path === undefined ? {} : await readConfigFile(path);
+  const dataDir = resolve(flags.data ?? env['SLIPWAY_DATA'] ?? file.data ?? './data');
+  const databaseUrl = flags.databaseUrl ?? env['SLIPWAY_DATABASE_URL'] ?? file.database?.url;
+  const demo = flags.demo === true;
+  const projects = demo ? DEMO_PROJECTS.map((name) => ({ name, public: true })) : [];
+  return {
+    host: flags.host ?? env['SLIPWAY_HOST'] ?? file.host ?? '0.0.0.0',
+    port: port(flags.port ?? env['SLIPWAY_PORT'] ?? file.port ?? 5000),
+    dataDir,
+    externalUrl: env['SLIPWAY_EXTERNAL_URL'] ?? file.externalUrl,
+    tls: file.tls === undefined ? undefined : { certFile: resolve(file.tls.cert), keyFile: resolve(file.tls.key) },
+    database: databaseUrl === undefined ? { kind: 'sqlite', path: resolve(dataDir, 'slipway.db') } : { kind: 'postgres', url: databaseUrl },
+    storage: { kind: 'filesystem', root: resolve(file.storage?.filesystem?.root ?? resolve(dataDir, 'blobs')) },
+    tokenTtlSeconds: positive('auth.tokenTtlSeconds', file.auth?.tokenTtlSeconds ?? 300),
+    uploadExpirySeconds: positive('uploads.expireAfterSeconds', file.uploads?.expireAfterSeconds ?? 3600),
+    shutdownGraceSeconds: positive('shutdownGraceSeconds', file.shutdownGraceSeconds ?? 30),
+    logLevel: logLevel(env['SLIPWAY_LOG_LEVEL'] ?? file.log?.level ?? 'info'),
+    projects: [...projects, ...(file.projects ?? []).map((p) => (typeof p === 'string' ? { name: p, public: false } : { name: p.name, public: p.public ?? false }))],
+    adminPassword: nonEmpty(env['SLIPWAY_ADMIN_PASSWORD']),
+    demo,
+  };
+}
+
+async function readConfigFile(path: string): Promise<FileConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read configuration file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const value: unknown = parseYaml(text);
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${path}: the configuration must be a YAML mapping`);
+  const unknown = Object.keys(value).filter((k) => !FILE_KEYS.has(k));
+  if (unknown.length > 0) throw new ConfigError(`${path}: unknown configuration keys: ${unknown.join(', ')}`);
+  return value as FileConfig;
+}
+
+function port(value: string | number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`${name} must be a positive number`);
+  return value;
+}
+
+function logLevel(value: string): LogLevel {
+  if (value === 'debug' || value === 'info' || value === 'warn' || value === 'error') return value;
+  throw new ConfigError(`log level must be debug, info, warn or error, not ${JSON.stringify(value)}`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

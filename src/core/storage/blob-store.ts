@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Digester, digestAlgorithm, digestHex, digestOf, type Digest, type DigestAlgorithm } from '../oci/digest.ts';
+import type { BlobDriver, IoOptions, RedirectOptions } from './blob-driver.ts';
+import { StorageError } from './storage-error.ts';
+
+/**
+ * The content-addressed store above a driver. Blobs live at `/blobs/<alg>/<ab>/<hex>/data`; every
+ * write lands under `/uploads/<id>/data` first and moves into place only after its digest (and
+ * size) are verified, so a blob path never holds anything but exactly its bytes.
+ */
+export interface BlobStore {
+  stat(digest: Digest, o?: IoOptions): Promise<{ size: number; modifiedAt: Date } | undefined>;
+  open(digest: Digest, o?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** Small content only (manifests): refuses more than `maxBytes` (default 4 MiB). */
+  readAll(digest: Digest, o?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer>;
+  redirectUrl(digest: Digest, o: RedirectOptions): Promise<string | undefined>;
+  /** Streams into a temporary name, verifies, then moves into place. On a mismatch nothing is left. */
+  put(source: Readable | Uint8Array, expected?: { digest?: Digest; size?: number }, o?: IoOptions): Promise<{ digest: Digest; size: number }>;
+  delete(digest: Digest, o?: IoOptions): Promise<void>;
+  walk(o?: IoOptions): AsyncIterable<{ digest: Digest; size: number; modifiedAt: Date }>;
+  createUpload(id: string, o?: IoOptions): Promise<void>;
+  /** Appends to a session; on any failure the session is left at its previous size. Returns the new size. */
+  appendUpload(id: string, source: Readable, o?: { offset?: number; maxBytes?: number; signal?: AbortSignal }): Promise<number>;
+  uploadSize(id: string, o?: IoOptions): Promise<number | undefined>;
+  /** Verifies the session's content and moves it into place; on a mismatch the session stays as it was. */
+  commitUpload(id: string, expected: { digest: Digest; size?: number }, o?: IoOptions): Promise<{ digest: Digest; size: number }>;
+  cancelUpload(id: string, o?: IoOptions): Promise<void>;
+  listUploads(o?: IoOptions): AsyncIterable<{ id: string; modifiedAt: Date }>;
+}
+
+const UPLOAD_ID = /^[A-Za-z0-9-]{1,64}$/;
+const DEFAULT_READ_LIMIT = 4 * 1024 * 1024;
+
+export function blobPath(digest: Digest): string {
+  const hex = digestHex(digest);
+  return `/blobs/${digestAlgorithm(digest)}/${hex.slice(0, 2)}/${hex}/data`;
+}
+
+function uploadDir(id: string): string {
+  if (!UPLOAD_ID.test(id)) throw new StorageError('UPLOAD_UNKNOWN', `invalid upload id ${JSON.stringify(id)}`);
+  return `/uploads/${id}`;
+}
+
+export function createBlobStore(driver: BlobDriver): BlobStore {
+  /** Hash state of sessions this process has fed from the start, so commit need not re-read them. */
+  const hashers = new Map<string, Digester>();
+
+  async function verifiedDigest(id: string, size: number, algorithm: DigestAlgorithm, o?: IoOptions): Promise<Digest> {
+    const cached = hashers.get(id);
+    hashers.delete(id);
+    if (cached !== undefined && cached.size === size && cached.algorithm === algorithm) return cached.digest();
+    const digester = new Digester(algorithm);
+    const stream = await driver.read(`${uploadDir(id)}/data`, o);
+    for await (const chunk of stream) digester.update(chunk as Buffer);
+    return digester.digest();
+  }
+
+  async function moveIntoPlace(from: string, digest: Digest, o?: IoOptions): Promise<void> {
+    if ((await driver.stat(blobPath(digest), o)) === undefined) await driver.move(from, blobPath(digest), o);
+  }
+
+  return {
+    async stat(digest, o) {
+      const info = await driver.stat(blobPath(digest), o);
+      return info === undefined || info.isDirectory ? undefined : { size: info.size, modifiedAt: info.modifiedAt };
+    },
+
+    open(digest, o = {}) {
+      return driver.read(blobPath(digest), o);
+    },
+
+    async readAll(digest, o = {}) {
+      const limit = o.maxBytes ?? DEFAULT_READ_LIMIT;
+      const info = await driver.stat(blobPath(digest), o);
+      if (info === undefined) throw new StorageError('NOT_FOUND', `blob ${digest} not found`);
+      if (info.size > limit) throw new StorageError('TOO_LARGE', `blob ${digest} is ${info.size} bytes; the limit is ${limit}`);
+      return driver.getContent(blobPath(digest), o);
+    },
+
+    redirectUrl(digest, o) {
+      return driver.redirectUrl(blobPath(digest), o);
+    },
+
+    async put(source, expected = {}, o) {
+      const algorithm = expected.digest === undefined ? 'sha256' : digestAlgorithm(expected.digest);
+      if (source instanceof Uint8Array) {
+        const digest = digestOf(source, algorithm);
+        check(expected, digest, source.byteLength);
+        if ((await driver.stat(blobPath(digest), o)) === undefined) await driver.putContent(blobPath(digest), source, o);
+        return { digest, size: source.byteLength };
+      }
+      const dir = uploadDir(`put-${randomUUID()}`);
+      try {
+        const digester = new Digester(algorithm);
+        const writer = await driver.writer(`${dir}/data`, o);
+        await feed(source, digester, writer, undefined, o?.signal).catch(async (error: unknown) => {
+          await writer.cancel();
+          throw error;
+        });
+        const digest = digester.digest();
+        check(expected, digest, digester.size);
+        await moveIntoPlace(`${dir}/data`, digest, o);
+        return { digest, size: digester.size };
+      } finally {
+        await driver.delete(dir);
+      }
+    },
+
+    delete(digest, o) {
+      return driver.delete(blobPath(digest).replace(/\/data$/, ''), o);
+    },
+
+    async *walk(o) {
+      for await (const file of driver.walk('/blobs', o)) {
+        const match = /^\/blobs\/(sha256|sha512)\/[0-9a-f]{2}\/([0-9a-f]+)\/data$/.exec(file.path);
+        if (match !== null) yield { digest: `${match[1]}:${match[2]}` as Digest, size: file.size, modifiedAt: file.modifiedAt };
+      }
+    },
+
+    async createUpload(id, o) {
+      const writer = await driver.writer(`${uploadDir(id)}/data`, o);
+      await writer.commit();
+      hashers.set(id, new Digester('sha256'));
+    },
+
+    async appendUpload(id, source, o = {}) {
+      const path = `${uploadDir(id)}/data`;
+      const info = await driver.stat(path, o);
+      if (info === undefined) throw new StorageError('UPLOAD_UNKNOWN', `upload ${id} is unknown or has expired`);
+      if (o.offset !== undefined && o.offset !== info.size) {
+        throw new StorageError('OFFSET_MISMATCH', `chunk starts at ${o.offset} but the upload holds ${info.size} bytes`, {
+          detail: { size: info.size },
+        });
+      }
+      const cached = hashers.get(id);
+      const digester = cached !== undefined && cached.size === info.size ? cached : undefined;
+      if (digester === undefined) hashers.delete(id);
+      const writer = await driver.writer(path, { append: true, ...(o.signal === undefined ? {} : { signal: o.signal }) });
+      try {
+        return info.size + (await feed(source, digester ?? new Digester('sha256'), writer, o.maxBytes, o.signal));
+      } catch (error) {
+        hashers.delete(id);
+        await writer.cancel();
+        throw error;
+      }
+    },
+
+    async uploadSize(id, o) {
+      return (await driver.stat(`${uploadDir(id)}/data`, o))?.size;
+    },
+
+    async commitUpload(id, expected, o) {
+      const dir = uploadDir(id);
+      const info = await driver.stat(`${dir}/data`, o);
+      if (info === undefined) throw new StorageError('UPLOAD_UNKNOWN', `upload ${id} is unknown or has expired`);
+      const digest = await verifiedDigest(id, info.size, digestAlgorithm(expected.digest), o);
+      check(expected, digest, info.size);
+      await moveIntoPlace(`${dir}/data`, digest, o);
+      await driver.delete(dir, o);
+      return { digest, size: info.size };
+    },
+
+    async cancelUpload(id, o) {
+      hashers.delete(id);
+      await driver.delete(uploadDir(id), o);
+    },
+
+    async *listUploads(o) {
+      for (const dir of await driver.list('/uploads', o)) {
+        const info = await driver.stat(dir, o);
+        const id = dir.slice('/uploads/'.length);
+        if (info !== undefined) yield { id, modifiedAt: info.modifiedAt };
+      }
+    },
+  };
+}
+
+/** Throws DIGEST_MISMATCH or SIZE_MISMATCH unless the content is what the caller said it is. */
+function check(expected: { digest?: Digest; size?: number }, digest: Digest, size: number): void {
+  if (expected.size !== undefined && expected.size !== size) {
+    throw new StorageError('SIZE_MISMATCH', `content is ${size} bytes, not the ${expected.size} announced`, { detail: { expected: expected.size, actual: size } });
+  }
+  if (expected.digest !== undefined && expected.digest !== digest) {
+    throw new StorageError('DIGEST_MISMATCH', `content digest is ${digest}, not ${expected.digest}`, { detail: { expected: expected.digest, actual: digest } });
+  }
+}
+
+/** Pipes `source` through a hashing, counting stage into the writer and commits it; returns the byte count. */
+async function feed(
+  source: Readable,
+  digester: Digester,
+  writer: { stream: NodeJS.WritableStream; commit(): Promise<void> },
+  maxBytes: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  let received = 0;
+  let sourceFailed = false;
+  const onError = () => (sourceFailed = true);
+  source.once('error', onError);
+  source.once('aborted', onError);
+  const hash = new Transform({
+    highWaterMark: 1 << 20,
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      received += chunk.byteLength;
+      if (maxBytes !== undefined && received > maxBytes) {
+        callback(new StorageError('TOO_LARGE', `content exceeds the ${maxBytes} bytes announced`));
+        return;
+      }
+      digester.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, hash, writer.stream, signal === undefined ? {} : { signal });
+    if (source instanceof Readable && 'complete' in source && source.complete === false) {
+      throw new StorageError('ABORTED', 'the request body ended before its announced length');
+    }
+    await writer.commit();
+    return received;
+  } catch (error) {
+    if (error instanceof StorageError) throw error;
+    if (sourceFailed || signal?.aborted === true) {
+      throw new StorageError('ABORTED', `the content stream broke off after ${received} bytes`, { cause: error });
+    }
+    throw new StorageError('IO', `writing content failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    source.off('error', onError);
+    source.off('aborted', onError);
+  }
+}

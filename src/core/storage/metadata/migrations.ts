@@ -1,0 +1,172 @@
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely } from 'kysely';
+
+/**
+ * The migration set: plain objects in one explicit list, applied in order, each written once
+ * with Kysely's schema builder for both databases. A migration never changes once released;
+ * a change to the schema is a new entry at the end of the list.
+ */
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface Migration {
+  /** `NNNN_words`; the list is applied in order and each name is recorded once applied. */
+  readonly name: string;
+  up<DB>(db: Kysely<DB>, kind: DatabaseKind): Promise<void>;
+}
+
+const MIGRATIONS_TABLE = 'schema_migrations';
+/** The advisory lock every PostgreSQL node takes before migrating (any fixed 64-bit number). */
+const POSTGRES_MIGRATION_LOCK = 7_345_118_206_339_101n;
+
+/** A generated integer primary key: a rowid alias on SQLite, an identity column on PostgreSQL. */
+function addId<T extends string>(table: CreateTableBuilder<T>, kind: DatabaseKind): CreateTableBuilder<T, 'id'> {
+  return kind === 'sqlite'
+    ? table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+    : table.addColumn('id', 'bigint', (col) => col.primaryKey().generatedByDefaultAsIdentity());
+}
+
+const required = (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder => col.notNull();
+const flag = (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder => col.notNull().defaultTo(0);
+
+const registry: Migration = {
+  name: '0001_registry',
+  async up(db, kind) {
+    await addId(db.schema.createTable('projects'), kind)
+      .addColumn('name', 'text', (col) => col.notNull().unique())
+      .addColumn('public', 'integer', flag)
+      .addColumn('created_at', 'bigint', required)
+      .addCheckConstraint('projects_public_flag', sql`public in (0, 1)`)
+      .execute();
+
+    await addId(db.schema.createTable('repositories'), kind)
+      .addColumn('project_id', 'bigint', (col) => col.notNull().references('projects.id'))
+      .addColumn('name', 'text', (col) => col.notNull().unique())
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .execute();
+    await db.schema.createIndex('repositories_project_id').on('repositories').column('project_id').execute();
+
+    await db.schema
+      .createTable('blobs')
+      .addColumn('digest', 'text', (col) => col.primaryKey())
+      .addColumn('size', 'bigint', required)
+      .addColumn('created_at', 'bigint', required)
+      .addCheckConstraint('blobs_size_not_negative', sql`size >= 0`)
+      .execute();
+
+    await db.schema
+      .createTable('repository_blobs')
+      .addColumn('repository_id', 'bigint', (col) => col.notNull().references('repositories.id').onDelete('cascade'))
+      .addColumn('digest', 'text', (col) => col.notNull().references('blobs.digest'))
+      .addColumn('created_at', 'bigint', required)
+      .addPrimaryKeyConstraint('repository_blobs_pkey', ['repository_id', 'digest'])
+      .execute();
+    await db.schema.createIndex('repository_blobs_digest').on('repository_blobs').column('digest').execute();
+
+    await addId(db.schema.createTable('manifests'), kind)
+      .addColumn('repository_id', 'bigint', (col) => col.notNull().references('repositories.id').onDelete('cascade'))
+      .addColumn('digest', 'text', required)
+      .addColumn('media_type', 'text', required)
+      .addColumn('size', 'bigint', required)
+      .addColumn('artifact_type', 'text')
+      .addColumn('subject_digest', 'text')
+      .addColumn('annotations', 'text')
+      .addColumn('pushed_at', 'bigint', required)
+      .addColumn('pulled_at', 'bigint')
+      .addUniqueConstraint('manifests_repository_digest', ['repository_id', 'digest'])
+      .execute();
+    await db.schema.createIndex('manifests_subject').on('manifests').columns(['repository_id', 'subject_digest']).execute();
+
+    await db.schema
+      .createTable('manifest_references')
+      .addColumn('manifest_id', 'bigint', (col) => col.notNull().references('manifests.id').onDelete('cascade'))
+      .addColumn('digest', 'text', required)
+      .addColumn('kind', 'text', required)
+      .addPrimaryKeyConstraint('manifest_references_pkey', ['manifest_id', 'digest', 'kind'])
+      .addCheckConstraint('manifest_references_kind', sql`kind in ('blob', 'manifest')`)
+      .execute();
+    await db.schema.createIndex('manifest_references_digest').on('manifest_references').column('digest').execute();
+
+    await db.schema
+      .createTable('tags')
+      .addColumn('repository_id', 'bigint', (col) => col.notNull().references('repositories.id').onDelete('cascade'))
+      .addColumn('name', 'text', required)
+      .addColumn('manifest_digest', 'text', required)
+      .addColumn('updated_at', 'bigint', required)
+      .addPrimaryKeyConstraint('tags_pkey', ['repository_id', 'name'])
+      // A tag always names a manifest of its own repository, and goes when that manifest goes.
+      .addForeignKeyConstraint('tags_manifest', ['repository_id', 'manifest_digest'], 'manifests', ['repository_id', 'digest'], (fk) =>
+        fk.onDelete('cascade'),
+      )
+      .execute();
+    await db.schema.createIndex('tags_manifest').on('tags').columns(['repository_id', 'manifest_digest']).execute();
+
+    await db.schema
+      .createTable('uploads')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('repository_id', 'bigint', (col) => col.notNull().references('repositories.id').onDelete('cascade'))
+      .addColumn('size', 'bigint', required)
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .execute();
+    await db.schema.createIndex('uploads_updated_at').on('uploads').column('updated_at').execute();
+
+    await addId(db.schema.createTable('users'), kind)
+      .addColumn('username', 'text', (col) => col.notNull().unique())
+      .addColumn('password_hash', 'text', required)
+      .addColumn('is_admin', 'integer', flag)
+      .addColumn('created_at', 'bigint', required)
+      .addCheckConstraint('users_is_admin_flag', sql`is_admin in (0, 1)`)
+      .execute();
+
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (col) => col.primaryKey())
+      .addColumn('value', 'text', required)
+      .execute();
+  },
+};
+
+/** Every migration, in the order it is applied. Append only. */
+export const migrations: readonly Migration[] = [registry];
+
+/**
+ * Applies the pending migrations in one transaction and returns the names applied (empty when the
+ * schema is current). Safe when several nodes start at once: on PostgreSQL the transaction first
+ * takes an advisory lock, so the others wait and then find nothing left to do; on SQLite the
+ * transaction is `begin immediate` (see sqlite-database.ts), which serializes writers the same way.
+ */
+export async function migrate<DB>(db: Kysely<DB>, kind: DatabaseKind, list: readonly Migration[] = migrations): Promise<string[]> {
+  checkOrder(list);
+  return db.transaction().execute(async (trx) => {
+    if (kind === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(POSTGRES_MIGRATION_LOCK)})`.execute(trx);
+    await trx.schema
+      .createTable(MIGRATIONS_TABLE)
+      .ifNotExists()
+      .addColumn('name', 'text', (col) => col.primaryKey())
+      .addColumn('applied_at', 'bigint', required)
+      .execute();
+    const done = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)}`.execute(trx);
+    const applied = new Set(done.rows.map((row) => row.name));
+    const unknown = [...applied].filter((name) => !list.some((m) => m.name === name));
+    if (unknown.length > 0) {
+      throw new Error(`the database has migrations this version does not know (${unknown.join(', ')}): it was migrated by a newer Slipway`);
+    }
+    const pending = list.filter((m) => !applied.has(m.name));
+    for (const migration of pending) {
+      try {
+        await migration.up(trx, kind);
+      } catch (error) {
+        throw new Error(`migration ${migration.name} failed`, { cause: error });
+      }
+      await sql`insert into ${sql.table(MIGRATIONS_TABLE)} (name, applied_at) values (${migration.name}, ${Date.now()})`.execute(trx);
+    }
+    return pending.map((m) => m.name);
+  });
+}
+
+function checkOrder(list: readonly Migration[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const previous = list[i - 1]?.name ?? '';
+    if ((list[i]?.name ?? '') <= previous) throw new Error(`migrations out of order: ${list[i]?.name} after ${previous}`);
+  }
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Digest } from '../core/oci/digest.ts';
+import type { BlobStore } from '../core/storage/blob-store.ts';
+import { StorageError } from '../core/storage/storage-error.ts';
+import { RegistryError } from './registry-error.ts';
+import type { RegistryMetadata } from './registry-metadata.ts';
+import type { RepositoryName } from './repository-name.ts';
+import type { RepositoryResolver } from './repository-resolver.ts';
+
+export interface ByteRange {
+  readonly start: number;
+  /** Inclusive. */
+  readonly end: number;
+}
+
+export interface BlobServiceDeps {
+  readonly metadata: RegistryMetadata;
+  readonly blobs: BlobStore;
+  readonly repositories: RepositoryResolver;
+  readonly clock: () => number;
+}
+
+export interface UploadState {
+  readonly id: string;
+  /** Bytes received so far. */
+  readonly size: number;
+}
+
+export type BlobService = ReturnType<typeof createBlobService>;
+
+/** Blobs and the upload state machine of the Distribution spec (end-2, 4, 5, 6, 10, 11, 13, 14). */
+export function createBlobService(deps: BlobServiceDeps) {
+  const { metadata, blobs, repositories, clock } = deps;
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Runs operations on one upload one at a time (chunks arriving together must not interleave). */
+  async function exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    locks.set(id, settled);
+    try {
+      return await next;
+    } finally {
+      if (locks.get(id) === settled) locks.delete(id);
+    }
+  }
+
+  async function sessionOf(repo: RepositoryName, id: string) {
+    const repositoryId = await repositories.existing(repo);
+    const upload = await metadata.findUpload(id);
+    if (upload === undefined || upload.repositoryId !== repositoryId) {
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is unknown or has expired`, { detail: { uuid: id } });
+    }
+    return { repositoryId, upload };
+  }
+
+  async function commit(repositoryId: number, id: string, digest: Digest, size?: number): Promise<{ digest: Digest; size: number }> {
+    const result = await translate(() => blobs.commitUpload(id, size === undefined ? { digest } : { digest, size }));
+    await metadata.linkBlob(repositoryId, result.digest, result.size, clock());
+    await metadata.deleteUpload(id);
+    return result;
+  }
+
+  return {
+    /** Size of a blob linked into the repository (HEAD). */
+    async statBlob(repo: RepositoryName, digest: Digest): Promise<{ size: number }> {
+      const repositoryId = await repositories.existing(repo);
+      const size = await metadata.linkedBlobSize(repositoryId, digest);
+      if (size === undefined) throw blobUnknown(digest);
+      return { size };
+    },
+
+    /** A stream of a linked blob, whole or a byte range. */
+    async openBlob(repo: RepositoryName, digest: Digest, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+      const repositoryId = await repositories.existing(repo);
+      if ((await metadata.linkedBlobSize(repositoryId, digest)) === undefined) throw blobUnknown(digest);
+      const read = range === undefined ? {} : { offset: range.start, length: range.end - range.start + 1 };
+      return translate(() => blobs.open(digest, { ...read, ...options }));
+    },
+
+    async redirectUrl(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
+      return blobs.redirectUrl(digest, { method });
+    },
+
+    /** Unlinks a blob from the repository; the bytes go when garbage collection finds them unreferenced. */
+    async deleteBlob(repo: RepositoryName, digest: Digest): Promise<void> {
+      const repositoryId = await repositories.existing(repo);
+      if (!(await metadata.unlinkBlob(repositoryId, digest))) throw blobUnknown(digest);
+    },
+
+    async startUpload(repo: RepositoryName): Promise<UploadState> {
+      const repositoryId = await repositories.forWrite(repo);
+      const id = randomUUID();
+      await blobs.createUpload(id);
+      await metadata.createUpload(id, repositoryId, clock());
+      return { id, size: 0 };
+    },
+
+    /** POST with `?digest=`: the whole blob in one request. Nothing is stored unless it matches. */
+    async uploadMonolithic(repo: RepositoryName, digest: Digest, body: Readable, size: number | undefined): Promise<{ digest: Digest; size: number }> {
+      const repositoryId = await repositories.forWrite(repo);
+      const result = await translate(() => blobs.put(body, size === undefined ? { digest } : { digest, size }));
+      await metadata.linkBlob(repositoryId, result.digest, result.size, clock());
+      return result;
+    },
+
+    /** PATCH: appends a chunk (with `range`) or a stream (without). */
+    async appendUpload(repo: RepositoryName, id: string, body: Readable, range: ByteRange | undefined): Promise<UploadState> {
+      return exclusive(id, async () => {
+        await sessionOf(repo, id);
+        const size = await translate(() =>
+          blobs.appendUpload(id, body, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
+        );
+        await metadata.updateUpload(id, size, clock());
+        return { id, size };
+      });
+    },
+
+    async uploadStatus(repo: RepositoryName, id: string): Promise<UploadState> {
+      const { upload } = await sessionOf(repo, id);
+      const size = (await blobs.uploadSize(id)) ?? upload.size;
+      return { id, size };
+    },
+
+    /** PUT `?digest=`: an optional last chunk, then verification and the move into place. */
+    async finishUpload(
+      repo: RepositoryName,
+      id: string,
+      digest: Digest,
+      body: { readonly stream: Readable; readonly range: ByteRange | undefined } | undefined,
+    ): Promise<{ digest: Digest; size: number }> {
+      return exclusive(id, async () => {
+        const { repositoryId } = await sessionOf(repo, id);
+        if (body !== undefined) {
+          const range = body.range;
+          await translate(() =>
+            blobs.appendUpload(id, body.stream, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
+          );
+        }
+        return commit(repositoryId, id, digest);
+      });
+    },
+
+    async cancelUpload(repo: RepositoryName, id: string): Promise<void> {
+      await exclusive(id, async () => {
+        await sessionOf(repo, id);
+        await blobs.cancelUpload(id);
+        await metadata.deleteUpload(id);
+      });
+    },
+
+    /**
+     * Cross-repository mount: links `digest` from `from` when the caller may pull `from` and the blob
+     * is there. Returns false when it cannot (the caller then starts a normal upload).
+     */
+    async mountBlob(repo: RepositoryName, digest: Digest, from: RepositoryName, mayPullFrom: boolean): Promise<boolean> {
+      if (!mayPullFrom) return false;
+      const fromId = await metadata.findRepositoryId(from.name);
+      if (fromId === undefined) return false;
+      const size = await metadata.linkedBlobSize(fromId, digest);
+      if (size === undefined || (await blobs.stat(digest)) === undefined) return false;
+      const repositoryId = await repositories.forWrite(repo);
+      await metadata.linkBlob(repositoryId, digest, size, clock());
+      return true;
+    },
+
+    /** Removes upload sessions idle for longer than `ttlMs`, with their temporary data. */
+    async expireUploads(ttlMs: number): Promise<number> {
+      const before = clock() - ttlMs;
+      let removed = 0;
+      for (const id of await metadata.staleUploads(before, 1000)) {
+        await exclusive(id, async () => {
+          await blobs.cancelUpload(id);
+          await metadata.deleteUpload(id);
+        });
+        removed += 1;
+      }
+      // Session data whose row never landed or was lost (a crash between the two writes).
+      for await (const session of blobs.listUploads()) {
+        if (session.modifiedAt.getTime() < before && !(await metadata.uploadExists(session.id))) {
+          await blobs.cancelUpload(session.id);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
+  };
+}
+
+function blobUnknown(digest: Digest): RegistryError {
+  return new RegistryError('BLOB_UNKNOWN', `blob ${digest} is not in this repository`, { detail: { digest } });
+}
+
+/** Storage errors become the registry's error codes; anything else passes through. */
+async function translate<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof StorageError ? registryErrorOf(error) : error;
+  }
+}
+
+function registryErrorOf(error: StorageError): Error {
+  const options = { cause: error, detail: error.detail };
+  switch (error.code) {
+    case 'DIGEST_MISMATCH':
+      return new RegistryError('DIGEST_INVALID', error.message, options);
+    case 'SIZE_MISMATCH':
+    case 'TOO_LARGE':
+      return new RegistryError('SIZE_INVALID', error.message, options);
+    case 'OFFSET_MISMATCH':
+      return new RegistryError('RANGE_INVALID', error.message, options);
+    case 'UPLOAD_UNKNOWN':
+      return new RegistryError('BLOB_UPLOAD_UNKNOWN', error.message, options);
+    case 'NOT_FOUND':
+      return new RegistryError('BLOB_UNKNOWN', error.message, options);
+    case 'ABORTED':
+      return new RegistryError('BLOB_UPLOAD_INVALID', `upload interrupted: ${error.message}`, options);
+    case 'PATH_INVALID':
+    case 'IO':
+      return error;
+  }
+}

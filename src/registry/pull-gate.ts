@@ -1,0 +1,25 @@
+import type { Principal } from '../core/auth/authorizer.ts';
+
+/**
+ * The registry's port for pull decisions. The registry knows nothing of scans or signatures; the
+ * composition root plugs in a gate built from project policies, scan facts and trust policies.
+ * A gate that cannot decide must say not allowed (fail closed) and give the reason.
+ */
+export interface PullGate {
+  check(request: PullRequest, options?: { signal?: AbortSignal }): Promise<PullVerdict>;
+}
+
+export interface PullRequest {
+  readonly project: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly principal: Principal;
+}
+
+export type PullVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reasons: readonly string[] };
+
+/** The gate of a deployment without pull policies: every pull the caller is permitted passes. */
+export const openPullGate: PullGate = {
+  check: () => Promise.resolve({ allowed: true }),
+};

@@ -1,0 +1,34 @@
+/**
+ * The one error class of the registry stage. The codes are the Distribution spec's where one
+ * exists (the HTTP edge maps each to its status in one table); the rest are Slipway's own.
+ */
+export type RegistryErrorCode =
+  | 'BLOB_UNKNOWN'
+  | 'BLOB_UPLOAD_INVALID'
+  | 'BLOB_UPLOAD_UNKNOWN'
+  | 'DIGEST_INVALID'
+  | 'MANIFEST_BLOB_UNKNOWN'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_UNKNOWN'
+  | 'MANIFEST_TOO_LARGE'
+  | 'MANIFEST_REFERENCED'
+  | 'NAME_INVALID'
+  | 'NAME_UNKNOWN'
+  | 'SIZE_INVALID'
+  | 'TAG_INVALID'
+  | 'RANGE_INVALID'
+  | 'PAGINATION_NUMBER_INVALID'
+  | 'DENIED'
+  | 'UNSUPPORTED';
+
+export class RegistryError extends Error {
+  readonly code: RegistryErrorCode;
+  readonly detail: unknown;
+
+  constructor(code: RegistryErrorCode, message: string, options: { cause?: unknown; detail?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RegistryError';
+    this.code = code;
+    this.detail = options.detail;
+  }
+}
