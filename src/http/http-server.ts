@@ -54,6 +54,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
+    const remote = req.socket.remoteAddress;
     const readBefore = req.socket.bytesRead;
     const writtenBefore = req.socket.bytesWritten;
     const header = req.headers['x-request-id'];
@@ -95,7 +96,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         status: res.statusCode,
         ms: Math.round(seconds * 1000),
         user: ctx.user,
-        remote: req.socket.remoteAddress,
+        remote,
       });
     }
   }
@@ -106,6 +107,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   }
 
   function sendError(ctx: HttpContext, error: unknown): void {
+    if (ctx.signal.aborted) {
+      // The client went away mid-response (a HEAD-then-close, a cancelled pull): not a server error.
+      ctx.log.debug('client closed the connection', { error: (error as Error).message });
+      ctx.res.destroy();
+      return;
+    }
     const wire = toWireError(error);
     if (wire.status >= 500) ctx.log.error('request failed', { error });
     if (ctx.res.headersSent) {

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { buildImage, writeImageToLayout } from '../../testing/test-images.ts';
+import { requireTool } from '../../testing/tools.ts';
+import { digestOf } from './digest.ts';
+import { REF_NAME, openImageLayout, parseLayoutReference } from './image-layout.ts';
+import { OciError } from './oci-error.ts';
+
+const exec = promisify(execFile);
+
+describe('OCI image layout', () => {
+  let work: string;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'slipway-layout-'));
+  });
+  after(() => rm(work, { recursive: true, force: true }));
+
+  it('splits skopeo-style references', () => {
+    assert.deepEqual(parseLayoutReference('/pkg/images:1.4.2'), { dir: '/pkg/images', ref: '1.4.2' });
+    assert.deepEqual(parseLayoutReference('/pkg/images:a:b'), { dir: '/pkg/images', ref: 'a:b' });
+    assert.deepEqual(parseLayoutReference('/pkg/images@2'), { dir: '/pkg/images', ref: '@2' });
+    assert.deepEqual(parseLayoutReference('./images'), { dir: './images' });
+  });
+
+  it('refuses a directory that is not a layout', async () => {
+    await assert.rejects(() => openImageLayout(join(work, 'nothing')), (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID');
+  });
+
+  it('writes blobs only when their digest and size match', async () => {
+    const layout = await openImageLayout(join(work, 'blobs'), { create: true });
+    const data = Buffer.from('hello layout');
+    await layout.writeBlob(Readable.from([data]), { digest: digestOf(data), size: data.byteLength });
+    assert.deepEqual(await layout.readBlob(digestOf(data)), data);
+    await assert.rejects(() => layout.writeBlob(Readable.from([data]), { digest: digestOf('other'), size: data.byteLength }));
+    assert.equal(await layout.blobSize(digestOf('other')), undefined);
+    assert.deepEqual((await readdir(join(work, 'blobs', 'blobs', 'sha256'))).filter((f) => f.includes('tmp')), []);
+  });
+
+  it('moves a ref name from an older entry to the new one', async () => {
+    const layout = await openImageLayout(join(work, 'refs'), { create: true });
+    const first = buildImage({ seed: 'first' });
+    const second = buildImage({ seed: 'second' });
+    await writeImageToLayout(layout, first, 'latest');
+    await writeImageToLayout(layout, second, 'latest');
+    assert.equal((await layout.resolve('latest')).digest, second.manifest.descriptor.digest);
+    const entries = await layout.entries();
+    assert.equal(entries.length, 2);
+    assert.equal(entries.find((e) => e.digest === first.manifest.descriptor.digest)?.annotations?.[REF_NAME], undefined);
+    await assert.rejects(() => layout.resolve(), /holds 2 images/);
+    assert.equal((await layout.resolve('@0')).digest, first.manifest.descriptor.digest);
+  });
+
+  it('is read and written by real skopeo', async () => {
+    const skopeo = await requireTool('skopeo', 'skopeo');
+    const a = join(work, 'a');
+    const image = buildImage({ seed: 'skopeo', layers: 2 });
+    await writeImageToLayout(await openImageLayout(a, { create: true }), image, 'x');
+    const inspected = JSON.parse((await exec(skopeo, ['inspect', `oci:${a}:x`])).stdout) as { Digest: string };
+    assert.equal(inspected.Digest, image.manifest.descriptor.digest);
+
+    const b = join(work, 'b');
+    await exec(skopeo, ['copy', '-q', `oci:${a}:x`, `oci:${b}:y`]);
+    const copied = await openImageLayout(b);
+    const entry = await copied.resolve('y');
+    assert.equal(entry.digest, image.manifest.descriptor.digest);
+    assert.deepEqual(await copied.readBlob(entry.digest), image.manifest.bytes);
+    assert.match(await readFile(join(b, 'oci-layout'), 'utf8'), /1\.0\.0/);
+  });
+});

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Descriptor } from './descriptor.ts';
+import { DigestStream, digestAlgorithm, digestHex, digestOf, type Digest } from './digest.ts';
+import { parseDescriptor } from './manifest.ts';
+import { MediaType } from './media-types.ts';
+import { OciError } from './oci-error.ts';
+
+/** The annotation that names an entry of a layout's index.json (skopeo's `oci:<dir>:<ref>`). */
+export const REF_NAME = 'org.opencontainers.image.ref.name';
+
+interface IoOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** An OCI image layout directory: `oci-layout`, `index.json` and `blobs/<alg>/<hex>`. */
+export interface ImageLayout {
+  readonly dir: string;
+  entries(options?: IoOptions): Promise<readonly Descriptor[]>;
+  /** By ref name; without one, the sole entry; `@<n>` selects entry n. */
+  resolve(ref?: string, options?: IoOptions): Promise<Descriptor>;
+  blobSize(digest: Digest, options?: IoOptions): Promise<number | undefined>;
+  openBlob(digest: Digest, options?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** Small content only (default limit 4 MiB). */
+  readBlob(digest: Digest, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer>;
+  /** Streams into a temporary file, verifies digest and size, then renames; a mismatch leaves nothing. */
+  writeBlob(source: Readable, expected: { digest: Digest; size: number }, options?: IoOptions): Promise<void>;
+  writeBlobBytes(bytes: Uint8Array, options?: IoOptions): Promise<{ digest: Digest; size: number }>;
+  /** Adds or replaces an entry; a ref name moves from any older entry to this one. index.json is replaced atomically. */
+  addManifest(descriptor: Descriptor, refName?: string, options?: IoOptions): Promise<void>;
+}
+
+export async function openImageLayout(dir: string, options: { create?: boolean; signal?: AbortSignal } = {}): Promise<ImageLayout> {
+  const header = await readFile(join(dir, 'oci-layout'), 'utf8').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return undefined;
+  });
+  if (header === undefined) {
+    if (options.create !== true) throw new OciError('LAYOUT_INVALID', `${dir} is not an OCI image layout (no oci-layout file)`);
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+    await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
+  } else {
+    const version = (JSON.parse(header) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+    if (version !== '1.0.0') throw new OciError('LAYOUT_INVALID', `${dir}: unsupported imageLayoutVersion ${JSON.stringify(version)}`);
+  }
+  return layoutAt(dir);
+}
+
+/** Splits the part after `oci:`: everything after the first `:` is the ref name (skopeo's rule); `@n` an index. */
+export function parseLayoutReference(spec: string): { dir: string; ref?: string } {
+  const colon = spec.indexOf(':');
+  if (colon !== -1) return { dir: spec.slice(0, colon), ref: spec.slice(colon + 1) };
+  const at = /^(.*)@(\d+)$/.exec(spec);
+  if (at !== null) return { dir: at[1] ?? '', ref: `@${at[2] ?? ''}` };
+  return { dir: spec };
+}
+
+function layoutAt(dir: string): ImageLayout {
+  const blobFile = (digest: Digest) => join(dir, 'blobs', digestAlgorithm(digest), digestHex(digest));
+
+  async function readIndex(): Promise<{ raw: Record<string, unknown>; manifests: Descriptor[] }> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+    } catch (cause) {
+      throw new OciError('LAYOUT_INVALID', `${dir}/index.json cannot be read: ${(cause as Error).message}`, { cause });
+    }
+    if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { manifests?: unknown }).manifests)) {
+      throw new OciError('LAYOUT_INVALID', `${dir}/index.json is not an image index`);
+    }
+    const record = raw as Record<string, unknown> & { manifests: unknown[] };
+    return { raw: record, manifests: record.manifests.map((m, i) => parseDescriptor(m, `index.json manifests[${i}]`)) };
+  }
+
+  async function writeIndex(raw: Record<string, unknown>, manifests: readonly Descriptor[]): Promise<void> {
+    const temp = join(dir, `.index.json.${randomUUID()}`);
+    await writeFile(temp, JSON.stringify({ ...raw, schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+    await rename(temp, join(dir, 'index.json'));
+  }
+
+  return {
+    dir,
+    async entries() {
+      return (await readIndex()).manifests;
+    },
+
+    async resolve(ref) {
+      const { manifests } = await readIndex();
+      if (ref !== undefined && /^@\d+$/.test(ref)) {
+        const entry = manifests[Number(ref.slice(1))];
+        if (entry === undefined) throw new OciError('NOT_FOUND', `${dir} has no entry ${ref}`);
+        return entry;
+      }
+      if (ref === undefined || ref === '') {
+        const [only, ...rest] = manifests;
+        if (only === undefined || rest.length > 0) {
+          throw new OciError('NOT_FOUND', `${dir} holds ${manifests.length} images; name one (oci:${dir}:<ref>)`);
+        }
+        return only;
+      }
+      const entry = manifests.find((m) => m.annotations?.[REF_NAME] === ref);
+      if (entry === undefined) throw new OciError('NOT_FOUND', `${dir} has no image named ${JSON.stringify(ref)}`);
+      return entry;
+    },
+
+    async blobSize(digest) {
+      try {
+        return (await stat(blobFile(digest))).size;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+
+    async openBlob(digest, options = {}) {
+      const file = blobFile(digest);
+      await stat(file).catch(() => {
+        throw new OciError('NOT_FOUND', `blob ${digest} is not in ${dir}`);
+      });
+      return createReadStream(file, { start: options.offset ?? 0, highWaterMark: 1 << 20 });
+    },
+
+    async readBlob(digest, options = {}) {
+      const limit = options.maxBytes ?? 4 * 1024 * 1024;
+      const size = await this.blobSize(digest);
+      if (size === undefined) throw new OciError('NOT_FOUND', `blob ${digest} is not in ${dir}`);
+      if (size > limit) throw new OciError('MANIFEST_INVALID', `blob ${digest} is ${size} bytes; the limit is ${limit}`);
+      const bytes = await readFile(blobFile(digest));
+      if (digestOf(bytes, digestAlgorithm(digest)) !== digest) throw new OciError('DIGEST_MISMATCH', `blob ${digest} in ${dir} is corrupt`);
+      return bytes;
+    },
+
+    async writeBlob(source, expected, options = {}) {
+      const target = blobFile(expected.digest);
+      await mkdir(join(dir, 'blobs', digestAlgorithm(expected.digest)), { recursive: true });
+      const temp = `${target}.tmp-${randomUUID()}`;
+      const hasher = new DigestStream(digestAlgorithm(expected.digest));
+      try {
+        await pipeline(source, hasher, createWriteStream(temp), options.signal === undefined ? {} : { signal: options.signal });
+        if (hasher.size !== expected.size || hasher.digest() !== expected.digest) {
+          throw new OciError('DIGEST_MISMATCH', `blob ${expected.digest}: got ${hasher.digest()} (${hasher.size} bytes, expected ${expected.size})`);
+        }
+        await syncAndRename(temp, target);
+      } finally {
+        await rm(temp, { force: true });
+      }
+    },
+
+    async writeBlobBytes(bytes) {
+      const digest = digestOf(bytes);
+      const target = blobFile(digest);
+      if ((await this.blobSize(digest)) === undefined) {
+        await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+        const temp = `${target}.tmp-${randomUUID()}`;
+        await writeFile(temp, bytes);
+        await rename(temp, target);
+      }
+      return { digest, size: bytes.byteLength };
+    },
+
+    async addManifest(descriptor, refName) {
+      const { raw, manifests } = await readIndex();
+      const stripped = manifests
+        .map((m) => (refName !== undefined && m.annotations?.[REF_NAME] === refName ? withoutRefName(m) : m))
+        .filter((m) => !(m.digest === descriptor.digest && m.annotations?.[REF_NAME] === undefined));
+      const entry: Descriptor =
+        refName === undefined ? descriptor : { ...descriptor, annotations: { ...descriptor.annotations, [REF_NAME]: refName } };
+      await writeIndex(raw, [...stripped, entry]);
+    },
+  };
+}
+
+function withoutRefName(descriptor: Descriptor): Descriptor {
+  const annotations = Object.fromEntries(Object.entries(descriptor.annotations ?? {}).filter(([k]) => k !== REF_NAME));
+  const { annotations: _dropped, ...rest } = descriptor;
+  return Object.keys(annotations).length === 0 ? rest : { ...rest, annotations };
+}
+
+async function syncAndRename(temp: string, target: string): Promise<void> {
+  const handle = await open(temp, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+}
