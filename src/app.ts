@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { SlipwayConfig } from './app-config.ts';
 import type { Authorizer } from './core/auth/authorizer.ts';
 import { exportSigningKey, generateSigningKey, loadSigningKey, type SigningKey } from './core/auth/jwt.ts';
+import { withCredentialCache } from './core/auth/credential-cache.ts';
 import { createLocalAuthorizer, ensureAdminUser } from './core/auth/local-authorizer.ts';
 import { createTokenService } from './core/auth/token-service.ts';
 import type { Logger } from './core/log/logger.ts';
@@ -51,7 +52,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   const registry = createRegistry({ database, blobs });
   for (const project of config.projects) await registry.ensureProject(project.name, { public: project.public });
   const admin = await ensureAdminUser(database, config.adminPassword);
-  const authorizer = createLocalAuthorizer(database);
+  const authorizer = withCredentialCache(createLocalAuthorizer(database), { ttlMs: 5 * 60_000 });
   const tokens = createTokenService({
     keys: [await signingKey(database)],
     issuer: TOKEN_ISSUER,

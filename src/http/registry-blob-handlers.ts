@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { parseDigest, type Digest } from '../core/oci/digest.ts';
 import { HttpError } from './http-error.ts';
 import { parseRangeHeader } from './http-range.ts';
@@ -35,9 +34,9 @@ export const blobHandlers = {
       ctx.res.end();
       return;
     }
-    const stream = await registry.blobs.openBlob(repo, digest, range, { signal: ctx.signal });
     ctx.res.writeHead(range === undefined ? 200 : 206, headers);
-    await pipeline(stream, ctx.res, { signal: ctx.signal });
+    await registry.blobs.sendBlob(repo, digest, ctx.res, range, { signal: ctx.signal });
+    ctx.res.end();
   },
 
   delete: async ({ ctx, path, repo, registry }: RegistryRequest): Promise<void> => {

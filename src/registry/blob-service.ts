@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Digest } from '../core/oci/digest.ts';
 import type { BlobStore } from '../core/storage/blob-store.ts';
 import { StorageError } from '../core/storage/storage-error.ts';
@@ -72,12 +72,12 @@ export function createBlobService(deps: BlobServiceDeps) {
       return { size };
     },
 
-    /** A stream of a linked blob, whole or a byte range. */
-    async openBlob(repo: RepositoryName, digest: Digest, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<Readable> {
+    /** Writes a linked blob, whole or a byte range, into `target` (a response), without ending it. */
+    async sendBlob(repo: RepositoryName, digest: Digest, target: Writable, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<void> {
       const repositoryId = await repositories.existing(repo);
       if ((await metadata.linkedBlobSize(repositoryId, digest)) === undefined) throw blobUnknown(digest);
       const read = range === undefined ? {} : { offset: range.start, length: range.end - range.start + 1 };
-      return translate(() => blobs.open(digest, { ...read, ...options }));
+      await translate(() => blobs.copyTo(digest, target, { ...read, ...options }));
     },
 
     async redirectUrl(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {

@@ -211,7 +211,7 @@ function annotations(value: unknown, where: string): Annotations {
 
 function stringArray(value: unknown, where: string): readonly string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalid(`${where} must be an array of strings`);
-  return value as string[];
+  return value;
 }
 
 function requiredString(json: Json, key: string, where: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import type { BlobDriver } from './blob-driver.ts';
@@ -49,6 +49,29 @@ export function runBlobDriverConformance(
       assert.equal(await text(await driver.read('/read/f', { offset: 2, length: 3 })), '234');
       await assert.rejects(() => driver.read('/read/missing'), notFound);
       await assert.rejects(() => driver.getContent('/read/missing'), notFound);
+    });
+
+    it('copies whole files and ranges into a writable, and fails on missing ones', async () => {
+      const data = randomBytes(3 * 1024 * 1024 + 17);
+      await driver.putContent('/copy/f', data);
+      const collect = async (o?: { offset?: number; length?: number }) => {
+        const chunks: Buffer[] = [];
+        const sink = new Writable({
+          write(chunk: Buffer, _e, cb) {
+            chunks.push(Buffer.from(chunk));
+            setImmediate(cb);
+          },
+        });
+        await driver.copyTo('/copy/f', sink, o);
+        return Buffer.concat(chunks);
+      };
+      assert.deepEqual(await collect(), data);
+      assert.deepEqual(await collect({ offset: 1_000_000, length: 2_500_000 }), data.subarray(1_000_000, 3_500_000));
+      assert.deepEqual(await collect({ offset: data.byteLength - 5 }), data.subarray(-5));
+      await assert.rejects(() => driver.copyTo('/copy/missing', new Writable({ write: (_c, _e, cb) => cb() })), notFound);
+      const broken = new Writable({ write: (_c, _e, cb) => cb(new Error('client gone')) });
+      broken.on('error', () => undefined);
+      await assert.rejects(() => driver.copyTo('/copy/f', broken), /client gone/);
     });
 
     it('writes, appends, commits and cancels', async () => {

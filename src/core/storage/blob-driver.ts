@@ -21,6 +21,13 @@ export interface BlobDriver {
   read(path: string, options?: ReadOptions): Promise<Readable>;
 
   /**
+   * Writes the file's bytes (all, or `offset`/`length`) into `target`, honouring its back-pressure,
+   * without ending it. The hot path of every pull: drivers that can do so without allocating a
+   * buffer per chunk (the filesystem driver reuses two) should.
+   */
+  copyTo(path: string, target: Writable, options?: ReadOptions): Promise<void>;
+
+  /**
    * A writer for `path`. With `append`, bytes are added to what is already there (the file must
    * exist). Nothing written is guaranteed visible until `commit()` resolves; `cancel()` discards
    * what this writer wrote.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Digester, digestAlgorithm, digestHex, digestOf, type Digest, type DigestAlgorithm } from '../oci/digest.ts';
 import type { BlobDriver, IoOptions, RedirectOptions } from './blob-driver.ts';
@@ -13,6 +13,8 @@ import { StorageError } from './storage-error.ts';
 export interface BlobStore {
   stat(digest: Digest, o?: IoOptions): Promise<{ size: number; modifiedAt: Date } | undefined>;
   open(digest: Digest, o?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** Writes a blob (or a range of it) into `target` without ending it: the pull path. */
+  copyTo(digest: Digest, target: Writable, o?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<void>;
   /** Small content only (manifests): refuses more than `maxBytes` (default 4 MiB). */
   readAll(digest: Digest, o?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer>;
   redirectUrl(digest: Digest, o: RedirectOptions): Promise<string | undefined>;
@@ -69,6 +71,10 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
 
     open(digest, o = {}) {
       return driver.read(blobPath(digest), o);
+    },
+
+    copyTo(digest, target, o = {}) {
+      return driver.copyTo(blobPath(digest), target, o);
     },
 
     async readAll(digest, o = {}) {

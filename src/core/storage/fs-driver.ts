@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
-import { finished } from 'node:stream/promises';
-import type { BlobDriver, DriverWriter, FileInfo, IoOptions, ReadOptions, WriterOptions } from './blob-driver.ts';
+import type { BlobDriver, FileInfo, IoOptions, ReadOptions, WriterOptions } from './blob-driver.ts';
+import { openFileWriter } from './fs-file-writer.ts';
 import { StorageError } from './storage-error.ts';
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
@@ -20,16 +21,6 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): BlobDr
   const root = options.root;
   const durable = options.fsync ?? true;
   const resolve = (path: string): string => join(root, ...segments(path));
-
-  async function syncFile(file: string): Promise<void> {
-    if (!durable) return;
-    const handle = await open(file, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
 
   return {
     name: 'filesystem',
@@ -55,7 +46,22 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): BlobDr
       if (start > info.size) throw new StorageError('IO', `offset ${start} is beyond the ${info.size} bytes of ${path}`);
       const end = o.length === undefined ? undefined : start + o.length - 1;
       if (end !== undefined && end < start) return createReadStream(file, { start: 0, end: -1 });
-      return createReadStream(file, { start, ...(end === undefined ? {} : { end }), highWaterMark: BUFFER, ...signal(o) });
+      return createReadStream(file, { start, ...(end === undefined ? {} : { end }), highWaterMark: BUFFER, ...signalOf(o) });
+    },
+
+    async copyTo(path, target, o: ReadOptions = {}) {
+      o.signal?.throwIfAborted();
+      const handle = await open(resolve(path), 'r').catch((error: unknown) => {
+        throw isMissing(error) ? notFound(path) : io(error, path);
+      });
+      try {
+        const size = (await handle.stat()).size;
+        const start = o.offset ?? 0;
+        const end = Math.min(size, o.length === undefined ? size : start + o.length);
+        await copyRange(handle, target, start, end, o.signal);
+      } finally {
+        await handle.close();
+      }
     },
 
     async writer(path, o: WriterOptions = {}) {
@@ -63,13 +69,12 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): BlobDr
       const file = resolve(path);
       await mkdir(dirname(file), { recursive: true });
       const before = o.append === true ? await existingSize(file, path) : undefined;
-      const stream = createWriteStream(file, { flags: o.append === true ? 'a' : 'w', highWaterMark: BUFFER });
-      return fileWriter(file, stream, before, syncFile);
+      return openFileWriter(file, { append: o.append === true, durable, before });
     },
 
     async getContent(path, o) {
       try {
-        return await readFile(resolve(path), signal(o));
+        return await readFile(resolve(path), signalOf(o));
       } catch (error) {
         throw isMissing(error) ? notFound(path) : io(error, path);
       }
@@ -130,6 +135,30 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): BlobDr
   };
 }
 
+/**
+ * Reads into two buffers in turn and hands each to `target`; a buffer is refilled only once the
+ * target has taken its bytes (the write callback). No allocation per chunk, so a pull of gigabytes
+ * creates no garbage.
+ */
+async function copyRange(handle: FileHandle, target: Writable, start: number, end: number, signal: AbortSignal | undefined): Promise<void> {
+  const buffers = [Buffer.allocUnsafeSlow(BUFFER), Buffer.allocUnsafeSlow(BUFFER)];
+  let inFlight: Promise<void> = Promise.resolve();
+  for (let position = start, turn = 0; position < end; turn += 1) {
+    signal?.throwIfAborted();
+    const buffer = buffers[turn % 2] ?? Buffer.alloc(0);
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.byteLength, end - position), position);
+    if (bytesRead === 0) throw new StorageError('IO', `file ended at ${position} bytes, before ${end}`);
+    position += bytesRead;
+    await inFlight;
+    inFlight = new Promise((resolve, reject) => {
+      target.write(bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve()));
+    });
+    // Marked handled now; the rejection (a client gone) still surfaces at the next await.
+    inFlight.catch(() => undefined);
+  }
+  await inFlight;
+}
+
 async function* walkFiles(dir: string, path: string, o: IoOptions | undefined): AsyncGenerator<FileInfo> {
   o?.signal?.throwIfAborted();
   let entries;
@@ -151,31 +180,6 @@ async function* walkFiles(dir: string, path: string, o: IoOptions | undefined): 
   }
 }
 
-function fileWriter(
-  file: string,
-  stream: ReturnType<typeof createWriteStream>,
-  before: number | undefined,
-  syncFile: (file: string) => Promise<void>,
-): DriverWriter {
-  return {
-    stream,
-    get size() {
-      return (before ?? 0) + stream.bytesWritten;
-    },
-    async commit() {
-      if (!stream.writableEnded) stream.end();
-      await finished(stream);
-      await syncFile(file);
-    },
-    async cancel() {
-      stream.destroy();
-      await finished(stream).catch(() => undefined);
-      if (before === undefined) await unlink(file).catch(() => undefined);
-      else await truncate(file, before);
-    },
-  };
-}
-
 async function existingSize(file: string, path: string): Promise<number> {
   try {
     return (await stat(file)).size;
@@ -194,7 +198,7 @@ function segments(path: string): string[] {
   return parts.slice(1);
 }
 
-function signal(o: IoOptions | undefined): { signal?: AbortSignal } {
+function signalOf(o: IoOptions | undefined): { signal?: AbortSignal } {
   return o?.signal === undefined ? {} : { signal: o.signal };
 }
 
