@@ -61,6 +61,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   });
   const metrics = createMetricsRegistry();
   let shuttingDown = false;
+  let closing: Promise<void> | undefined;
   const authenticator = createRequestAuthenticator({ authorizer, tokens, externalUrl: config.externalUrl });
   const http = createHttpServer({
     logger,
@@ -96,11 +97,14 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     authorizer,
     generatedAdminPassword: admin.generatedPassword,
     listen: () => http.listen(config.port, config.host),
-    async close() {
-      shuttingDown = true;
-      clearInterval(sweeper);
-      await http.close(config.shutdownGraceSeconds * 1000);
-      await database.close();
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        clearInterval(sweeper);
+        await http.close(config.shutdownGraceSeconds * 1000);
+        await database.close();
+      })();
+      return closing;
     },
   };
 }

@@ -49,14 +49,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const duration = metrics.histogram('slipway_http_request_duration_seconds', 'HTTP request latency.', DURATION_BUCKETS);
   const bytesIn = metrics.counter('slipway_http_request_bytes_total', 'Bytes received in HTTP requests (including headers).');
   const bytesOut = metrics.counter('slipway_http_response_bytes_total', 'Bytes sent in HTTP responses (including headers).');
+  const socketMarks = new WeakMap<object, { read: number; written: number }>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const remote = req.socket.remoteAddress;
-    const readBefore = req.socket.bytesRead;
-    const writtenBefore = req.socket.bytesWritten;
+    // Counted from where the previous request on this connection ended: the socket may have read
+    // this request's body before the request was dispatched.
+    const readBefore = socketMarks.get(req.socket)?.read ?? 0;
+    const writtenBefore = socketMarks.get(req.socket)?.written ?? 0;
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     const controller = new AbortController();
@@ -87,8 +90,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const status = String(res.statusCode);
       requests.inc({ method: req.method ?? '', route: ctx.route, status });
       duration.observe(seconds, { route: ctx.route });
-      bytesIn.inc({ route: ctx.route }, Math.max(0, req.socket.bytesRead - readBefore));
-      bytesOut.inc({ route: ctx.route }, Math.max(0, req.socket.bytesWritten - writtenBefore));
+      const marks = { read: req.socket.bytesRead, written: req.socket.bytesWritten };
+      socketMarks.set(req.socket, marks);
+      bytesIn.inc({ route: ctx.route }, Math.max(0, marks.read - readBefore));
+      bytesOut.inc({ route: ctx.route }, Math.max(0, marks.written - writtenBefore));
       ctx.log.info('request', {
         method: req.method,
         path: ctx.url.pathname,
