@@ -97,7 +97,7 @@ async function readConfigFile(path: string): Promise<FileConfig> {
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${path}: the configuration must be a YAML mapping`);
   const unknown = Object.keys(value).filter((k) => !FILE_KEYS.has(k));
   if (unknown.length > 0) throw new ConfigError(`${path}: unknown configuration keys: ${unknown.join(', ')}`);
-  return value as FileConfig;
+  return value;
 }
 
 function port(value: string | number): number {

@@ -1,5 +1,7 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import type { RepositoryClient } from '../core/oci/client/registry-client.ts';
 import type { Descriptor, Platform } from '../core/oci/descriptor.ts';
 import { digestHex, digestOf } from '../core/oci/digest.ts';
 import type { ImageLayout } from '../core/oci/image-layout.ts';
@@ -184,4 +186,19 @@ export async function writeImageToLayout(layout: ImageLayout, image: TestImage |
   await layout.writeBlobBytes(top.bytes);
   const { mediaType, digest, size } = top.descriptor;
   await layout.addManifest({ mediaType, digest, size }, refName);
+}
+
+/** Pushes blobs, then a manifest (tagged or by digest) through the registry client: the way a client publishes an image or artifact. */
+export async function pushToRegistry(repo: RepositoryClient, blobs: readonly Blob[], manifest: Blob, tag?: string): Promise<{ subjectIndexed: boolean }> {
+  for (const blob of blobs) {
+    const { mediaType, digest, size } = blob.descriptor;
+    await repo.uploadBlob({ mediaType, digest, size }, () => Promise.resolve(Readable.from([blob.bytes])));
+  }
+  return repo.putManifest(tag ?? manifest.descriptor.digest, manifest.bytes, manifest.descriptor.mediaType);
+}
+
+/** Pushes an index with every child image, then tags the index. */
+export async function pushIndexToRegistry(repo: RepositoryClient, index: TestIndex, tag: string): Promise<void> {
+  for (const image of index.images) await pushToRegistry(repo, [image.config, ...image.layers], image.manifest);
+  await pushToRegistry(repo, [], index.index, tag);
 }
