@@ -1,0 +1,209 @@
+/**
+ * `npm run bench`: Slipway next to the CNCF `docker-registry`, in the same run, on loopback.
+ * skopeo pushes and pulls the same 512 MiB image (several incompressible layers) to and from each;
+ * the script prints throughput, the Slipway / docker-registry ratio for push and pull, and
+ * Slipway's peak RSS. Each round uses fresh image content so no blob is skipped or mounted.
+ * Slipway runs as built JavaScript (dist/, what a deployment runs), with authentication on;
+ * docker-registry runs without authentication.
+ *
+ *   npm run bench                          # 3 rounds of 512 MiB
+ *   BENCH_MIB=1024 BENCH_ROUNDS=5 npm run bench
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { requireTool } from '../src/testing/tools.ts';
+import { startDockerRegistry } from '../src/testing/docker-registry.ts';
+
+const TOTAL_MIB = Number(process.env['BENCH_MIB'] ?? 512);
+const LAYERS = Number(process.env['BENCH_LAYERS'] ?? 4);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const PASSWORD = 'Bench-Password-1';
+
+interface Target {
+  readonly name: string;
+  readonly host: string;
+  readonly creds: string | undefined;
+}
+
+const skopeo = await requireTool('skopeo', 'skopeo');
+const work = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
+const slipway = await startSlipwayProcess(join(work, 'slipway-data'));
+const registry = await startDockerRegistry();
+const targets: Target[] = [
+  { name: 'slipway', host: slipway.host, creds: `admin:${PASSWORD}` },
+  { name: 'docker-registry', host: registry.host, creds: undefined },
+];
+const results = new Map<string, { push: number[]; pull: number[] }>(targets.map((t) => [t.name, { push: [], pull: [] }]));
+
+try {
+  process.stdout.write(`bench: ${ROUNDS} rounds of a ${TOTAL_MIB} MiB image in ${LAYERS} layers, skopeo ${await version()}\n`);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const layout = join(work, `image-${round}`);
+    await writeRandomImage(layout, round);
+    // Alternate the order so neither side always runs on a warmer page cache.
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const ref = `docker://${target.host}/platform-dev/bench:${round}`;
+      const push = await timed(() => copy(`oci:${layout}:bench`, ref, { dest: target.creds }));
+      const pullDir = join(work, `pull-${target.name}-${round}`);
+      const pull = await timed(() => copy(ref, `oci:${pullDir}:bench`, { src: target.creds }));
+      await rm(pullDir, { recursive: true, force: true });
+      results.get(target.name)?.push.push(push);
+      results.get(target.name)?.pull.push(pull);
+      process.stdout.write(`  round ${round + 1} ${target.name.padEnd(16)} push ${mibps(push)} MiB/s  pull ${mibps(pull)} MiB/s\n`);
+    }
+    await rm(layout, { recursive: true, force: true });
+  }
+  report(await peakRss(slipway.process));
+} finally {
+  slipway.process.kill('SIGTERM');
+  await registry.stop();
+  await rm(work, { recursive: true, force: true });
+}
+
+function report(rssBytes: number): void {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const s = results.get('slipway');
+  const d = results.get('docker-registry');
+  if (s === undefined || d === undefined) return;
+  const pushRatio = median(d.push) / median(s.push);
+  const pullRatio = median(d.pull) / median(s.pull);
+  process.stdout.write(
+    [
+      '',
+      `median of ${ROUNDS}            push MiB/s   pull MiB/s`,
+      `  slipway               ${mibps(median(s.push)).padStart(10)}   ${mibps(median(s.pull)).padStart(10)}`,
+      `  docker-registry       ${mibps(median(d.push)).padStart(10)}   ${mibps(median(d.pull)).padStart(10)}`,
+      `ratio slipway/docker-registry: push ${pushRatio.toFixed(2)}  pull ${pullRatio.toFixed(2)}  (target >= 1.00)`,
+      `slipway peak RSS: ${(rssBytes / 1024 / 1024).toFixed(0)} MiB (target <= 200 MiB)`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function mibps(seconds: number): string {
+  return (TOTAL_MIB / seconds).toFixed(1);
+}
+
+async function timed(action: () => Promise<void>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function version(): Promise<string> {
+  return (await run(skopeo, ['--version'])).trim().split(' ').at(-1) ?? '';
+}
+
+async function copy(from: string, to: string, creds: { src?: string | undefined; dest?: string | undefined }): Promise<void> {
+  const args = ['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false'];
+  if (creds.src !== undefined) args.push('--src-creds', creds.src);
+  if (creds.dest !== undefined) args.push('--dest-creds', creds.dest);
+  await run(skopeo, [...args, from, to]);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${err}`))));
+  });
+}
+
+/** An OCI layout with LAYERS random (incompressible) layers totalling TOTAL_MIB, written in streams. */
+async function writeRandomImage(dir: string, seed: number): Promise<void> {
+  const blobs = join(dir, 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  const layerBytes = Math.floor((TOTAL_MIB * 1024 * 1024) / LAYERS);
+  const layers: { digest: string; size: number }[] = [];
+  for (let i = 0; i < LAYERS; i += 1) {
+    const tmp = join(blobs, `tmp-${i}`);
+    const hash = createHash('sha256');
+    const out = createWriteStream(tmp);
+    const chunk = Buffer.alloc(1 << 20);
+    for (let written = 0; written < layerBytes; written += chunk.byteLength) {
+      randomFillSync(chunk);
+      chunk.writeUInt32BE(seed, 0);
+      const part = chunk.subarray(0, Math.min(chunk.byteLength, layerBytes - written));
+      hash.update(part);
+      if (!out.write(part)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const hex = hash.digest('hex');
+    await rm(join(blobs, hex), { force: true });
+    await import('node:fs/promises').then((fs) => fs.rename(tmp, join(blobs, hex)));
+    layers.push({ digest: `sha256:${hex}`, size: layerBytes });
+  }
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+  });
+  const configDigest = await writeBlob(blobs, config);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: Buffer.byteLength(config) },
+    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
+  });
+  const manifestDigest = await writeBlob(blobs, manifest);
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDigest,
+          size: Buffer.byteLength(manifest),
+          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
+        },
+      ],
+    }),
+  );
+}
+
+async function writeBlob(blobs: string, content: string): Promise<string> {
+  const hex = createHash('sha256').update(content).digest('hex');
+  await writeFile(join(blobs, hex), content);
+  return `sha256:${hex}`;
+}
+
+/** Builds dist/ (the JavaScript Slipway publishes and deployments run) and starts it. */
+async function startSlipwayProcess(data: string): Promise<{ host: string; process: ChildProcess }> {
+  await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--demo', '--host', '127.0.0.1', '--port', String(port), '--data', data], {
+    env: { ...process.env, SLIPWAY_ADMIN_PASSWORD: PASSWORD, SLIPWAY_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const host = `127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      const res = await fetch(`http://${host}/readyz`);
+      if (res.status === 200) return { host, process: child };
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error('slipway did not become ready');
+}
+
+async function peakRss(child: ChildProcess): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match === null ? Number.NaN : Number(match[1]) * 1024;
+}
