@@ -126,8 +126,135 @@ const registry: Migration = {
   },
 };
 
+/**
+ * Projects as Harbor knows them (metadata, quotas, allowlists), project members with roles,
+ * robot accounts, tag immutability and retention rules, the audit log, webhook policies and the
+ * durable job queue.
+ */
+const projects: Migration = {
+  name: '0002_projects_policies_jobs',
+  async up(db, kind) {
+    await db.schema.alterTable('users').addColumn('disabled', 'integer', flag).execute();
+    await db.schema.alterTable('users').addColumn('failed_logins', 'integer', flag).execute();
+    await db.schema.alterTable('users').addColumn('locked_until', 'bigint').execute();
+
+    // Harbor's project metadata (string values), quota limits (-1 = unlimited) and CVE allowlist.
+    await db.schema.alterTable('projects').addColumn('metadata', 'text', (col) => col.notNull().defaultTo('{}')).execute();
+    await db.schema.alterTable('projects').addColumn('storage_limit', 'bigint', (col) => col.notNull().defaultTo(-1)).execute();
+    await db.schema.alterTable('projects').addColumn('count_limit', 'bigint', (col) => col.notNull().defaultTo(-1)).execute();
+    await db.schema.alterTable('projects').addColumn('cve_allowlist', 'text', (col) => col.notNull().defaultTo('{"items":[],"expires_at":null}')).execute();
+    await db.schema.alterTable('projects').addColumn('updated_at', 'bigint', (col) => col.notNull().defaultTo(0)).execute();
+
+    await db.schema
+      .createTable('project_members')
+      .addColumn('project_id', 'bigint', (col) => col.notNull().references('projects.id').onDelete('cascade'))
+      .addColumn('user_id', 'bigint', (col) => col.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('role_id', 'integer', required)
+      .addColumn('created_at', 'bigint', required)
+      .addPrimaryKeyConstraint('project_members_pkey', ['project_id', 'user_id'])
+      .addCheckConstraint('project_members_role', sql`role_id between 1 and 5`)
+      .execute();
+    await db.schema.createIndex('project_members_user').on('project_members').column('user_id').execute();
+
+    await addId(db.schema.createTable('robots'), kind)
+      // `<project>+<name>` for a project robot, `<name>` for a system robot (shown with the `robot$` prefix).
+      .addColumn('name', 'text', (col) => col.notNull().unique())
+      .addColumn('level', 'text', required)
+      .addColumn('project_id', 'bigint', (col) => col.references('projects.id').onDelete('cascade'))
+      .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
+      .addColumn('secret_hash', 'text', required)
+      .addColumn('permissions', 'text', required)
+      .addColumn('expires_at', 'bigint')
+      .addColumn('disabled', 'integer', flag)
+      .addColumn('creator', 'text', required)
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .addCheckConstraint('robots_level', sql`level in ('project', 'system')`)
+      .execute();
+
+    await addId(db.schema.createTable('immutable_rules'), kind)
+      .addColumn('project_id', 'bigint', (col) => col.notNull().references('projects.id').onDelete('cascade'))
+      .addColumn('rule', 'text', required)
+      .addColumn('disabled', 'integer', flag)
+      .addColumn('created_at', 'bigint', required)
+      .execute();
+    await db.schema.createIndex('immutable_rules_project').on('immutable_rules').column('project_id').execute();
+
+    await addId(db.schema.createTable('retention_policies'), kind)
+      .addColumn('project_id', 'bigint', (col) => col.notNull().unique().references('projects.id').onDelete('cascade'))
+      .addColumn('policy', 'text', required)
+      .addColumn('next_run_at', 'bigint')
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .execute();
+
+    await addId(db.schema.createTable('retention_executions'), kind)
+      .addColumn('policy_id', 'bigint', (col) => col.notNull().references('retention_policies.id').onDelete('cascade'))
+      .addColumn('dry_run', 'integer', flag)
+      .addColumn('trigger', 'text', required)
+      .addColumn('status', 'text', required)
+      .addColumn('result', 'text')
+      .addColumn('started_at', 'bigint', required)
+      .addColumn('finished_at', 'bigint')
+      .execute();
+
+    await addId(db.schema.createTable('audit_log'), kind)
+      .addColumn('at', 'bigint', required)
+      .addColumn('username', 'text', required)
+      .addColumn('project', 'text')
+      .addColumn('resource', 'text', required)
+      .addColumn('resource_type', 'text', required)
+      .addColumn('operation', 'text', required)
+      .addColumn('result', 'text', required)
+      .addColumn('detail', 'text')
+      .execute();
+    await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    await db.schema.createIndex('audit_log_project_at').on('audit_log').columns(['project', 'at']).execute();
+
+    await addId(db.schema.createTable('webhook_policies'), kind)
+      // null: a system-wide policy, notified of every project's events.
+      .addColumn('project_id', 'bigint', (col) => col.references('projects.id').onDelete('cascade'))
+      .addColumn('name', 'text', required)
+      .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
+      .addColumn('enabled', 'integer', (col) => col.notNull().defaultTo(1))
+      .addColumn('event_types', 'text', required)
+      .addColumn('targets', 'text', required)
+      .addColumn('creator', 'text', required)
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .execute();
+
+    await addId(db.schema.createTable('jobs'), kind)
+      .addColumn('kind', 'text', required)
+      .addColumn('payload', 'text', required)
+      .addColumn('status', 'text', required)
+      .addColumn('attempts', 'integer', flag)
+      .addColumn('max_attempts', 'integer', required)
+      .addColumn('run_at', 'bigint', required)
+      .addColumn('locked_by', 'text')
+      .addColumn('locked_until', 'bigint')
+      .addColumn('last_error', 'text')
+      .addColumn('result', 'text')
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .addCheckConstraint('jobs_status', sql`status in ('queued', 'running', 'succeeded', 'failed')`)
+      .execute();
+    await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
+
+    // Recurring work (retention, GC, audit purge): the next due time per schedule name.
+    await db.schema
+      .createTable('schedules')
+      .addColumn('name', 'text', (col) => col.primaryKey())
+      .addColumn('cron', 'text', required)
+      .addColumn('job_kind', 'text', required)
+      .addColumn('payload', 'text', required)
+      .addColumn('next_run_at', 'bigint', required)
+      .execute();
+  },
+};
+
 /** Every migration, in the order it is applied. Append only. */
-export const migrations: readonly Migration[] = [registry];
+export const migrations: readonly Migration[] = [registry, projects];
 
 /**
  * Applies the pending migrations in one transaction and returns the names applied (empty when the

@@ -16,6 +16,15 @@ export interface Schema {
   uploads: UploadsTable;
   users: UsersTable;
   settings: SettingsTable;
+  project_members: ProjectMembersTable;
+  robots: RobotsTable;
+  immutable_rules: ImmutableRulesTable;
+  retention_policies: RetentionPoliciesTable;
+  retention_executions: RetentionExecutionsTable;
+  audit_log: AuditLogTable;
+  webhook_policies: WebhookPoliciesTable;
+  jobs: JobsTable;
+  schedules: SchedulesTable;
 }
 
 type Id = Generated<number>;
@@ -27,6 +36,15 @@ export interface ProjectsTable {
   name: string;
   public: ColumnType<number, number | undefined, number>;
   created_at: Millis;
+  /** Harbor's project metadata as a JSON object of strings (`prevent_vul`, `severity`, …). */
+  metadata: ColumnType<string, string | undefined, string>;
+  /** Bytes; -1 = unlimited. */
+  storage_limit: ColumnType<number, number | undefined, number>;
+  /** Artifacts; -1 = unlimited. */
+  count_limit: ColumnType<number, number | undefined, number>;
+  /** `{"items":[{"cve_id":…}],"expires_at":<unix s>|null}` */
+  cve_allowlist: ColumnType<string, string | undefined, string>;
+  updated_at: ColumnType<Millis, Millis | undefined, Millis>;
 }
 
 export interface RepositoriesTable {
@@ -96,10 +114,130 @@ export interface UsersTable {
   password_hash: string;
   is_admin: number;
   created_at: Millis;
+  disabled: ColumnType<number, number | undefined, number>;
+  /** Consecutive failed logins; reset by a successful one. */
+  failed_logins: ColumnType<number, number | undefined, number>;
+  /** Logins are refused until then (back-off after repeated failures). */
+  locked_until: Millis | null;
 }
 
 /** Small deployment-wide values shared by every node (the token signing key, for one). */
 export interface SettingsTable {
   key: string;
   value: string;
+}
+
+/** Harbor's project roles: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest. */
+export interface ProjectMembersTable {
+  project_id: number;
+  user_id: number;
+  role_id: number;
+  created_at: Millis;
+}
+
+export interface RobotsTable {
+  id: Id;
+  /** `<project>+<name>` (project level) or `<name>` (system level); presented as `robot$<name>`. */
+  name: string;
+  level: 'project' | 'system';
+  project_id: number | null;
+  description: ColumnType<string, string | undefined, string>;
+  secret_hash: string;
+  /** JSON: Harbor's `[{kind, namespace, access: [{resource, action, effect}]}]`. */
+  permissions: string;
+  expires_at: Millis | null;
+  disabled: ColumnType<number, number | undefined, number>;
+  creator: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ImmutableRulesTable {
+  id: Id;
+  project_id: number;
+  /** JSON: Harbor's immutable tag rule (`tag_selectors`, `scope_selectors`). */
+  rule: string;
+  disabled: ColumnType<number, number | undefined, number>;
+  created_at: Millis;
+}
+
+export interface RetentionPoliciesTable {
+  id: Id;
+  project_id: number;
+  /** JSON: Harbor's retention policy (`rules`, `trigger`). */
+  policy: string;
+  next_run_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface RetentionExecutionsTable {
+  id: Id;
+  policy_id: number;
+  dry_run: number;
+  trigger: string;
+  status: string;
+  /** JSON: per-artifact decisions and counts. */
+  result: string | null;
+  started_at: Millis;
+  finished_at: Millis | null;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  at: Millis;
+  username: string;
+  project: string | null;
+  resource: string;
+  resource_type: string;
+  operation: string;
+  result: 'success' | 'failure';
+  /** JSON text, or null. */
+  detail: string | null;
+}
+
+export interface WebhookPoliciesTable {
+  id: Id;
+  project_id: number | null;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  enabled: ColumnType<number, number | undefined, number>;
+  /** JSON array of Harbor event types. */
+  event_types: string;
+  /** JSON array of `{type, address, auth_header, skip_cert_verify, payload_format, secret}`. */
+  targets: string;
+  creator: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** The durable job queue: claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL. */
+export interface JobsTable {
+  id: Id;
+  kind: string;
+  /** JSON text. */
+  payload: string;
+  status: JobStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  /** Not before then (back-off between attempts). */
+  run_at: Millis;
+  locked_by: string | null;
+  /** A running job whose lease passed is taken again (its worker died). */
+  locked_until: Millis | null;
+  last_error: string | null;
+  result: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface SchedulesTable {
+  name: string;
+  /** Five fields (minute first) or Harbor's six (seconds first). */
+  cron: string;
+  job_kind: string;
+  payload: string;
+  next_run_at: Millis;
 }
