@@ -22,6 +22,12 @@ export interface SlipwayConfig {
   readonly adminPassword: string | undefined;
   /** `npm start`'s local demo: the three environment projects, public for anonymous pulls. */
   readonly demo: boolean;
+  /** How often each node looks for due durable jobs and schedules. */
+  readonly jobPollMs: number;
+  /** Blobs and links younger than this are never collected (pushes in flight). */
+  readonly gcGracePeriodSeconds: number;
+  /** Audit entries older than this are purged daily. */
+  readonly auditRetentionDays: number;
 }
 
 /** Flags as commander hands them over; every one optional. */
@@ -55,9 +61,12 @@ interface FileConfig {
   shutdownGraceSeconds?: number;
   log?: { level?: LogLevel };
   projects?: (string | { name: string; public?: boolean })[];
+  jobs?: { pollMs?: number };
+  gc?: { gracePeriodSeconds?: number };
+  audit?: { retentionDays?: number };
 }
 
-const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects']);
+const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects', 'jobs', 'gc', 'audit']);
 
 /** Merges defaults < config file < environment < flags. */
 export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<SlipwayConfig> {
@@ -78,6 +87,9 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     tokenTtlSeconds: positive('auth.tokenTtlSeconds', file.auth?.tokenTtlSeconds ?? 300),
     uploadExpirySeconds: positive('uploads.expireAfterSeconds', file.uploads?.expireAfterSeconds ?? 3600),
     shutdownGraceSeconds: positive('shutdownGraceSeconds', file.shutdownGraceSeconds ?? 30),
+    jobPollMs: positive('jobs.pollMs', file.jobs?.pollMs ?? 1000),
+    gcGracePeriodSeconds: positive('gc.gracePeriodSeconds', file.gc?.gracePeriodSeconds ?? 3600),
+    auditRetentionDays: positive('audit.retentionDays', file.audit?.retentionDays ?? 90),
     logLevel: logLevel(env['SLIPWAY_LOG_LEVEL'] ?? file.log?.level ?? 'info'),
     projects: [...projects, ...(file.projects ?? []).map((p) => (typeof p === 'string' ? { name: p, public: false } : { name: p.name, public: p.public ?? false }))],
     adminPassword: nonEmpty(env['SLIPWAY_ADMIN_PASSWORD']),

@@ -8,6 +8,20 @@ import type { Authorizer } from './core/auth/authorizer.ts';
 import { exportSigningKey, generateSigningKey, loadSigningKey, type SigningKey } from './core/auth/jwt.ts';
 import { withCredentialCache } from './core/auth/credential-cache.ts';
 import { createLocalAuthorizer, ensureAdminUser } from './core/auth/local-authorizer.ts';
+import { createAccessControl } from './core/auth/access-control.ts';
+import { createRobots } from './core/auth/robots.ts';
+import { createUsers } from './core/auth/users.ts';
+import { createAuditLog } from './core/events/audit-log.ts';
+import { createWebhookPolicyStore } from './core/events/webhook-policy-store.ts';
+import { createJobQueue, type JobQueue } from './core/jobs/job-queue.ts';
+import { createJobWorker } from './core/jobs/job-worker.ts';
+import { createScheduler } from './core/jobs/scheduler.ts';
+import { apiMount } from './http/api/api-mount.ts';
+import { apiRoutes } from './http/api/api-routes.ts';
+import type { ApiServices } from './http/api/api-services.ts';
+import { createEventFanout, WEBHOOK_JOB, webhookJobHandler } from './app-events.ts';
+import { createProjectPullGate, createProjectWritePolicy, noScanFacts, noSignatureFacts, normalizeAllowlist } from './registry/index.ts';
+import { SLIPWAY_VERSION } from './version.ts';
 import { createTokenService } from './core/auth/token-service.ts';
 import type { Logger } from './core/log/logger.ts';
 import { createMetricsRegistry } from './core/metrics/metrics-registry.ts';
@@ -19,13 +33,16 @@ import { opsMount } from './http/ops-mount.ts';
 import { registryMount } from './http/registry-routes.ts';
 import { createRequestAuthenticator } from './http/request-auth.ts';
 import { tokenMount } from './http/token-handler.ts';
-import { createRegistry, type Registry } from './registry/index.ts';
+import { createRegistry, type Registry, type RetentionExecutionView } from './registry/index.ts';
 
 export interface App {
   readonly http: HttpServer;
   readonly registry: Registry;
   readonly database: MetadataDatabase;
   readonly authorizer: Authorizer;
+  readonly jobs: JobQueue;
+  /** Runs every due job and schedule now and waits for them (tests). */
+  runJobs(): Promise<number>;
   /** Set when this start created the first admin with a generated password (shown once). */
   readonly generatedAdminPassword: string | undefined;
   listen(): Promise<{ port: number }>;
@@ -49,16 +66,123 @@ export async function createApp(config: SlipwayConfig, logger: Logger): Promise<
 async function assemble(config: SlipwayConfig, logger: Logger, database: MetadataDatabase): Promise<App> {
   const driver = createFilesystemDriver({ root: config.storage.root });
   const blobs = createBlobStore(driver);
-  const registry = createRegistry({ database, blobs });
+  const audit = createAuditLog(database);
+  const webhooks = createWebhookPolicyStore(database);
+  const jobs = createJobQueue(database);
+  const scheduler = createScheduler(database, jobs);
+  const access = createAccessControl(database);
+  const authorizer = withCredentialCache(
+    createLocalAuthorizer(database, {
+      access,
+      onLogin: (e) =>
+        void audit
+          .record({ username: e.username, resource: e.username, resourceType: 'user', operation: 'login', result: e.success ? 'success' : 'failure', ...(e.reason === undefined ? {} : { detail: { reason: e.reason } }) })
+          .catch((error: unknown) => logger.warn('audit record failed', { error })),
+    }),
+    { ttlMs: 60_000 },
+  );
+  let port = config.port;
+  const externalHost = () => (config.externalUrl === undefined ? `localhost:${port}` : new URL(config.externalUrl).host);
+  const events = createEventFanout({ database, audit, webhooks, jobs, logger, externalHost });
+  const registry = createRegistry({
+    database,
+    blobs,
+    pullGate: createProjectPullGate(database, { scans: noScanFacts, signatures: noSignatureFacts }),
+    writePolicy: createProjectWritePolicy(database, events),
+    events,
+    retentionSchedules: {
+      async set(policyId, cron) {
+        if (cron === undefined) await scheduler.remove(`retention-${policyId}`);
+        else await scheduler.upsert(`retention-${policyId}`, cron, 'retention-scheduled', { policyId });
+      },
+    },
+    onRetentionFinished(execution, project) {
+      if (execution.dry_run || (execution.deleted ?? 0) === 0) return;
+      void notifyRetention(execution, project).catch((error: unknown) => logger.warn('retention webhook failed', { error }));
+    },
+  });
+  async function notifyRetention(execution: RetentionExecutionView, project: string): Promise<void> {
+    const row = await registry.projects.get(project);
+    const deleted = (execution.decisions ?? []).filter((d) => d.outcome === 'DEL');
+    await events.notify(row.project_id, {
+      type: 'TAG_RETENTION',
+      occurAt: Date.now(),
+      operator: execution.trigger,
+      project,
+      retention: {
+        total: execution.total ?? 0,
+        retained: execution.retained ?? 0,
+        project_name: project,
+        retention_policy_id: execution.policy_id,
+        result: execution.status === 'Success' ? 'SUCCESS' : 'FAILED',
+        deleted_artifact: deleted.map((d) => ({ type: 'image', status: 'SUCCESS', name_tag: d.tags.length > 0 ? `${d.repository}:${d.tags[0] ?? ''}` : `${d.repository}@${d.digest}` })),
+      },
+    });
+  }
   for (const project of config.projects) await registry.ensureProject(project.name, { public: project.public });
   const admin = await ensureAdminUser(database, config.adminPassword);
-  const authorizer = withCredentialCache(createLocalAuthorizer(database), { ttlMs: 5 * 60_000 });
+  await scheduler.upsert('audit-purge', '17 3 * * *', 'audit-purge', { olderThanMs: config.auditRetentionDays * 86_400_000 });
   const tokens = createTokenService({
     keys: [await signingKey(database)],
     issuer: TOKEN_ISSUER,
     service: TOKEN_SERVICE,
     ttlSeconds: config.tokenTtlSeconds,
   });
+  const worker = createJobWorker({
+    queue: jobs,
+    logger,
+    pollMs: config.jobPollMs,
+    handlers: {
+      [WEBHOOK_JOB]: webhookJobHandler(webhooks),
+      retention: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
+      'retention-scheduled': async (payload) => {
+        const execution = await registry.retention.startExecution((payload as { policyId: number }).policyId, false, 'SCHEDULE');
+        const result = await registry.retention.run(execution.id);
+        return { executionId: result.id, status: result.status, deleted: result.deleted };
+      },
+      gc: async (payload, _job, { signal }) => {
+        const { dryRun, gracePeriodMs } = payload as { dryRun: boolean; gracePeriodMs: number };
+        const report = await registry.gc.run({ dryRun, gracePeriodMs, signal });
+        logger.info('garbage collection finished', { dryRun, blobsDeleted: report.blobsDeleted, bytesFreed: report.bytesFreed, errors: report.errors.length });
+        return report;
+      },
+      'audit-purge': async (payload) => ({ purged: await audit.purge((payload as { olderThanMs: number }).olderThanMs) }),
+    },
+  });
+  const onChange = (name: string) => authorizer.forget(name);
+  const services: ApiServices = {
+    registry,
+    access,
+    users: createUsers(database, { onChange }),
+    robots: createRobots(database, { onChange }),
+    audit,
+    webhooks,
+    jobs,
+    system: {
+      async getAllowlist() {
+        const row = await database.db.selectFrom('settings').select('value').where('key', '=', 'cve_allowlist').executeTakeFirst();
+        return normalizeAllowlist(row === undefined ? undefined : JSON.parse(row.value));
+      },
+      async setAllowlist(value) {
+        const list = normalizeAllowlist(value);
+        await database.db
+          .insertInto('settings')
+          .values({ key: 'cve_allowlist', value: JSON.stringify(list) })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(list) }))
+          .execute();
+        return list;
+      },
+      async setGcSchedule(cron, options) {
+        if (cron === undefined) await scheduler.remove('gc');
+        else await scheduler.upsert('gc', cron, 'gc', options);
+      },
+      async gcSchedule() {
+        const found = (await scheduler.list()).find((s) => s.name === 'gc');
+        return found === undefined ? undefined : { cron: found.cron, next_run_at: new Date(found.nextRunAt).toISOString() };
+      },
+      gcGracePeriodMs: config.gcGracePeriodSeconds * 1000,
+    },
+  };
   const metrics = createMetricsRegistry();
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -78,30 +202,45 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       }),
       tokenMount({ authorizer, tokens }),
       registryMount({ registry, authenticator }),
+      apiMount({ routes: apiRoutes, services, authenticator, version: SLIPWAY_VERSION }),
     ],
   });
   metrics.gauge('slipway_process_resident_memory_bytes', 'Resident set size of the process.', () => process.memoryUsage.rss());
 
-  const sweeper = setInterval(() => {
-    registry.blobs
-      .expireUploads(config.uploadExpirySeconds * 1000)
-      .then((removed) => removed > 0 && logger.info('expired abandoned uploads', { removed }))
-      .catch((error: unknown) => logger.warn('upload expiry failed', { error }));
-  }, Math.min(60_000, config.uploadExpirySeconds * 1000));
-  sweeper.unref();
+  const tickSchedules = () => scheduler.tick().catch((error: unknown) => logger.warn('schedule tick failed', { error }));
+  const timers: NodeJS.Timeout[] = [];
 
   return {
     http,
     registry,
     database,
     authorizer,
+    jobs,
     generatedAdminPassword: admin.generatedPassword,
-    listen: () => http.listen(config.port, config.host),
+    async listen() {
+      const address = await http.listen(config.port, config.host);
+      port = address.port;
+      const sweeper = setInterval(() => {
+        registry.blobs
+          .expireUploads(config.uploadExpirySeconds * 1000)
+          .then((removed) => removed > 0 && logger.info('expired abandoned uploads', { removed }))
+          .catch((error: unknown) => logger.warn('upload expiry failed', { error }));
+      }, Math.min(60_000, config.uploadExpirySeconds * 1000));
+      timers.push(sweeper, setInterval(() => void tickSchedules(), Math.max(config.jobPollMs, 1000)));
+      for (const timer of timers) timer.unref();
+      worker.start();
+      return address;
+    },
+    async runJobs() {
+      await tickSchedules();
+      return worker.runOnce();
+    },
     close() {
       closing ??= (async () => {
         shuttingDown = true;
-        clearInterval(sweeper);
+        for (const timer of timers) clearInterval(timer);
         await http.close(config.shutdownGraceSeconds * 1000);
+        await worker.stop();
         await database.close();
       })();
       return closing;

@@ -2,6 +2,9 @@ import { AuthError, type AuthErrorCode } from '../core/auth/auth-error.ts';
 import { OciError, type OciErrorCode } from '../core/oci/oci-error.ts';
 import { RegistryError, type RegistryErrorCode } from '../registry/index.ts';
 import { HttpError, type HttpErrorCode } from './http-error.ts';
+import { EventError, type EventErrorCode } from '../core/events/event-error.ts';
+import { JobError, type JobErrorCode } from '../core/jobs/job-error.ts';
+import { PolicyError, type PolicyErrorCode } from '../core/policy/policy-error.ts';
 
 /** An error as the wire shows it: HTTP status plus the Distribution spec's error code. */
 export interface WireError {
@@ -33,11 +36,21 @@ const REGISTRY: Readonly<Record<RegistryErrorCode, Mapping>> = {
   PAGINATION_NUMBER_INVALID: [400, 'PAGINATION_NUMBER_INVALID'],
   DENIED: [403, 'DENIED'],
   UNSUPPORTED: [405, 'UNSUPPORTED'],
+  PRECONDITION: [412, 'PRECONDITION'],
+  QUOTA_EXCEEDED: [403, 'DENIED'],
+  POLICY_VIOLATION: [412, 'PROJECTPOLICYVIOLATION'],
+  PROJECT_UNKNOWN: [404, 'NOT_FOUND'],
+  PROJECT_EXISTS: [409, 'CONFLICT'],
+  PROJECT_NOT_EMPTY: [412, 'PRECONDITION'],
+  INVALID: [400, 'BAD_REQUEST'],
+  NOT_FOUND: [404, 'NOT_FOUND'],
+  CONFLICT: [409, 'CONFLICT'],
 };
 
 const HTTP: Readonly<Record<HttpErrorCode, Mapping>> = {
   UNAUTHORIZED: [401, 'UNAUTHORIZED'],
   DENIED: [403, 'DENIED'],
+  FORBIDDEN: [403, 'FORBIDDEN'],
   NOT_FOUND: [404, 'NOT_FOUND'],
   METHOD_NOT_ALLOWED: [405, 'UNSUPPORTED'],
   BAD_REQUEST: [400, 'BAD_REQUEST'],
@@ -54,6 +67,10 @@ const AUTH: Readonly<Record<AuthErrorCode, Mapping>> = {
   TOKEN_EXPIRED: [401, 'UNAUTHORIZED'],
   SCOPE_INVALID: [400, 'BAD_REQUEST'],
   PASSWORD_HASH_INVALID: [500, 'UNKNOWN'],
+  ACCOUNT_INVALID: [400, 'BAD_REQUEST'],
+  ACCOUNT_EXISTS: [409, 'CONFLICT'],
+  ACCOUNT_UNKNOWN: [404, 'NOT_FOUND'],
+  PERMISSION_INVALID: [400, 'BAD_REQUEST'],
 };
 
 const OCI: Readonly<Record<OciErrorCode, Mapping>> = {
@@ -68,6 +85,25 @@ const OCI: Readonly<Record<OciErrorCode, Mapping>> = {
   CONFIG_INVALID: [400, 'MANIFEST_INVALID'],
   LAYOUT_INVALID: [400, 'BAD_REQUEST'],
   NOT_FOUND: [404, 'NOT_FOUND'],
+};
+
+const POLICY: Readonly<Record<PolicyErrorCode, Mapping>> = {
+  PATTERN_INVALID: [400, 'BAD_REQUEST'],
+  RULE_INVALID: [400, 'BAD_REQUEST'],
+};
+
+const EVENT: Readonly<Record<EventErrorCode, Mapping>> = {
+  POLICY_INVALID: [400, 'BAD_REQUEST'],
+  POLICY_CONFLICT: [409, 'CONFLICT'],
+  QUERY_INVALID: [400, 'BAD_REQUEST'],
+  DELIVERY_FAILED: [502, 'UNKNOWN'],
+};
+
+const JOB: Readonly<Record<JobErrorCode, Mapping>> = {
+  CRON_INVALID: [400, 'BAD_REQUEST'],
+  NOT_LOCKED: [409, 'CONFLICT'],
+  PAYLOAD_INVALID: [400, 'BAD_REQUEST'],
+  OPTION_INVALID: [400, 'BAD_REQUEST'],
 };
 
 /** Maps any thrown value to what the client sees. Unknown errors become a 500 without internals. */
@@ -88,6 +124,9 @@ function lookup(error: unknown): Mapping | undefined {
   if (error instanceof HttpError) return HTTP[error.code];
   if (error instanceof AuthError) return AUTH[error.code];
   if (error instanceof OciError) return OCI[error.code];
+  if (error instanceof PolicyError) return POLICY[error.code];
+  if (error instanceof EventError) return EVENT[error.code];
+  if (error instanceof JobError) return JOB[error.code];
   return undefined;
 }
 

@@ -2,6 +2,7 @@
 export type HttpErrorCode =
   | 'UNAUTHORIZED'
   | 'DENIED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'BAD_REQUEST'

@@ -10,8 +10,9 @@ import { sendBytes, sendEmpty, sendJson } from './respond.ts';
 
 /** Manifests, tag lists, referrers and the catalog. */
 export const manifestHandlers = {
-  head: async ({ ctx, path, repo, registry }: RegistryRequest): Promise<void> => {
-    const manifest = await registry.manifests.statManifest(repo, reference(path));
+  head: async ({ ctx, path, repo, auth, registry }: RegistryRequest): Promise<void> => {
+    // The pull gate applies to HEAD too: clients that HEAD first must not learn a blocked digest's bytes are there to take.
+    const manifest = await registry.manifests.statManifest(repo, reference(path), auth.principal, { signal: ctx.signal });
     ctx.res.writeHead(200, manifestHeaders(manifest));
     ctx.res.end();
   },
@@ -27,12 +28,12 @@ export const manifestHandlers = {
     sendBytes(ctx.res, 200, manifest.bytes, headers);
   },
 
-  put: async ({ ctx, path, repo, registry }: RegistryRequest): Promise<void> => {
+  put: async ({ ctx, path, repo, auth, registry }: RegistryRequest): Promise<void> => {
     const length = Number(ctx.req.headers['content-length'] ?? 0);
     if (length > MAX_MANIFEST_BYTES) {
       throw new RegistryError('MANIFEST_TOO_LARGE', `manifest of ${length} bytes exceeds the limit of ${MAX_MANIFEST_BYTES} bytes`);
     }
-    const result = await registry.manifests.putManifest(repo, reference(path), ctx.req, ctx.req.headers['content-type']);
+    const result = await registry.manifests.putManifest(repo, reference(path), ctx.req, ctx.req.headers['content-type'], auth.principal.name);
     sendEmpty(ctx.res, 201, {
       location: registryPath(repo.name, 'manifests', result.digest),
       'docker-content-digest': result.digest,
@@ -40,8 +41,8 @@ export const manifestHandlers = {
     });
   },
 
-  delete: async ({ ctx, path, repo, registry }: RegistryRequest): Promise<void> => {
-    await registry.manifests.deleteManifest(repo, reference(path));
+  delete: async ({ ctx, path, repo, auth, registry }: RegistryRequest): Promise<void> => {
+    await registry.manifests.deleteManifest(repo, reference(path), auth.principal.name);
     sendEmpty(ctx.res, 202);
   },
 

@@ -7,6 +7,7 @@ import { RegistryError } from './registry-error.ts';
 import type { RegistryMetadata } from './registry-metadata.ts';
 import type { RepositoryName } from './repository-name.ts';
 import type { RepositoryResolver } from './repository-resolver.ts';
+import type { WritePolicy } from './write-policy.ts';
 
 export interface ByteRange {
   readonly start: number;
@@ -18,6 +19,7 @@ export interface BlobServiceDeps {
   readonly metadata: RegistryMetadata;
   readonly blobs: BlobStore;
   readonly repositories: RepositoryResolver;
+  readonly writePolicy: WritePolicy;
   readonly clock: () => number;
 }
 
@@ -31,7 +33,7 @@ export type BlobService = ReturnType<typeof createBlobService>;
 
 /** Blobs and the upload state machine of the Distribution spec (end-2, 4, 5, 6, 10, 11, 13, 14). */
 export function createBlobService(deps: BlobServiceDeps) {
-  const { metadata, blobs, repositories, clock } = deps;
+  const { metadata, blobs, repositories, writePolicy, clock } = deps;
   const locks = new Map<string, Promise<unknown>>();
 
   /** Runs operations on one upload one at a time (chunks arriving together must not interleave). */
@@ -56,7 +58,15 @@ export function createBlobService(deps: BlobServiceDeps) {
     return { repositoryId, upload };
   }
 
-  async function commit(repositoryId: number, id: string, digest: Digest, size?: number): Promise<{ digest: Digest; size: number }> {
+  async function commit(repo: RepositoryName, repositoryId: number, id: string, digest: Digest, size?: number): Promise<{ digest: Digest; size: number }> {
+    try {
+      await writePolicy.checkBlob(repo, digest, (await blobs.uploadSize(id)) ?? 0);
+    } catch (refusal) {
+      // Refused by a project rule (quota): the session and its data go, nothing is linked.
+      await blobs.cancelUpload(id);
+      await metadata.deleteUpload(id);
+      throw refusal;
+    }
     const result = await translate(() => blobs.commitUpload(id, size === undefined ? { digest } : { digest, size }));
     await metadata.linkBlob(repositoryId, result.digest, result.size, clock());
     await metadata.deleteUpload(id);
@@ -101,7 +111,9 @@ export function createBlobService(deps: BlobServiceDeps) {
     /** POST with `?digest=`: the whole blob in one request. Nothing is stored unless it matches. */
     async uploadMonolithic(repo: RepositoryName, digest: Digest, body: Readable, size: number | undefined): Promise<{ digest: Digest; size: number }> {
       const repositoryId = await repositories.forWrite(repo);
+      if (size !== undefined) await writePolicy.checkBlob(repo, digest, size);
       const result = await translate(() => blobs.put(body, size === undefined ? { digest } : { digest, size }));
+      if (size === undefined) await writePolicy.checkBlob(repo, digest, result.size);
       await metadata.linkBlob(repositoryId, result.digest, result.size, clock());
       return result;
     },
@@ -139,7 +151,7 @@ export function createBlobService(deps: BlobServiceDeps) {
             blobs.appendUpload(id, body.stream, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
           );
         }
-        return commit(repositoryId, id, digest);
+        return commit(repo, repositoryId, id, digest);
       });
     },
 
@@ -162,6 +174,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       const size = await metadata.linkedBlobSize(fromId, digest);
       if (size === undefined || (await blobs.stat(digest)) === undefined) return false;
       const repositoryId = await repositories.forWrite(repo);
+      await writePolicy.checkBlob(repo, digest, size);
       await metadata.linkBlob(repositoryId, digest, size, clock());
       return true;
     },

@@ -7,6 +7,13 @@ import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { createBlobService, type BlobService } from './blob-service.ts';
 import { createManifestService, type ManifestService } from './manifest-service.ts';
 import { openPullGate, type PullGate } from './pull-gate.ts';
+import { createArtifacts, type Artifacts } from './artifacts.ts';
+import { createProjects, type Projects } from './projects.ts';
+import { noRegistryEvents, type RegistryEventSink } from './registry-events.ts';
+import { openWritePolicy, type WritePolicy } from './write-policy.ts';
+import { createImmutableRules, type ImmutableRules } from './immutable-rules.ts';
+import { createRetentionService, type RetentionExecutionView, type RetentionSchedules, type RetentionService } from './retention-service.ts';
+import { createGarbageCollector, type GarbageCollector } from './garbage-collector.ts';
 import { createRegistryMetadata } from './registry-metadata.ts';
 import { createRepositoryResolver } from './repository-resolver.ts';
 
@@ -14,12 +21,22 @@ export interface RegistryDeps {
   readonly database: MetadataDatabase;
   readonly blobs: BlobStore;
   readonly pullGate?: PullGate;
+  readonly writePolicy?: WritePolicy;
+  readonly events?: RegistryEventSink;
+  /** Where retention schedules are kept (the durable scheduler); none: schedules are ignored. */
+  readonly retentionSchedules?: RetentionSchedules;
+  readonly onRetentionFinished?: (execution: RetentionExecutionView, project: string) => void;
   readonly clock?: () => number;
 }
 
 export interface Registry {
   readonly blobs: BlobService;
   readonly manifests: ManifestService;
+  readonly projects: Projects;
+  readonly artifacts: Artifacts;
+  readonly immutableRules: ImmutableRules;
+  readonly retention: RetentionService;
+  readonly gc: GarbageCollector;
   /** Creates a project if it does not exist (bootstrap and tests; the projects API comes later). */
   ensureProject(name: string, options: { public: boolean }): Promise<void>;
   isProjectPublic(name: string): Promise<boolean>;
@@ -29,9 +46,24 @@ export function createRegistry(deps: RegistryDeps): Registry {
   const clock = deps.clock ?? Date.now;
   const metadata = createRegistryMetadata(deps.database);
   const repositories = createRepositoryResolver(metadata, clock);
+  const writePolicy = deps.writePolicy ?? openWritePolicy;
+  const events = deps.events ?? noRegistryEvents;
+  const manifests = createManifestService({ metadata, blobs: deps.blobs, repositories, pullGate: deps.pullGate ?? openPullGate, writePolicy, events, clock });
+  const artifacts = createArtifacts({ database: deps.database, metadata, manifests, writePolicy, clock });
   return {
-    blobs: createBlobService({ metadata, blobs: deps.blobs, repositories, clock }),
-    manifests: createManifestService({ metadata, blobs: deps.blobs, repositories, pullGate: deps.pullGate ?? openPullGate, clock }),
+    blobs: createBlobService({ metadata, blobs: deps.blobs, repositories, writePolicy, clock }),
+    manifests,
+    projects: createProjects(deps.database, clock),
+    artifacts,
+    immutableRules: createImmutableRules(deps.database, clock),
+    retention: createRetentionService({
+      database: deps.database,
+      artifacts,
+      schedules: deps.retentionSchedules ?? { set: () => Promise.resolve() },
+      clock,
+      ...(deps.onRetentionFinished === undefined ? {} : { onFinished: deps.onRetentionFinished }),
+    }),
+    gc: createGarbageCollector({ database: deps.database, blobs: deps.blobs, clock }),
     async ensureProject(name, options) {
       await metadata.ensureProject(name, { public: options.public, now: clock() });
     },
@@ -44,5 +76,16 @@ export function createRegistry(deps: RegistryDeps): Registry {
 export { RegistryError, type RegistryErrorCode } from './registry-error.ts';
 export { parseRepositoryName, isValidTag, type RepositoryName } from './repository-name.ts';
 export { openPullGate, type PullGate, type PullRequest, type PullVerdict } from './pull-gate.ts';
+export { openWritePolicy, type WritePolicy } from './write-policy.ts';
+export { noRegistryEvents, type RegistryEvent, type RegistryEventSink } from './registry-events.ts';
+export { createProjectWritePolicy } from './project-write-policy.ts';
+export { createProjectPullGate, noScanFacts, noSignatureFacts, type ScanFacts, type SignatureFacts } from './project-pull-gate.ts';
+export type { Projects, ProjectView, ProjectInput, MemberView, ProjectSummary } from './projects.ts';
+export type { Artifacts, ArtifactView, RepositoryView } from './artifacts.ts';
+export type { ImmutableRules, ImmutableRuleView } from './immutable-rules.ts';
+export type { RetentionService, RetentionPolicyView, RetentionExecutionView, RetentionSchedules } from './retention-service.ts';
+export type { GarbageCollector, GcReport } from './garbage-collector.ts';
+export { normalizeAllowlist, type CveAllowlist } from './project-metadata.ts';
+export { projectUsage, type ProjectUsage } from './project-usage.ts';
 export type { ByteRange, UploadState, BlobService } from './blob-service.ts';
 export type { ManifestService, PageResult, StoredManifest } from './manifest-service.ts';

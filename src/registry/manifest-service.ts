@@ -12,12 +12,16 @@ import { RegistryError } from './registry-error.ts';
 import type { ManifestRow, Page, RegistryMetadata } from './registry-metadata.ts';
 import { assertTag, type RepositoryName } from './repository-name.ts';
 import type { RepositoryResolver } from './repository-resolver.ts';
+import type { RegistryEventSink } from './registry-events.ts';
+import type { WritePolicy } from './write-policy.ts';
 
 export interface ManifestServiceDeps {
   readonly metadata: RegistryMetadata;
   readonly blobs: BlobStore;
   readonly repositories: RepositoryResolver;
   readonly pullGate: PullGate;
+  readonly writePolicy: WritePolicy;
+  readonly events: RegistryEventSink;
   readonly clock: () => number;
 }
 
@@ -37,7 +41,7 @@ export type ManifestService = ReturnType<typeof createManifestService>;
 
 /** Manifests, tags, referrers and the catalog (end-3, 7, 8, 9, 12 and `_catalog`). */
 export function createManifestService(deps: ManifestServiceDeps) {
-  const { metadata, blobs, repositories, pullGate, clock } = deps;
+  const { metadata, blobs, repositories, pullGate, writePolicy, events, clock } = deps;
 
   async function resolve(repo: RepositoryName, reference: string): Promise<ManifestRow> {
     const repositoryId = await repositories.existing(repo);
@@ -47,6 +51,16 @@ export function createManifestService(deps: ManifestServiceDeps) {
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${repo.name}`, { detail: { reference } });
     }
     return row;
+  }
+
+  async function passGate(repo: RepositoryName, row: ManifestRow, principal: Principal, options: { signal?: AbortSignal }): Promise<void> {
+    const verdict = await pullGate.check(
+      { project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, artifactType: row.artifactType, subject: row.subjectDigest, principal },
+      options,
+    );
+    if (!verdict.allowed) {
+      throw new RegistryError('POLICY_VIOLATION', verdict.reasons.join('; '), { detail: { digest: row.digest, reasons: verdict.reasons } });
+    }
   }
 
   /** Every blob and child manifest must already be in the repository; the subject need not be. */
@@ -82,6 +96,7 @@ export function createManifestService(deps: ManifestServiceDeps) {
       reference: string,
       body: Readable,
       contentType: string | undefined,
+      actor = '',
     ): Promise<{ digest: Digest; subject: Digest | undefined }> {
       const byDigest = isDigestReference(reference);
       const expected = byDigest ? parseReferenceDigest(reference) : undefined;
@@ -94,6 +109,8 @@ export function createManifestService(deps: ManifestServiceDeps) {
       }
       const repositoryId = await repositories.forWrite(repo);
       await assertReferencesPresent(repositoryId, manifest);
+      const tag = byDigest ? undefined : reference;
+      await writePolicy.checkManifest(repo, { digest, size: bytes.byteLength, tag });
       await blobs.put(bytes, { digest, size: bytes.byteLength });
       await metadata.putManifest({
         repositoryId,
@@ -104,15 +121,18 @@ export function createManifestService(deps: ManifestServiceDeps) {
         subjectDigest: manifest.subject?.digest,
         annotations: manifest.annotations === undefined ? undefined : JSON.stringify(manifest.annotations),
         references: manifestReferences(manifest).map((r) => ({ digest: r.descriptor.digest, kind: r.kind })),
-        tag: byDigest ? undefined : reference,
+        tag,
         now: clock(),
       });
+      const at = clock();
+      events.emit({ type: 'push', project: repo.project, repository: repo.name, digest, mediaType: manifest.mediaType, tags: tag === undefined ? [] : [tag], actor, at });
       return { digest, subject: manifest.subject?.digest };
     },
 
     /** HEAD: what the manifest is, from metadata alone. */
-    async statManifest(repo: RepositoryName, reference: string): Promise<StoredManifest> {
+    async statManifest(repo: RepositoryName, reference: string, principal?: Principal, options: { signal?: AbortSignal } = {}): Promise<StoredManifest> {
       const row = await resolve(repo, reference);
+      if (principal !== undefined) await passGate(repo, row, principal, options);
       return { digest: row.digest as Digest, mediaType: row.mediaType, size: row.size };
     },
 
@@ -124,25 +144,22 @@ export function createManifestService(deps: ManifestServiceDeps) {
       options: { signal?: AbortSignal } = {},
     ): Promise<StoredManifest & { readonly bytes: Buffer }> {
       const row = await resolve(repo, reference);
-      const verdict = await pullGate.check(
-        { project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, principal },
-        options,
-      );
-      if (!verdict.allowed) {
-        throw new RegistryError('DENIED', `pull of ${repo.name}@${row.digest} refused: ${verdict.reasons.join('; ')}`, {
-          detail: { digest: row.digest, reasons: verdict.reasons },
-        });
-      }
+      await passGate(repo, row, principal, options);
       const bytes = await blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options });
-      await metadata.touchPulled(row.id, clock());
+      const at = clock();
+      await metadata.touchPulled(row.id, at);
+      events.emit({ type: 'pull', project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, tags: isDigestReference(reference) ? [] : [reference], actor: principal.name, at });
       return { digest: row.digest as Digest, mediaType: row.mediaType, size: row.size, bytes };
     },
 
     /** DELETE by tag untags; by digest removes the manifest and every tag on it. */
-    async deleteManifest(repo: RepositoryName, reference: string): Promise<void> {
+    async deleteManifest(repo: RepositoryName, reference: string, actor = ''): Promise<void> {
       const repositoryId = await repositories.existing(repo);
       if (!isDigestReference(reference)) {
         assertTag(reference);
+        const tagged = await metadata.resolveTag(repositoryId, reference);
+        if (tagged === undefined) throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repo.name}`, { detail: { tag: reference } });
+        await writePolicy.checkTagRemoval(repo, [reference]);
         if (!(await metadata.deleteTag(repositoryId, reference))) {
           throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repo.name}`, { detail: { tag: reference } });
         }
@@ -157,9 +174,14 @@ export function createManifestService(deps: ManifestServiceDeps) {
           { detail: { digest, parents } },
         );
       }
+      const row = await metadata.findManifest(repositoryId, digest);
+      if (row === undefined) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${repo.name}`, { detail: { digest } });
+      const tags = await metadata.tagsOf(repositoryId, digest);
+      await writePolicy.checkTagRemoval(repo, tags);
       if (!(await metadata.deleteManifest(repositoryId, digest))) {
         throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${repo.name}`, { detail: { digest } });
       }
+      events.emit({ type: 'delete', project: repo.project, repository: repo.name, digest, mediaType: row.mediaType, tags, actor, at: clock() });
     },
 
     async listTags(repo: RepositoryName, page: Page): Promise<PageResult<string>> {

@@ -14,6 +14,9 @@ export interface PullRequest {
   readonly repository: string;
   readonly digest: string;
   readonly mediaType: string;
+  /** The artifact type (or config media type) and the subject, so gates can tell signatures and other referrers from images. */
+  readonly artifactType: string | null;
+  readonly subject: string | null;
   readonly principal: Principal;
 }
 

@@ -19,7 +19,19 @@ export type RegistryErrorCode =
   | 'RANGE_INVALID'
   | 'PAGINATION_NUMBER_INVALID'
   | 'DENIED'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** A project rule refuses the change (an immutable tag): Harbor's 412 PRECONDITION. */
+  | 'PRECONDITION'
+  /** A push over the project's quota: Harbor's 403 DENIED, with the figures. */
+  | 'QUOTA_EXCEEDED'
+  /** A pull refused by the project's policy: Harbor's 412 PROJECTPOLICYVIOLATION. */
+  | 'POLICY_VIOLATION'
+  | 'PROJECT_UNKNOWN'
+  | 'PROJECT_EXISTS'
+  | 'PROJECT_NOT_EMPTY'
+  | 'INVALID'
+  | 'NOT_FOUND'
+  | 'CONFLICT';
 
 export class RegistryError extends Error {
   readonly code: RegistryErrorCode;

@@ -270,6 +270,12 @@ export function createRegistryMetadata(database: MetadataDatabase) {
       return Number(result.numDeletedRows) > 0;
     },
 
+    /** Every tag naming `digest` in the repository. */
+    async tagsOf(repositoryId: number, digest: string): Promise<string[]> {
+      const rows = await db.selectFrom('tags').select('name').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).orderBy('name').execute();
+      return rows.map((r) => r.name);
+    },
+
     async listTags(repositoryId: number, page: Page): Promise<string[]> {
       let query = db.selectFrom('tags').select('name').where('repository_id', '=', repositoryId);
       if (page.last !== undefined) query = query.where(bytewise('name'), '>', page.last);

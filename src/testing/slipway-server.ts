@@ -50,6 +50,9 @@ export async function startSlipway(options: TestSlipwayOptions = {}): Promise<Te
     projects: options.projects ?? DEMO_PROJECTS.map((name) => ({ name, public: false })),
     adminPassword: TEST_ADMIN_PASSWORD,
     demo: false,
+    jobPollMs: 50,
+    gcGracePeriodSeconds: 3600,
+    auditRetentionDays: 90,
     ...options.config,
   };
   // SLIPWAY_TEST_LOG=1 shows the server's request log while debugging a test.

@@ -4,7 +4,11 @@ export type AuthErrorCode =
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
   | 'SCOPE_INVALID'
-  | 'PASSWORD_HASH_INVALID';
+  | 'PASSWORD_HASH_INVALID'
+  | 'ACCOUNT_INVALID'
+  | 'ACCOUNT_EXISTS'
+  | 'ACCOUNT_UNKNOWN'
+  | 'PERMISSION_INVALID';
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode;

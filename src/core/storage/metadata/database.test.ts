@@ -15,17 +15,26 @@ import { migrate, migrations } from './migrations.ts';
 const GIB = 1024 ** 3;
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const TABLES = [
+  'audit_log',
   'blobs',
+  'immutable_rules',
+  'jobs',
   'manifest_references',
   'manifests',
+  'project_members',
   'projects',
   'repositories',
   'repository_blobs',
+  'retention_executions',
+  'retention_policies',
+  'robots',
+  'schedules',
   'schema_migrations',
   'settings',
   'tags',
   'uploads',
   'users',
+  'webhook_policies',
 ];
 
 describeEachDatabase('metadata database', (open) => {

@@ -1,0 +1,221 @@
+import type { RobotPermission } from '../../core/auth/robot-permissions.ts';
+import type { RobotView } from '../../core/auth/robots.ts';
+import { HttpError } from '../http-error.ts';
+import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
+import { audit, created, done, intParam, ok, requireProject, requireSystem } from './api-guards.ts';
+
+const PERMISSIONS: JsonSchema = {
+  type: 'array',
+  minItems: 1,
+  items: {
+    type: 'object',
+    required: ['kind', 'namespace', 'access'],
+    properties: {
+      kind: { enum: ['project', 'system'] },
+      namespace: { type: 'string' },
+      access: { type: 'array', minItems: 1, items: { type: 'object', required: ['resource', 'action'], properties: { resource: { type: 'string' }, action: { type: 'string' }, effect: { enum: ['allow', 'deny'] } } } },
+    },
+  },
+};
+const ROBOT_REQ: JsonSchema = {
+  type: 'object',
+  required: ['name', 'level', 'duration', 'permissions'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    description: { type: 'string' },
+    level: { enum: ['project', 'system'] },
+    duration: { type: 'integer', minimum: -1 },
+    disable: { type: 'boolean' },
+    secret: { type: 'string', minLength: 8 },
+    permissions: PERMISSIONS,
+  },
+};
+const ROBOT_UPDATE: JsonSchema = {
+  type: 'object',
+  properties: { description: { type: 'string' }, duration: { type: 'integer', minimum: -1 }, disable: { type: 'boolean' }, permissions: PERMISSIONS },
+};
+const USER_REQ: JsonSchema = { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string', minLength: 1 }, password: { type: 'string', minLength: 8 }, sysadmin_flag: { type: 'boolean' } } };
+
+/** Who may manage a robot: project robots by `robot:<action>` in their project, system robots by the system permission. */
+async function requireRobot(req: ApiRequest, robot: { level: string; permissions: readonly RobotPermission[] }, action: 'create' | 'read' | 'update' | 'delete' | 'list'): Promise<void> {
+  const project = robot.permissions[0]?.namespace;
+  if (robot.level === 'project' && project !== undefined) return requireProject(req, project, 'robot', action);
+  return requireSystem(req, 'robot', action === 'update' ? 'create' : action);
+}
+
+async function robotOf(req: ApiRequest, action: 'read' | 'update' | 'delete'): Promise<RobotView> {
+  const robot = await req.services.robots.get(intParam(req, 'robot_id'));
+  if (robot === undefined) throw new HttpError('NOT_FOUND', `robot ${req.params['robot_id'] ?? ''} does not exist`);
+  await requireRobot(req, robot, action);
+  return robot;
+}
+
+/** `{ project }` for a project robot's audit entries, `{}` for a system robot. */
+function robotScope(robot: { level: string; permissions: readonly RobotPermission[] }): { project: string } | Record<string, never> {
+  const project = robot.level === 'project' ? robot.permissions[0]?.namespace : undefined;
+  return project === undefined ? {} : { project };
+}
+
+export const accountRoutes: readonly ApiRoute[] = [
+  {
+    operationId: 'listRobots',
+    method: 'GET',
+    path: '/robots',
+    tag: 'robot',
+    summary: 'Robot accounts: of one project (`project=<name>`, needs robot:list there) or all (system admins).',
+    query: { project: { type: 'string' } },
+    async handle(req) {
+      const project = req.query.get('project') ?? undefined;
+      if (project === undefined) await requireSystem(req, 'robot', 'list');
+      else await requireProject(req, project, 'robot', 'list');
+      return ok(await req.services.robots.list(project === undefined ? {} : { project }));
+    },
+  },
+  {
+    operationId: 'createRobot',
+    method: 'POST',
+    path: '/robots',
+    tag: 'robot',
+    summary: 'Creates a robot account; the answer holds its secret, shown this once.',
+    body: ROBOT_REQ,
+    async handle(req) {
+      const body = req.body as { name: string; level: 'project' | 'system'; duration: number; permissions: RobotPermission[]; description?: string; disable?: boolean; secret?: string };
+      await requireRobot(req, body, 'create');
+      const robot = await req.services.robots.create(body, req.principal.name);
+      await audit(req, { ...robotScope(body), resource: robot.name, resourceType: 'robot', operation: 'create' });
+      return created(`${API_PREFIX}/robots/${robot.id}`, { id: robot.id, name: robot.name, secret: robot.secret, creation_time: robot.creation_time, expires_at: robot.expires_at });
+    },
+  },
+  {
+    operationId: 'getRobot',
+    method: 'GET',
+    path: '/robots/{robot_id}',
+    tag: 'robot',
+    summary: 'One robot account (never its secret).',
+    handle: async (req) => ok(await robotOf(req, 'read')),
+  },
+  {
+    operationId: 'updateRobot',
+    method: 'PUT',
+    path: '/robots/{robot_id}',
+    tag: 'robot',
+    summary: 'Changes description, expiry, permissions, or disables/enables the robot.',
+    body: ROBOT_UPDATE,
+    async handle(req) {
+      const robot = await robotOf(req, 'update');
+      const updated = await req.services.robots.update(robot.id, req.body as object);
+      await audit(req, { ...robotScope(robot), resource: robot.name, resourceType: 'robot', operation: 'update', detail: req.body as Record<string, unknown> });
+      return ok(updated);
+    },
+  },
+  {
+    operationId: 'refreshRobotSecret',
+    method: 'PATCH',
+    path: '/robots/{robot_id}',
+    tag: 'robot',
+    summary: 'Sets a new secret (given, or generated and returned once).',
+    body: { type: 'object', properties: { secret: { type: 'string', minLength: 8 } } },
+    async handle(req) {
+      const robot = await robotOf(req, 'update');
+      const secret = await req.services.robots.refreshSecret(robot.id, (req.body as { secret?: string }).secret);
+      await audit(req, { ...robotScope(robot), resource: robot.name, resourceType: 'robot', operation: 'refresh_secret' });
+      return ok({ secret });
+    },
+  },
+  {
+    operationId: 'deleteRobot',
+    method: 'DELETE',
+    path: '/robots/{robot_id}',
+    tag: 'robot',
+    summary: 'Deletes a robot account.',
+    async handle(req) {
+      const robot = await robotOf(req, 'delete');
+      await req.services.robots.delete(robot.id);
+      await audit(req, { ...robotScope(robot), resource: robot.name, resourceType: 'robot', operation: 'delete' });
+      return done;
+    },
+  },
+  {
+    operationId: 'listUsers',
+    method: 'GET',
+    path: '/users',
+    tag: 'user',
+    summary: 'Local accounts (system admins).',
+    async handle(req) {
+      await requireSystem(req, 'user', 'list');
+      return ok(await req.services.users.list());
+    },
+  },
+  {
+    operationId: 'createUser',
+    method: 'POST',
+    path: '/users',
+    tag: 'user',
+    summary: 'Creates a local account (system admins).',
+    body: USER_REQ,
+    async handle(req) {
+      await requireSystem(req, 'user', 'create');
+      const body = req.body as { username: string; password: string; sysadmin_flag?: boolean };
+      const user = await req.services.users.create({ username: body.username, password: body.password, admin: body.sysadmin_flag === true });
+      await audit(req, { resource: user.username, resourceType: 'user', operation: 'create' });
+      return created(`${API_PREFIX}/users/${user.username}`, user);
+    },
+  },
+  {
+    operationId: 'getCurrentUser',
+    method: 'GET',
+    path: '/users/current',
+    tag: 'user',
+    summary: 'The caller.',
+    async handle(req) {
+      if (req.principal.kind !== 'user') return ok({ username: req.principal.name, kind: req.principal.kind });
+      return ok(await req.services.users.get(req.principal.name));
+    },
+  },
+  {
+    operationId: 'updateUser',
+    method: 'PUT',
+    path: '/users/{username}',
+    tag: 'user',
+    summary: 'Grants or revokes system admin, disables or enables the account (system admins).',
+    body: { type: 'object', properties: { sysadmin_flag: { type: 'boolean' }, disabled: { type: 'boolean' } } },
+    async handle(req) {
+      await requireSystem(req, 'user', 'update');
+      const body = req.body as { sysadmin_flag?: boolean; disabled?: boolean };
+      const user = await req.services.users.update(req.params['username'] ?? '', {
+        ...(body.sysadmin_flag === undefined ? {} : { admin: body.sysadmin_flag }),
+        ...(body.disabled === undefined ? {} : { disabled: body.disabled }),
+      });
+      await audit(req, { resource: user.username, resourceType: 'user', operation: 'update', detail: body });
+      return ok(user);
+    },
+  },
+  {
+    operationId: 'setUserPassword',
+    method: 'PUT',
+    path: '/users/{username}/password',
+    tag: 'user',
+    summary: "Sets a password: one's own, or anyone's for a system admin.",
+    body: { type: 'object', required: ['new_password'], properties: { new_password: { type: 'string', minLength: 8 } } },
+    async handle(req) {
+      const username = req.params['username'] ?? '';
+      if (!(req.principal.kind === 'user' && req.principal.name === username)) await requireSystem(req, 'user', 'update');
+      await req.services.users.setPassword(username, (req.body as { new_password: string }).new_password);
+      await audit(req, { resource: username, resourceType: 'user', operation: 'change_password' });
+      return done;
+    },
+  },
+  {
+    operationId: 'deleteUser',
+    method: 'DELETE',
+    path: '/users/{username}',
+    tag: 'user',
+    summary: 'Deletes a local account (system admins).',
+    async handle(req) {
+      await requireSystem(req, 'user', 'delete');
+      await req.services.users.delete(req.params['username'] ?? '');
+      await audit(req, { resource: req.params['username'] ?? '', resourceType: 'user', operation: 'delete' });
+      return done;
+    },
+  },
+];

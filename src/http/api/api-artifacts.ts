@@ -1,0 +1,123 @@
+import type { RepositoryName } from '../../registry/index.ts';
+import type { ApiRequest, ApiRoute } from './api-route.ts';
+import { audit, done, ok, projectOf } from './api-guards.ts';
+import { PAGING_QUERY, pageHeaders, pagingOf } from './paging.ts';
+
+const P = '/projects/{project_name_or_id}';
+const R = `${P}/repositories/{repository_name}`;
+
+async function repositoryOf(req: ApiRequest, resource: 'repository' | 'artifact' | 'tag', action: 'read' | 'list' | 'delete' | 'create'): Promise<RepositoryName> {
+  const project = await projectOf(req, resource, action);
+  return { name: `${project.name}/${req.params['repository_name'] ?? ''}`, project: project.name };
+}
+
+export const artifactRoutes: readonly ApiRoute[] = [
+  {
+    operationId: 'listRepositories',
+    method: 'GET',
+    path: `${P}/repositories`,
+    tag: 'repository',
+    summary: 'Repositories of a project, paged.',
+    query: { ...PAGING_QUERY, name: { type: 'string' } },
+    anonymous: true,
+    async handle(req) {
+      const project = await projectOf(req, 'repository', 'list');
+      const paging = pagingOf(req.query);
+      const name = req.query.get('name') ?? undefined;
+      const result = await req.services.registry.artifacts.repositories(project.project_id, { ...paging, ...(name === undefined ? {} : { name }) });
+      return ok(result.items, pageHeaders(req.ctx.url, paging, result.total));
+    },
+  },
+  {
+    operationId: 'deleteRepository',
+    method: 'DELETE',
+    path: R,
+    tag: 'repository',
+    summary: 'Deletes a repository with every artifact (refused by immutable tags).',
+    async handle(req) {
+      const repo = await repositoryOf(req, 'repository', 'delete');
+      await req.services.registry.artifacts.deleteRepository(repo, req.principal.name);
+      await audit(req, { project: repo.project, resource: repo.name, resourceType: 'repository', operation: 'delete' });
+      return done;
+    },
+  },
+  {
+    operationId: 'listArtifacts',
+    method: 'GET',
+    path: `${R}/artifacts`,
+    tag: 'artifact',
+    summary: 'Artifacts with their tags: tagged ones and untagged ones outside an index; `all=true` adds index children and accessories.',
+    query: { ...PAGING_QUERY, all: { type: 'boolean' } },
+    anonymous: true,
+    async handle(req) {
+      const repo = await repositoryOf(req, 'artifact', 'list');
+      const paging = pagingOf(req.query);
+      const all = await req.services.registry.artifacts.list(repo, { all: req.query.get('all') === 'true' });
+      return ok(all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize), pageHeaders(req.ctx.url, paging, all.length));
+    },
+  },
+  {
+    operationId: 'getArtifact',
+    method: 'GET',
+    path: `${R}/artifacts/{reference}`,
+    tag: 'artifact',
+    summary: 'One artifact, by tag or digest.',
+    anonymous: true,
+    async handle(req) {
+      const repo = await repositoryOf(req, 'artifact', 'read');
+      return ok(await req.services.registry.artifacts.get(repo, req.params['reference'] ?? ''));
+    },
+  },
+  {
+    operationId: 'deleteArtifact',
+    method: 'DELETE',
+    path: `${R}/artifacts/{reference}`,
+    tag: 'artifact',
+    summary: 'Deletes an artifact with its signatures, SBOMs and other accessories (412 when a tag is immutable).',
+    async handle(req) {
+      const repo = await repositoryOf(req, 'artifact', 'delete');
+      const artifact = await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '');
+      const deleted = await req.services.registry.artifacts.delete(repo, artifact.digest, req.principal.name);
+      return ok({ deleted });
+    },
+  },
+  {
+    operationId: 'listTags',
+    method: 'GET',
+    path: `${R}/artifacts/{reference}/tags`,
+    tag: 'artifact',
+    summary: 'Tags of an artifact.',
+    anonymous: true,
+    async handle(req) {
+      const repo = await repositoryOf(req, 'tag', 'list');
+      return ok((await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '')).tags);
+    },
+  },
+  {
+    operationId: 'createTag',
+    method: 'POST',
+    path: `${R}/artifacts/{reference}/tags`,
+    tag: 'artifact',
+    summary: 'Adds a tag to an artifact (refused when the tag exists; immutability applies).',
+    body: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 128 } } },
+    async handle(req) {
+      const repo = await repositoryOf(req, 'tag', 'create');
+      const tag = (req.body as { name: string }).name;
+      await req.services.registry.artifacts.addTag(repo, req.params['reference'] ?? '', tag);
+      await audit(req, { project: repo.project, resource: `${repo.name}:${tag}`, resourceType: 'tag', operation: 'create' });
+      return { status: 201 };
+    },
+  },
+  {
+    operationId: 'deleteTag',
+    method: 'DELETE',
+    path: `${R}/artifacts/{reference}/tags/{tag_name}`,
+    tag: 'artifact',
+    summary: 'Removes a tag (412 when it is immutable).',
+    async handle(req) {
+      const repo = await repositoryOf(req, 'tag', 'delete');
+      await req.services.registry.artifacts.deleteTag(repo, req.params['tag_name'] ?? '', req.principal.name);
+      return done;
+    },
+  },
+];

@@ -1,0 +1,28 @@
+import type { AccessControl } from '../../core/auth/access-control.ts';
+import type { Robots } from '../../core/auth/robots.ts';
+import type { Users } from '../../core/auth/users.ts';
+import type { AuditLog } from '../../core/events/audit-log.ts';
+import type { WebhookPolicyStore } from '../../core/events/webhook-policy-store.ts';
+import type { JobQueue } from '../../core/jobs/job-queue.ts';
+import type { Registry } from '../../registry/index.ts';
+import type { CveAllowlist } from '../../registry/project-metadata.ts';
+
+/** What the management API's handlers may call: facades only, no database. */
+export interface ApiServices {
+  readonly registry: Registry;
+  readonly access: AccessControl;
+  readonly users: Users;
+  readonly robots: Robots;
+  readonly audit: AuditLog;
+  readonly webhooks: WebhookPolicyStore;
+  readonly jobs: JobQueue;
+  readonly system: {
+    getAllowlist(): Promise<CveAllowlist>;
+    setAllowlist(value: unknown): Promise<CveAllowlist>;
+    /** Sets (or clears) the garbage collection schedule. */
+    setGcSchedule(cron: string | undefined, options: { dryRun: boolean; gracePeriodMs: number }): Promise<void>;
+    gcSchedule(): Promise<{ cron: string; next_run_at: string } | undefined>;
+    /** Default grace period for blobs and links of GC runs. */
+    readonly gcGracePeriodMs: number;
+  };
+}

@@ -1,0 +1,85 @@
+import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
+import { evaluatePullPolicy, parseSeverity, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
+import type { PullGate, PullRequest } from './pull-gate.ts';
+import { isIndexMediaType } from '../core/oci/media-types.ts';
+
+/** Scan facts about a digest: a port the scan stage fills. */
+export interface ScanFacts {
+  scanOf(request: PullRequest, options?: { signal?: AbortSignal }): Promise<ScanFact>;
+}
+
+/** Signature facts about a digest against the project's trust policy: a port the signing stage fills. */
+export interface SignatureFacts {
+  signatureOf(request: PullRequest, options?: { signal?: AbortSignal }): Promise<SignatureFact>;
+}
+
+/** Until the scan stage is wired in, nothing is scanned: a project that prevents vulnerable images serves none. */
+export const noScanFacts: ScanFacts = { scanOf: () => Promise.resolve({ status: 'none' }) };
+export const noSignatureFacts: SignatureFacts = {
+  signatureOf: () => Promise.resolve({ verified: false, reason: 'no signature verification is configured on this server' }),
+};
+
+const COSIGN_TAG = /^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/;
+
+/**
+ * The pull gate of projects: `prevent_vul` + `severity` and `enable_content_trust_cosign`, from
+ * the project metadata, with the system and project CVE allowlists. Indexes pass (their
+ * children are checked when pulled by digest); signatures, attestations and other referrers pass
+ * (a verifier must be able to fetch them).
+ */
+export function createProjectPullGate(database: MetadataDatabase, ports: { scans: ScanFacts; signatures: SignatureFacts; clock?: () => number }): PullGate {
+  const { db } = database;
+  const clock = ports.clock ?? Date.now;
+
+  async function isAccessory(request: PullRequest): Promise<boolean> {
+    if (request.subject !== null) return true;
+    const tags = await db
+      .selectFrom('tags as t')
+      .innerJoin('repositories as r', 'r.id', 't.repository_id')
+      .select('t.name')
+      .where('r.name', '=', request.repository)
+      .where('t.manifest_digest', '=', request.digest)
+      .execute();
+    return tags.length > 0 && tags.every((t) => COSIGN_TAG.test(t.name));
+  }
+
+  async function allowlist(cveAllowlist: string, reuseSystem: boolean): Promise<Set<string>> {
+    const lists = [cveAllowlist];
+    if (reuseSystem) {
+      const system = await db.selectFrom('settings').select('value').where('key', '=', 'cve_allowlist').executeTakeFirst();
+      if (system !== undefined) lists.push(system.value);
+    }
+    const ids = new Set<string>();
+    for (const text of lists) {
+      const list = JSON.parse(text) as { items?: { cve_id?: string }[]; expires_at?: number | null };
+      if (typeof list.expires_at === 'number' && list.expires_at * 1000 <= clock()) continue;
+      for (const item of list.items ?? []) if (typeof item.cve_id === 'string') ids.add(item.cve_id);
+    }
+    return ids;
+  }
+
+  return {
+    async check(request, options) {
+      const project = await db.selectFrom('projects').select(['metadata', 'cve_allowlist']).where('name', '=', request.project).executeTakeFirst();
+      if (project === undefined) return { allowed: false, reasons: [`project ${request.project} does not exist`] };
+      const meta = JSON.parse(project.metadata) as Record<string, string>;
+      const settings = {
+        preventVulnerable: isTrue(meta['prevent_vul']),
+        severity: parseSeverity(meta['severity'] ?? 'critical') ?? 'critical',
+        requireSignature: isTrue(meta['enable_content_trust_cosign']),
+      };
+      if (!settings.preventVulnerable && !settings.requireSignature) return { allowed: true };
+      if (isIndexMediaType(request.mediaType) || (await isAccessory(request))) return { allowed: true };
+      const [scan, signature, allowed] = await Promise.all([
+        settings.preventVulnerable ? ports.scans.scanOf(request, options) : Promise.resolve<ScanFact>({ status: 'none' }),
+        settings.requireSignature ? ports.signatures.signatureOf(request, options) : Promise.resolve<SignatureFact>({ verified: true, by: [] }),
+        allowlist(project.cve_allowlist, meta['reuse_sys_cve_allowlist'] !== 'false'),
+      ]);
+      return evaluatePullPolicy(settings, { scan, signature, allowlist: allowed });
+    },
+  };
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === 'true' || value === '1';
+}
