@@ -9,6 +9,7 @@ import { openImageLayout } from '../core/oci/image-layout.ts';
 import { databaseKinds } from '../testing/databases.ts';
 import { buildImage, buildIndex, writeImageToLayout } from '../testing/test-images.ts';
 import { startSlipway, type TestSlipway } from '../testing/slipway-server.ts';
+import { apiCaller } from '../testing/management-api.ts';
 import { requireTool } from '../testing/tools.ts';
 
 const exec = promisify(execFile);
@@ -104,6 +105,44 @@ for (const kind of databaseKinds) {
         headers: { authorization: `Basic ${Buffer.from('admin:wrong-password').toString('base64')}` },
       });
       assert.equal(res.status, 401);
+    });
+
+    it('a robot account pushes where it is granted and gets 403 DENIED where it may only pull', async () => {
+      const admin = apiCaller(slipway.url, { username: 'admin', password: slipway.adminPassword });
+      const robot = await admin.ok<{ name: string; secret: string; id: number }>('POST', '/robots', {
+        name: 'ci',
+        level: 'system',
+        duration: 30,
+        permissions: [
+          { kind: 'project', namespace: 'platform-dev', access: [{ resource: 'repository', action: 'push' }, { resource: 'repository', action: 'pull' }] },
+          { kind: 'project', namespace: 'platform-staging', access: [{ resource: 'repository', action: 'pull' }] },
+        ],
+      });
+      assert.equal(robot.name, 'robot$ci');
+      const robotCreds = `${robot.name}:${robot.secret}`;
+      const layoutDir = join(work, 'robot');
+      const image = buildImage({ seed: `robot-${kind}` });
+      await writeImageToLayout(await openImageLayout(layoutDir, { create: true }), image, 'x');
+
+      await run('copy', '-q', '--dest-tls-verify=false', '--dest-creds', robotCreds, `oci:${layoutDir}:x`, `docker://${slipway.host}/platform-dev/robot-app:1`);
+      assert.equal(await inspectDigest(`${slipway.host}/platform-dev/robot-app:1`), image.manifest.descriptor.digest);
+
+      await assert.rejects(
+        () => run('copy', '-q', '--dest-tls-verify=false', '--dest-creds', robotCreds, `oci:${layoutDir}:x`, `docker://${slipway.host}/platform-staging/robot-app:1`),
+        (error: Error & { stderr?: string }) => {
+          assert.match(error.stderr ?? '', /denied|403/i);
+          assert.match(error.stderr ?? '', /lacks push permission/);
+          return true;
+        },
+      );
+      await assert.rejects(() => inspectDigest(`${slipway.host}/platform-staging/robot-app:1`), /manifest unknown|name unknown/i);
+
+      // Disabled, the robot can no longer log in at all.
+      await admin.ok('PUT', `/robots/${robot.id}`, { disable: true });
+      await assert.rejects(
+        () => run('copy', '-q', '--dest-tls-verify=false', '--dest-creds', robotCreds, `oci:${layoutDir}:x`, `docker://${slipway.host}/platform-dev/robot-app:2`),
+        (error: Error & { stderr?: string }) => /401|unauthorized/i.test(error.stderr ?? ''),
+      );
     });
   });
 }

@@ -25,13 +25,13 @@ export function createImmutableRules(database: MetadataDatabase, clock: () => nu
       return (await db.selectFrom('immutable_rules').selectAll().where('project_id', '=', projectId).orderBy('id').execute()).map(view);
     },
     async create(projectId: number, input: unknown): Promise<ImmutableRuleView> {
-      const rule = validateImmutableRule(input);
+      const rule = validateImmutableRule({ action: 'immutable', ...(input as object) });
       const disabled = (input as { disabled?: unknown }).disabled === true ? 1 : 0;
       const row = await db.insertInto('immutable_rules').values({ project_id: projectId, rule: stored(rule), disabled, created_at: clock() }).returningAll().executeTakeFirstOrThrow();
       return view(row);
     },
     async update(projectId: number, id: number, input: unknown): Promise<ImmutableRuleView> {
-      const rule = validateImmutableRule(input);
+      const rule = validateImmutableRule({ action: 'immutable', ...(input as object) });
       const disabled = (input as { disabled?: unknown }).disabled === true ? 1 : 0;
       const row = await db.updateTable('immutable_rules').set({ rule: stored(rule), disabled }).where('id', '=', id).where('project_id', '=', projectId).returningAll().executeTakeFirst();
       if (row === undefined) throw new RegistryError('NOT_FOUND', `immutable rule ${id} is not in this project`);
