@@ -58,8 +58,17 @@ export function createEventFanout(deps: {
       return;
     }
     const resource = event.tags.length > 0 ? `${event.repository}:${event.tags[0] ?? ''}` : `${event.repository}@${event.digest}`;
-    await deps.audit.record({ username: event.actor || 'anonymous', project: event.project, resource, resourceType: 'artifact', operation: event.type, result: 'success', detail: { digest: event.digest, media_type: event.mediaType } });
-    if (project === undefined) return;
+    const untag = event.type === 'untag';
+    await deps.audit.record({
+      username: event.actor || 'anonymous',
+      project: event.project,
+      resource,
+      resourceType: untag ? 'tag' : 'artifact',
+      operation: untag ? 'delete' : event.type,
+      result: 'success',
+      detail: { digest: event.digest, ...(untag ? {} : { media_type: event.mediaType }) },
+    });
+    if (project === undefined || untag) return;
     const type = event.type === 'push' ? 'PUSH_ARTIFACT' : event.type === 'pull' ? 'PULL_ARTIFACT' : 'DELETE_ARTIFACT';
     await notify(project.id, {
       type,

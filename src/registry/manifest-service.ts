@@ -163,6 +163,7 @@ export function createManifestService(deps: ManifestServiceDeps) {
         if (!(await metadata.deleteTag(repositoryId, reference))) {
           throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repo.name}`, { detail: { tag: reference } });
         }
+        events.emit({ type: 'untag', project: repo.project, repository: repo.name, digest: tagged, mediaType: '', tags: [reference], actor, at: clock() });
         return;
       }
       const digest = parseReferenceDigest(reference);

@@ -4,7 +4,8 @@
  */
 export type RegistryEvent =
   | {
-      readonly type: 'push' | 'pull' | 'delete';
+      /** `untag`: a tag was removed, the artifact stays. */
+      readonly type: 'push' | 'pull' | 'delete' | 'untag';
       readonly project: string;
       readonly repository: string;
       readonly digest: string;

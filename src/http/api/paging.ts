@@ -23,9 +23,8 @@ export function pagingOf(query: URLSearchParams): Paging {
 export function pageHeaders(url: URL, paging: Paging, total: number): Record<string, string> {
   const links: string[] = [];
   const at = (page: number) => {
-    const next = new URLSearchParams(url.searchParams);
-    next.set('page', String(page));
-    next.set('page_size', String(paging.pageSize));
+    const next = new URLSearchParams([['page', String(page)], ['page_size', String(paging.pageSize)]]);
+    for (const [key, value] of url.searchParams) if (key !== 'page' && key !== 'page_size') next.append(key, value);
     return `<${url.pathname}?${next.toString()}>`;
   };
   if (paging.page > 1) links.push(`${at(paging.page - 1)}; rel="prev"`);
