@@ -80,9 +80,9 @@ for (const kind of databaseKinds) {
       await push('quota/app', small, 'v1');
       // The same layer in a second repository of the project is counted once.
       await push('quota/other', small, 'v1');
-      const before = await admin.ok<{ quota: { used: { storage: number; count: number } } }>('GET', '/projects/quota/summary');
+      const usage = await admin.ok<{ quota: { used: { storage: number; count: number } } }>('GET', '/projects/quota/summary');
       const smallBytes = [small.config, ...small.layers, small.manifest].reduce((n, b) => n + b.bytes.byteLength, 0);
-      assert.deepEqual(before.quota.used, { storage: smallBytes, count: 1 });
+      assert.deepEqual(usage.quota.used, { storage: smallBytes, count: 1 });
 
       const raw = await adminHttp('quota/app');
       const layer = big.layers[1];

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fixedCredentials } from '../../core/oci/client/credentials.ts';
+import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
+import { isolatedCredentialEnv, runSlipway } from '../../testing/cli.ts';
+import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+
+/**
+ * The management verbs through the real CLI against a real server: what a platform engineer
+ * types. The API beneath is tested on both databases elsewhere; this checks the edge.
+ */
+describe('slipway project, member, user, robot, policy, retention, audit, gc, webhook', () => {
+  let server: TestSlipway;
+  let dir: string;
+  let env: Record<string, string>;
+  const cli = async (args: readonly string[], input = '') => {
+    const result = await runSlipway([...args, '--server', server.url], env, input);
+    return { ...result, json: <T>() => JSON.parse(result.stdout) as T };
+  };
+
+  before(async () => {
+    server = await startSlipway({ projects: [] });
+    dir = await mkdtemp(join(tmpdir(), 'slipway-cli-mgmt-'));
+    env = isolatedCredentialEnv(dir);
+    const login = await runSlipway(['login', server.host, '--username', 'admin', '--password-stdin', '--insecure'], env, server.adminPassword);
+    assert.equal(login.code, 0, login.stderr);
+  });
+  after(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates and lists projects, users and members', async () => {
+    const created = await cli(['project', 'create', 'platform-qa', '--storage-limit', '10000000', '--output', 'json']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.json<{ name: string; storage_limit: number }>().storage_limit, 10_000_000);
+    const list = await cli(['project', 'list']);
+    assert.match(list.stdout, /^NAME\s+ID\s+VISIBILITY\s+REPOSITORIES\s+STORAGE LIMIT\nplatform-qa\s+\d+\s+private\s+0\s+9\.5 MiB$/m);
+    assert.equal((await cli(['user', 'create', 'alice', '--password-stdin'], 'Alice-Password-1\n')).code, 0);
+    const added = await cli(['member', 'add', 'platform-qa', 'alice', '--role', 'developer']);
+    assert.equal(added.stdout.trim(), 'Added alice as developer');
+    assert.equal((await cli(['member', 'set', 'platform-qa', 'alice', '--role', 'maintainer'])).code, 0);
+    const members = await cli(['member', 'list', 'platform-qa', '--output', 'json']);
+    assert.deepEqual(members.json<{ entity_name: string; role_name: string }[]>().map((m) => [m.entity_name, m.role_name]), [
+      ['admin', 'projectAdmin'],
+      ['alice', 'maintainer'],
+    ]);
+    const missing = await cli(['project', 'show', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /project nope does not exist/);
+  });
+
+  it('creates a robot whose secret works once shown, and disables it', async () => {
+    const robot = await cli(['robot', 'create', 'ci', '--project', 'platform-qa', '--access', 'repository:pull,repository:push', '--duration', '30', '--output', 'json']);
+    assert.equal(robot.code, 0, robot.stderr);
+    const { id, name, secret } = robot.json<{ id: number; name: string; secret: string }>();
+    assert.equal(name, 'robot$platform-qa+ci');
+    const client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: name, password: secret }) });
+    const image = buildImage({ seed: 'cli-robot' });
+    await pushToRegistry(client.repository(server.host, 'platform-qa/app'), [image.config, ...image.layers], image.manifest, 'v1');
+    client.close();
+    const listed = await cli(['robot', 'list', '--project', 'platform-qa']);
+    assert.match(listed.stdout, /robot\$platform-qa\+ci\s+project\s+false/);
+    assert.doesNotMatch(listed.stdout, new RegExp(secret), 'the secret is never listed');
+    assert.equal((await cli(['robot', 'disable', String(id)])).stdout.trim(), 'robot$platform-qa+ci disabled');
+    const bad = await cli(['robot', 'create', 'x', '--project', 'platform-qa', '--access', 'repository:create']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /bad request permission: repository:create/);
+  });
+
+  it('sets policies and immutable tags, runs retention as a dry run, reads the audit log, runs GC and adds a webhook', async () => {
+    const policy = await cli(['policy', 'set', 'platform-qa', '--prevent-vulnerable', 'true', '--severity', 'High', '--allow-cve', 'CVE-2024-9143']);
+    assert.equal(policy.code, 0, policy.stderr);
+    assert.match(policy.stdout, /prevent_vul: true\n {2}severity: high/);
+    assert.equal((await cli(['policy', 'immutable', 'add', 'platform-qa', '--tags', 'release-*'])).code, 0);
+    assert.match((await cli(['policy', 'immutable', 'list', 'platform-qa'])).stdout, /repoMatches \*\*\s+matches release-\*/);
+
+    const file = join(dir, 'retention.yaml');
+    await writeFile(
+      file,
+      [
+        'rules:',
+        '  - action: retain',
+        '    template: latestPushedK',
+        '    params: { latestPushedK: 0 }',
+        '    tag_selectors: [{ kind: doublestar, decoration: matches, pattern: "v*" }]',
+        '    scope_selectors: { repository: [{ kind: doublestar, decoration: repoMatches, pattern: "**" }] }',
+      ].join('\n'),
+    );
+    assert.equal((await cli(['retention', 'set', 'platform-qa', '--file', file])).code, 0);
+    const dry = await cli(['retention', 'run', 'platform-qa', '--dry-run', '--output', 'json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const run = dry.json<{ status: string; dry_run: boolean; deleted: number; decisions: { tags: string[]; outcome: string }[] }>();
+    assert.deepEqual([run.status, run.dry_run, run.deleted], ['Success', true, 1]);
+    assert.deepEqual(run.decisions.map((d) => [d.tags, d.outcome]), [[['v1'], 'DEL']]);
+    assert.match((await cli(['retention', 'run', 'platform-qa', '--dry-run'])).stdout, /^Dry run \d+: Success; 1 of 1 artifacts would be deleted\nRESULT/);
+
+    const audit = await cli(['audit', '--project', 'platform-qa', '--operation', 'push', '--output', 'json']);
+    assert.deepEqual(audit.json<{ username: string; resource: string }[]>().map((e) => [e.username, e.resource]), [['robot$platform-qa+ci', 'platform-qa/app:v1']]);
+
+    const gc = await cli(['gc', '--dry-run', '--grace-period', '0', '--output', 'json']);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.equal(gc.json<{ job_status: string; report: { dryRun: boolean } }>().report.dryRun, true);
+
+    const hook = await cli(['webhook', 'add', 'platform-qa', '--name', 'ci', '--url', 'http://127.0.0.1:9/hook', '--format', 'CloudEvents', '--secret', 'a-long-webhook-secret']);
+    assert.match(hook.stdout, /^Added webhook \d+ \(ci\)$/m);
+    assert.match((await cli(['webhook', 'list', 'platform-qa'])).stdout, /http:\/\/127\.0\.0\.1:9\/hook \(CloudEvents, signed\)/);
+  });
+
+  it('says how to log in when the server refuses anonymous callers', async () => {
+    const anonymous = await runSlipway(['user', 'list', '--server', server.url], isolatedCredentialEnv(join(dir, 'nobody')));
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /authentication required.*\(log in first: slipway login 127\.0\.0\.1:\d+\)/);
+  });
+});

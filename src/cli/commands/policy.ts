@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { managed, serverOptions, table } from '../management-client.ts';
+import { UsageError } from '../output.ts';
+import { showProject, type Project } from './project.ts';
+
+const bool = (value: unknown, name: string): string => {
+  if (value === 'true' || value === 'false') return value;
+  throw new UsageError(`${name} must be true or false`);
+};
+
+interface Rule {
+  id: number;
+  disabled: boolean;
+  tag_selectors: { kind: string; decoration: string; pattern: string }[];
+  scope_selectors: { repository: { decoration: string; pattern: string }[] };
+}
+
+/** `slipway policy`: a project's gates (vulnerability threshold, signatures), visibility, quotas, CVE allowlist and immutable tags. */
+export function registerPolicy(program: Command): void {
+  const policy = program.command('policy').description("a project's policies: vulnerability gate, signature requirement, quotas, allowlist, immutable tags");
+  serverOptions(policy.command('show').argument('<project>')).action(
+    managed((client, _flags, project: string) => client.call<Project>('GET', `/projects/${encodeURIComponent(project)}`), showProject),
+  );
+  serverOptions(
+    policy
+      .command('set')
+      .argument('<project>')
+      .option('--prevent-vulnerable <bool>', 'refuse pulls of artifacts at or above --severity (unscanned ones too)')
+      .option('--severity <level>', 'none, low, medium, high or critical')
+      .option('--require-signature <bool>', 'refuse pulls of artifacts without a signature the project trusts')
+      .option('--auto-scan <bool>', 'scan on push')
+      .option('--public <bool>', 'anyone may pull')
+      .option('--storage-limit <bytes>', 'storage quota (-1 unlimited)', Number)
+      .option('--count-limit <n>', 'artifact quota (-1 unlimited)', Number)
+      .option('--allow-cve <ids>', 'the project CVE allowlist (comma-separated; empty clears it)')
+      .option('--allow-cve-until <date>', 'when the allowlist expires (ISO date)'),
+  ).action(
+    managed(
+      async (client, flags, project: string) => {
+        const metadata: Record<string, string> = {};
+        if (flags['preventVulnerable'] !== undefined) metadata['prevent_vul'] = bool(flags['preventVulnerable'], '--prevent-vulnerable');
+        if (flags['severity'] !== undefined) metadata['severity'] = String(flags['severity']);
+        if (flags['requireSignature'] !== undefined) metadata['enable_content_trust_cosign'] = bool(flags['requireSignature'], '--require-signature');
+        if (flags['autoScan'] !== undefined) metadata['auto_scan'] = bool(flags['autoScan'], '--auto-scan');
+        if (flags['public'] !== undefined) metadata['public'] = bool(flags['public'], '--public');
+        const until = flags['allowCveUntil'] === undefined ? null : Math.floor(Date.parse(String(flags['allowCveUntil'])) / 1000);
+        if (Number.isNaN(until)) throw new UsageError('--allow-cve-until must be a date');
+        const allowlist =
+          flags['allowCve'] === undefined
+            ? {}
+            : { cve_allowlist: { items: String(flags['allowCve']).split(',').filter((id) => id !== '').map((cve_id) => ({ cve_id })), expires_at: until } };
+        return client.call<Project>('PUT', `/projects/${encodeURIComponent(project)}`, {
+          metadata,
+          ...(flags['storageLimit'] === undefined ? {} : { storage_limit: flags['storageLimit'] }),
+          ...(flags['countLimit'] === undefined ? {} : { count_limit: flags['countLimit'] }),
+          ...allowlist,
+        });
+      },
+      showProject,
+    ),
+  );
+  const immutable = policy.command('immutable').description('tags that can be neither overwritten nor deleted');
+  serverOptions(immutable.command('list').argument('<project>')).action(
+    managed(
+      (client, _flags, project: string) => client.call<Rule[]>('GET', `/projects/${encodeURIComponent(project)}/immutabletagrules`),
+      (rules) => table(['ID', 'REPOSITORIES', 'TAGS', 'DISABLED'], rules.map((r) => [r.id, r.scope_selectors.repository.map((s) => `${s.decoration} ${s.pattern}`).join(', ') || 'all', r.tag_selectors.map((s) => `${s.decoration} ${s.pattern}`).join(', '), r.disabled])),
+    ),
+  );
+  serverOptions(
+    immutable
+      .command('add')
+      .argument('<project>')
+      .requiredOption('--tags <pattern>', 'tags matching this doublestar pattern, e.g. "v*" or "release-**"')
+      .option('--repos <pattern>', 'in repositories matching this pattern', '**'),
+  ).action(
+    managed(
+      (client, flags, project: string) =>
+        client.call<Rule>('POST', `/projects/${encodeURIComponent(project)}/immutabletagrules`, {
+          tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: flags['tags'] }],
+          scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: flags['repos'] }] },
+        }),
+      (r) => `Added immutable rule ${r.id}`,
+    ),
+  );
+  serverOptions(immutable.command('remove').argument('<project>').argument('<id>')).action(
+    managed(
+      async (client, _flags, project: string, id: string) => {
+        await client.call('DELETE', `/projects/${encodeURIComponent(project)}/immutabletagrules/${encodeURIComponent(id)}`);
+        return { removed: Number(id) };
+      },
+      (r) => `Removed immutable rule ${r.removed}`,
+    ),
+  );
+}

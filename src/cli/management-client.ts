@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { createCredentialStore, parseUserPassword, type Credential } from '../core/oci/client/credentials.ts';
+import { UsageError } from './output.ts';
+
+/** Flags every management verb takes. */
+export interface ServerFlags {
+  readonly server?: string;
+  readonly creds?: string;
+  readonly output: string;
+}
+
+/** An error the management API answered with: its status and Harbor-style code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code: string;
+  readonly status: number;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface ManagementClient {
+  readonly base: URL;
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+/** Adds `--server`, `--creds` and `--output` to a management verb. */
+export function serverOptions(command: Command): Command {
+  return command
+    .option('--server <url>', 'the Slipway server (default $SLIPWAY_SERVER or http://localhost:5000)')
+    .option('--creds <user:password>', 'credentials (default: the ones `slipway login` saved for the server)')
+    .option('--output <format>', 'text or json', 'text');
+}
+
+/**
+ * A client of the server's `/api/v2.0`, authenticated with the credentials `slipway login` saved
+ * for its host (or `--creds`). Errors carry the API's message, never the credentials.
+ */
+export async function managementClient(flags: ServerFlags): Promise<ManagementClient> {
+  const base = new URL(flags.server ?? process.env['SLIPWAY_SERVER'] ?? 'http://localhost:5000');
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--server must be an http(s) URL, not ${base.href}`);
+  const credential: Credential | undefined = flags.creds === undefined ? await createCredentialStore().get(base.host) : parseUserPassword(flags.creds);
+  const authorization = credential?.kind === 'basic' ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}` : undefined;
+  return {
+    base,
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const response = await fetch(new URL(`/api/v2.0${path}`, base), {
+        method,
+        headers: { ...(authorization === undefined ? {} : { authorization }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }).catch((cause: unknown) => {
+        throw new ApiError(0, 'UNREACHABLE', `cannot reach ${base.origin}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`);
+      });
+      const text = await response.text();
+      const parsed: unknown = text === '' ? undefined : safeJson(text);
+      if (!response.ok) {
+        const first = (parsed as { errors?: { code?: string; message?: string }[] } | undefined)?.errors?.[0];
+        const hint = response.status === 401 ? ` (log in first: slipway login ${base.host})` : '';
+        throw new ApiError(response.status, first?.code ?? `HTTP_${response.status}`, `${first?.message ?? `${method} ${path} answered ${response.status}`}${hint}`);
+      }
+      return parsed as T;
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `path` with its segments URL-encoded; Harbor's double encoding for repository names. */
+export function repositoryParam(name: string): string {
+  return encodeURIComponent(encodeURIComponent(name));
+}
+
+/** Waits for a job-like resource to reach a final state, polling every `intervalMs`. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new ApiError(0, 'TIMEOUT', 'timed out waiting for the server to finish');
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+  }
+}
+
+/** Renders rows as aligned columns under a header. */
+export function table(headers: readonly string[], rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * Wraps a management subcommand: builds the client from the command's flags (the last
+ * argument commander passes is the Command; its `opts()` are the flags), runs `work`, prints
+ * its result as JSON or through `render`.
+ */
+export type Flags = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export function managed<A extends unknown[], T>(
+  work: (client: ManagementClient, flags: Flags, ...args: A) => Promise<T>,
+  render: (result: T) => string,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    const command = args.at(-1) as Command;
+    const flags = command.opts<Flags & ServerFlags>();
+    const format = flags.output === 'json' ? 'json' : flags.output === 'text' ? 'text' : undefined;
+    if (format === undefined) throw new UsageError(`--output must be text or json, not ${JSON.stringify(flags.output)}`);
+    const client = await managementClient(flags);
+    const result = await work(client, flags, ...(args.slice(0, -2) as A));
+    process.stdout.write(format === 'json' ? `${JSON.stringify(result ?? null, null, 2)}\n` : `${render(result)}\n`);
+  };
+}
