@@ -18,10 +18,9 @@ import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
  * A dry run computes the same report and deletes nothing. Work goes in batches of 500; a failure
  * is recorded in `errors` and the run goes on.
  *
- * Remaining race: the blob store skips moving a pushed blob into place when a file is already
- * there, without refreshing its time; a push of a digest whose row sweep 2 just deleted can thus
- * end with a row and no file. The window is the few milliseconds between sweep 2's last re-check
- * and its file delete; closing it needs the write path to refresh the file's time.
+ * A push of the same digest while sweep 2 runs renames its verified copy over the file (the blob
+ * store always does), so the file's time is fresh and the re-stat keeps it. What remains is the
+ * gap between that re-stat and the unlink: microseconds, not the length of a push.
  */
 export interface GarbageCollectorDeps {
   readonly database: MetadataDatabase;

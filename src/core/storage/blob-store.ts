@@ -59,8 +59,13 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
     return digester.digest();
   }
 
+  /**
+   * Always renames over an existing copy (same digest, same bytes): the blob then carries a fresh
+   * modification time, which is what garbage collection checks before it deletes a file, so a
+   * re-upload racing a collection keeps its blob.
+   */
   async function moveIntoPlace(from: string, digest: Digest, o?: IoOptions): Promise<void> {
-    if ((await driver.stat(blobPath(digest), o)) === undefined) await driver.move(from, blobPath(digest), o);
+    await driver.move(from, blobPath(digest), o);
   }
 
   return {
