@@ -3,6 +3,7 @@ import type { ManifestService } from './manifest-service.ts';
 import { RegistryError } from './registry-error.ts';
 import type { RegistryMetadata } from './registry-metadata.ts';
 import { assertTag, type RepositoryName } from './repository-name.ts';
+import type { LabelView, Labels } from './labels.ts';
 import type { WritePolicy } from './write-policy.ts';
 
 /** A repository as Harbor's API lists it. */
@@ -31,6 +32,7 @@ export interface ArtifactView {
   /** The subject, when the artifact is a referrer (signature, SBOM, report). */
   readonly subject: string | null;
   readonly annotations: Readonly<Record<string, string>>;
+  readonly labels: readonly LabelView[];
 }
 
 export type Artifacts = ReturnType<typeof createArtifacts>;
@@ -43,6 +45,7 @@ export function createArtifacts(deps: {
   metadata: RegistryMetadata;
   manifests: ManifestService;
   writePolicy: WritePolicy;
+  labels: Labels;
   clock: () => number;
 }) {
   const { db } = deps.database;
@@ -65,6 +68,7 @@ export function createArtifacts(deps: {
       .where('r.kind', '=', 'manifest')
       .execute();
     const children = new Set(refs.map((r) => r.digest));
+    const labels = await deps.labels.ofManifests(rows.map((m) => m.id));
     const views = rows.map(
       (m): ArtifactView => ({
         id: m.id,
@@ -79,6 +83,7 @@ export function createArtifacts(deps: {
         references: refs.filter((r) => r.manifest_id === m.id).map((r) => r.digest),
         subject: m.subject_digest,
         annotations: m.annotations === null ? {} : (JSON.parse(m.annotations) as Record<string, string>),
+        labels: labels.get(m.id) ?? [],
       }),
     );
     if (options.all === true) return views;

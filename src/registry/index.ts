@@ -12,6 +12,7 @@ import { createProjects, type Projects } from './projects.ts';
 import { noRegistryEvents, type RegistryEventSink } from './registry-events.ts';
 import { openWritePolicy, type WritePolicy } from './write-policy.ts';
 import { createImmutableRules, type ImmutableRules } from './immutable-rules.ts';
+import { createLabels, type Labels } from './labels.ts';
 import { createRetentionService, type RetentionExecutionView, type RetentionSchedules, type RetentionService } from './retention-service.ts';
 import { createGarbageCollector, type GarbageCollector } from './garbage-collector.ts';
 import { createRegistryMetadata } from './registry-metadata.ts';
@@ -35,6 +36,7 @@ export interface Registry {
   readonly projects: Projects;
   readonly artifacts: Artifacts;
   readonly immutableRules: ImmutableRules;
+  readonly labels: Labels;
   readonly retention: RetentionService;
   readonly gc: GarbageCollector;
   /** Creates a project if it does not exist (bootstrap and tests; the projects API comes later). */
@@ -49,13 +51,15 @@ export function createRegistry(deps: RegistryDeps): Registry {
   const writePolicy = deps.writePolicy ?? openWritePolicy;
   const events = deps.events ?? noRegistryEvents;
   const manifests = createManifestService({ metadata, blobs: deps.blobs, repositories, pullGate: deps.pullGate ?? openPullGate, writePolicy, events, clock });
-  const artifacts = createArtifacts({ database: deps.database, metadata, manifests, writePolicy, clock });
+  const labels = createLabels(deps.database, clock);
+  const artifacts = createArtifacts({ database: deps.database, metadata, manifests, writePolicy, labels, clock });
   return {
     blobs: createBlobService({ metadata, blobs: deps.blobs, repositories, writePolicy, clock }),
     manifests,
     projects: createProjects(deps.database, clock),
     artifacts,
     immutableRules: createImmutableRules(deps.database, clock),
+    labels,
     retention: createRetentionService({
       database: deps.database,
       artifacts,
@@ -83,6 +87,7 @@ export { createProjectPullGate, noScanFacts, noSignatureFacts, type ScanFacts, t
 export type { Projects, ProjectView, ProjectInput, MemberView, ProjectSummary } from './projects.ts';
 export type { Artifacts, ArtifactView, RepositoryView } from './artifacts.ts';
 export type { ImmutableRules, ImmutableRuleView } from './immutable-rules.ts';
+export type { Labels, LabelView, LabelInput } from './labels.ts';
 export type { RetentionService, RetentionPolicyView, RetentionExecutionView, RetentionSchedules } from './retention-service.ts';
 export type { GarbageCollector, GcReport } from './garbage-collector.ts';
 export { normalizeAllowlist, type CveAllowlist } from './project-metadata.ts';

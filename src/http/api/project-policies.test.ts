@@ -160,6 +160,33 @@ for (const kind of databaseKinds) {
       assert.ok(projectLog.some((e) => e.resource_type === 'tag' && e.operation === 'delete'), 'tag deletes are recorded');
     });
 
+    it('labels artifacts with global and project labels, and reports every quota', async () => {
+      await admin.ok('POST', '/projects', { project_name: 'labelled', storage_limit: 5_000_000 });
+      const image = buildImage({ seed: `labelled-${kind}` });
+      await push('labelled/app', image, 'v1');
+      const project = await admin.ok<{ project_id: number }>('GET', '/projects/labelled');
+      const global = await admin.ok<{ id: number; scope: string }>('POST', '/labels', { name: 'approved', color: '#00AA00', scope: 'g' });
+      const local = await admin.ok<{ id: number; scope: string }>('POST', '/labels', { name: 'qa-passed', scope: 'p', project_id: project.project_id });
+      assert.deepEqual([global.scope, local.scope], ['g', 'p']);
+      assert.equal((await admin.call('POST', '/labels', { name: 'approved', scope: 'g' })).status, 409);
+      for (const id of [global.id, local.id]) assert.equal((await admin.call('POST', '/projects/labelled/repositories/app/artifacts/v1/labels', { id })).status, 201);
+      const [artifact] = await admin.ok<{ labels: { name: string }[] }[]>('GET', '/projects/labelled/repositories/app/artifacts');
+      assert.deepEqual(artifact?.labels.map((l) => l.name), ['approved', 'qa-passed']);
+      assert.equal((await admin.call('DELETE', `/projects/labelled/repositories/app/artifacts/v1/labels/${global.id}`)).status, 200);
+      await admin.ok('POST', '/users', { username: 'labeller', password: 'Labeller-Password-1' });
+      await admin.ok('POST', '/projects/labelled/members', { role_id: 2, member_user: { username: 'labeller' } });
+      const developer = apiCaller(server.url, { username: 'labeller', password: 'Labeller-Password-1' });
+      assert.equal((await developer.call('POST', '/labels', { name: 'mine', scope: 'p', project_id: project.project_id })).status, 403, 'developers may not create labels');
+      assert.equal((await developer.call('POST', '/projects/labelled/repositories/app/artifacts/v1/labels', { id: global.id })).status, 201, 'but may attach them');
+
+      const quotas = await admin.ok<{ ref: { name: string }; hard: { storage: number }; used: { storage: number; count: number } }[]>('GET', '/quotas');
+      const mine = quotas.find((q) => q.ref.name === 'labelled');
+      const bytes = [image.config, ...image.layers, image.manifest].reduce((n, b) => n + b.bytes.byteLength, 0);
+      assert.deepEqual(mine?.used, { storage: bytes, count: 1 });
+      assert.equal(mine?.hard.storage, 5_000_000);
+      assert.equal((await developer.call('GET', '/quotas')).status, 403);
+    });
+
     it('serves its OpenAPI 3.1 document and validates requests against it', async () => {
       const doc = (await (await fetch(`${server.url}/api/v2.0/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
       assert.equal(doc.openapi, '3.1.0');

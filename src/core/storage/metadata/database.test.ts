@@ -15,10 +15,12 @@ import { migrate, migrations } from './migrations.ts';
 const GIB = 1024 ** 3;
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const TABLES = [
+  'artifact_labels',
   'audit_log',
   'blobs',
   'immutable_rules',
   'jobs',
+  'labels',
   'manifest_references',
   'manifests',
   'project_members',

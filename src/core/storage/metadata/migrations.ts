@@ -253,8 +253,32 @@ const projects: Migration = {
   },
 };
 
+/** Harbor's labels: global (project null) or of one project, attached to artifacts. */
+const labels: Migration = {
+  name: '0003_labels',
+  async up(db, kind) {
+    await addId(db.schema.createTable('labels'), kind)
+      .addColumn('name', 'text', required)
+      .addColumn('description', 'text', (col) => col.notNull().defaultTo(''))
+      .addColumn('color', 'text', (col) => col.notNull().defaultTo(''))
+      .addColumn('project_id', 'bigint', (col) => col.references('projects.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', required)
+      .addColumn('updated_at', 'bigint', required)
+      .execute();
+    await db.schema.createIndex('labels_project_name').on('labels').columns(['project_id', 'name']).execute();
+    await db.schema
+      .createTable('artifact_labels')
+      .addColumn('manifest_id', 'bigint', (col) => col.notNull().references('manifests.id').onDelete('cascade'))
+      .addColumn('label_id', 'bigint', (col) => col.notNull().references('labels.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', required)
+      .addPrimaryKeyConstraint('artifact_labels_pkey', ['manifest_id', 'label_id'])
+      .execute();
+    await db.schema.createIndex('artifact_labels_label').on('artifact_labels').column('label_id').execute();
+  },
+};
+
 /** Every migration, in the order it is applied. Append only. */
-export const migrations: readonly Migration[] = [registry, projects];
+export const migrations: readonly Migration[] = [registry, projects, labels];
 
 /**
  * Applies the pending migrations in one transaction and returns the names applied (empty when the

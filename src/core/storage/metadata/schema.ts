@@ -25,6 +25,8 @@ export interface Schema {
   webhook_policies: WebhookPoliciesTable;
   jobs: JobsTable;
   schedules: SchedulesTable;
+  labels: LabelsTable;
+  artifact_labels: ArtifactLabelsTable;
 }
 
 type Id = Generated<number>;
@@ -240,4 +242,21 @@ export interface SchedulesTable {
   job_kind: string;
   payload: string;
   next_run_at: Millis;
+}
+
+/** A Harbor label: global when `project_id` is null, else of that project. */
+export interface LabelsTable {
+  id: Id;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  color: ColumnType<string, string | undefined, string>;
+  project_id: number | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ArtifactLabelsTable {
+  manifest_id: number;
+  label_id: number;
+  created_at: Millis;
 }
