@@ -25,8 +25,9 @@ interface CompiledRoute {
  */
 export function apiMount(deps: { routes: readonly ApiRoute[]; services: ApiServices; authenticator: RequestAuthenticator; version: string }): HttpMount {
   const document = JSON.stringify(openApiDocument(deps.routes, deps.version));
-  const bodies = new Ajv2020({ allErrors: true, strict: false });
-  const queries = new Ajv2020({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true });
+  const formats = { 'date-time': (value: string) => !Number.isNaN(Date.parse(value)) };
+  const bodies = new Ajv2020({ allErrors: true, strict: false, formats });
+  const queries = new Ajv2020({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true, formats });
   // Literal paths win over templates (`/system/gc/schedule` before `/system/gc/{gc_id}`).
   const ordered = deps.routes.toSorted((a, b) => pathParameters(a.path).length - pathParameters(b.path).length);
   const compiled: CompiledRoute[] = ordered.map((route) => ({

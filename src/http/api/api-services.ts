@@ -4,8 +4,7 @@ import type { Users } from '../../core/auth/users.ts';
 import type { AuditLog } from '../../core/events/audit-log.ts';
 import type { WebhookPolicyStore } from '../../core/events/webhook-policy-store.ts';
 import type { JobQueue } from '../../core/jobs/job-queue.ts';
-import type { Registry } from '../../registry/index.ts';
-import type { CveAllowlist } from '../../registry/project-metadata.ts';
+import type { CveAllowlist, Registry } from '../../registry/index.ts';
 
 /** What the management API's handlers may call: facades only, no database. */
 export interface ApiServices {

@@ -71,7 +71,7 @@ for (const kind of databaseKinds) {
     };
     const digestOf = (name: string) => images[name]?.manifest.descriptor.digest ?? '';
     const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 400; i++) {
         const value = await read();
         if (done(value)) return value;
         await sleep(25);
@@ -159,6 +159,20 @@ for (const kind of databaseKinds) {
       assert.equal(again.report?.blobsDeleted, 0, 'a second run finds nothing');
       const log = await admin.ok<{ resource: string; operation: string; username: string }[]>('GET', '/audit-logs?project=retained&operation=delete&page_size=100');
       assert.ok(log.filter((e) => e.username === 'retention').length >= 3, 'retention deletes are audited');
+    });
+
+    it('runs on its schedule, once per due time', async () => {
+      await admin.ok('PUT', `/retentions/${policyId}`, { ...POLICY, trigger: { kind: 'Schedule', settings: { cron: '* * * * * *' } } });
+      const scheduled = await until(
+        () => admin.ok<{ id: number; trigger: string; status: string }[]>('GET', `/retentions/${policyId}/executions`),
+        (list) => list.some((e) => e.trigger === 'SCHEDULE' && e.status === 'Success'),
+      );
+      await admin.ok('PUT', `/retentions/${policyId}`, POLICY);
+      assert.ok(scheduled.filter((e) => e.trigger === 'SCHEDULE').length >= 1);
+      await sleep(1200); // a run enqueued just before the change may still finish
+      const count = (await admin.ok<unknown[]>('GET', `/retentions/${policyId}/executions`)).length;
+      await sleep(2100);
+      assert.equal((await admin.ok<unknown[]>('GET', `/retentions/${policyId}/executions`)).length, count, 'without a trigger the schedule is gone');
     });
   });
 }
