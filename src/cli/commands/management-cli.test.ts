@@ -77,6 +77,9 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.equal(policy.code, 0, policy.stderr);
     assert.match(policy.stdout, /prevent_vul: true\n {2}severity: high/);
     assert.equal((await cli(['policy', 'immutable', 'add', 'platform-qa', '--tags', 'release-*'])).code, 0);
+    assert.equal((await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487,not an id', '--until', '2030-01-01'])).code, 1, 'a malformed id is refused');
+    const system = await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487', '--until', '2030-01-01']);
+    assert.equal(system.stdout.trim(), 'CVE-2023-44487 (until 2030-01-01T00:00:00.000Z)');
     assert.match((await cli(['policy', 'immutable', 'list', 'platform-qa'])).stdout, /repoMatches \*\*\s+matches release-\*/);
 
     const file = join(dir, 'retention.yaml');

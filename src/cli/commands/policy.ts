@@ -8,6 +8,11 @@ const bool = (value: unknown, name: string): string => {
   throw new UsageError(`${name} must be true or false`);
 };
 
+interface Allowlist {
+  items: { cve_id: string }[];
+  expires_at: number | null;
+}
+
 interface Rule {
   id: number;
   disabled: boolean;
@@ -57,6 +62,25 @@ export function registerPolicy(program: Command): void {
         });
       },
       showProject,
+    ),
+  );
+  serverOptions(
+    policy
+      .command('allowlist')
+      .description('the system-wide CVE allowlist (projects use it unless reuse_sys_cve_allowlist is false); no flags: show it')
+      .option('--cves <ids>', 'replace it with these ids (comma-separated; empty clears it)')
+      .option('--until <date>', 'when it expires (ISO date)'),
+  ).action(
+    managed(
+      async (client, flags) => {
+        if (flags['cves'] === undefined) return client.call<Allowlist>('GET', '/system/CVEAllowlist');
+        const until = flags['until'] === undefined ? null : Math.floor(Date.parse(String(flags['until'])) / 1000);
+        if (Number.isNaN(until)) throw new UsageError('--until must be a date');
+        const items = String(flags['cves']).split(',').filter((id) => id !== '').map((cve_id) => ({ cve_id }));
+        return client.call<Allowlist>('PUT', '/system/CVEAllowlist', { items, expires_at: until });
+      },
+      (list) =>
+        `${list.items.length === 0 ? 'The system CVE allowlist is empty' : list.items.map((i) => i.cve_id).join(', ')}${list.expires_at === null ? '' : ` (until ${new Date(list.expires_at * 1000).toISOString()})`}`,
     ),
   );
   const immutable = policy.command('immutable').description('tags that can be neither overwritten nor deleted');
