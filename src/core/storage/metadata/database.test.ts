@@ -15,6 +15,8 @@ import { migrate, migrations } from './migrations.ts';
 const GIB = 1024 ** 3;
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const TABLES = [
+  'advisories',
+  'advisory_packages',
   'artifact_labels',
   'audit_log',
   'blobs',
@@ -36,6 +38,7 @@ const TABLES = [
   'tags',
   'uploads',
   'users',
+  'vuln_imports',
   'webhook_policies',
 ];
 

@@ -277,8 +277,38 @@ const labels: Migration = {
   },
 };
 
+/** The vulnerability database: imported OSV advisories, indexed by (ecosystem, package name). */
+const vulnerabilities: Migration = {
+  name: '0004_vulnerabilities',
+  async up(db, kind) {
+    await addId(db.schema.createTable('vuln_imports'), kind)
+      .addColumn('source', 'text', required)
+      .addColumn('ecosystems', 'text', required)
+      .addColumn('records', 'integer', required)
+      .addColumn('imported_at', 'bigint', required)
+      .execute();
+    await db.schema
+      .createTable('advisories')
+      .addColumn('id', 'text', (col) => col.primaryKey())
+      .addColumn('modified', 'bigint', required)
+      .addColumn('withdrawn', 'bigint')
+      .addColumn('record', 'text', required)
+      .addColumn('import_id', 'bigint', (col) => col.notNull().references('vuln_imports.id'))
+      .execute();
+    await db.schema
+      .createTable('advisory_packages')
+      .addColumn('advisory_id', 'text', (col) => col.notNull().references('advisories.id').onDelete('cascade'))
+      .addColumn('ecosystem', 'text', required)
+      .addColumn('name', 'text', required)
+      .addColumn('affected', 'text', required)
+      .execute();
+    await db.schema.createIndex('advisory_packages_lookup').on('advisory_packages').columns(['ecosystem', 'name']).execute();
+    await db.schema.createIndex('advisory_packages_advisory').on('advisory_packages').column('advisory_id').execute();
+  },
+};
+
 /** Every migration, in the order it is applied. Append only. */
-export const migrations: readonly Migration[] = [registry, projects, labels];
+export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities];
 
 /**
  * Applies the pending migrations in one transaction and returns the names applied (empty when the

@@ -27,6 +27,9 @@ export interface Schema {
   schedules: SchedulesTable;
   labels: LabelsTable;
   artifact_labels: ArtifactLabelsTable;
+  vuln_imports: VulnImportsTable;
+  advisories: AdvisoriesTable;
+  advisory_packages: AdvisoryPackagesTable;
 }
 
 type Id = Generated<number>;
@@ -259,4 +262,33 @@ export interface ArtifactLabelsTable {
   manifest_id: number;
   label_id: number;
   created_at: Millis;
+}
+
+/** One `slipway db import`: what was read, when, how many records. */
+export interface VulnImportsTable {
+  id: Id;
+  source: string;
+  /** JSON array of the ecosystems the import held. */
+  ecosystems: string;
+  records: number;
+  imported_at: Millis;
+}
+
+/** An OSV record, stored verbatim (JSON text); a newer `modified` replaces it. */
+export interface AdvisoriesTable {
+  id: string;
+  modified: Millis;
+  withdrawn: Millis | null;
+  record: string;
+  import_id: number;
+}
+
+/** One `affected[]` entry of an advisory, findable by (ecosystem, normalised package name). */
+export interface AdvisoryPackagesTable {
+  advisory_id: string;
+  /** As the record says: `Debian:12`, `Alpine:v3.18`, `npm`, `PyPI`, `Go`, `Maven`. */
+  ecosystem: string;
+  name: string;
+  /** JSON of the `affected[]` entry (ranges, versions, severity, ecosystem_specific). */
+  affected: string;
 }

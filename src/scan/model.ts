@@ -1,0 +1,85 @@
+/**
+ * The scan stage's data model: what catalogers find in an image and what matching reports.
+ * Readonly data, shared by catalogers, the vulnerability database, SBOM writers and reports.
+ */
+
+/** Package ecosystems Slipway catalogs; `Debian`/`Alpine`/rpm distributions carry their release in `Distro`. */
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'golang' | 'maven';
+
+/** The distribution from `/etc/os-release` (`ID`, `VERSION_ID`, `PRETTY_NAME`). */
+export interface Distro {
+  readonly id: string;
+  readonly versionId: string;
+  readonly prettyName: string;
+}
+
+export interface Package {
+  readonly type: PackageType;
+  /** The package's own name (binary package for OS packages; `group:artifact` for Maven; module path for Go). */
+  readonly name: string;
+  readonly version: string;
+  /** OS packages: the source package and its version (advisories are keyed by source). */
+  readonly sourceName?: string;
+  readonly sourceVersion?: string;
+  readonly arch?: string;
+  /** SPDX license expressions or names as the package database states them. */
+  readonly licenses: readonly string[];
+  /** Package URL (purl-spec), with version and qualifiers. */
+  readonly purl: string;
+  /** Where it was found: the package database or manifest path inside the image, without a leading `/`. */
+  readonly location: string;
+  /** The cataloger that found it (`dpkg`, `apk`, `rpm`, `npm`, `python`, `go-binary`, `java-archive`). */
+  readonly foundBy: string;
+  /** The layer that introduced the file it was found in (diff id, `sha256:…`), when known. */
+  readonly layerDiffId?: string;
+  readonly layerDigest?: string;
+}
+
+/** A file the layer walker kept for a cataloger: the content of the topmost layer that has it. */
+export interface CatalogFile {
+  /** Path inside the image, without a leading `/`. */
+  readonly path: string;
+  readonly mode: number;
+  readonly size: number;
+  readonly content: Buffer;
+  readonly layerDiffId: string;
+  readonly layerDigest: string;
+}
+
+/** Read access to the files catalogers asked for, after every layer was applied (whiteouts honoured). */
+export interface CatalogFiles {
+  get(path: string): CatalogFile | undefined;
+  /** Every kept file, in path order. */
+  list(): readonly CatalogFile[];
+}
+
+/**
+ * One cataloger: a plain object in the explicit list (`catalogers.ts`). `wants` is asked about
+ * every regular file while layers stream past; only wanted files are kept (and only up to the
+ * walker's size limit); `catalog` then reads them. `version` feeds the scan cache key.
+ */
+export interface Cataloger {
+  readonly name: string;
+  readonly version: number;
+  wants(path: string, info: { readonly mode: number; readonly size: number }): boolean;
+  catalog(files: CatalogFiles, context: { readonly distro: Distro | undefined }): readonly Package[];
+}
+
+/** Harbor's severity scale. */
+export const SEVERITIES = ['Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Finding {
+  /** The advisory id (`CVE-…`, `GHSA-…`, `DSA-…`, `GO-…`, `PYSEC-…`); CVE preferred when the advisory names one. */
+  readonly id: string;
+  /** Every id of the advisory (its own and aliases/upstream). */
+  readonly aliases: readonly string[];
+  readonly package: Package;
+  readonly severity: Severity;
+  /** The vector the severity came from, when it was computed. */
+  readonly cvss?: { readonly vector: string; readonly score: number };
+  /** Empty when no fix is known. */
+  readonly fixedVersions: readonly string[];
+  readonly summary: string;
+  readonly references: readonly string[];
+}
