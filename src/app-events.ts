@@ -35,6 +35,8 @@ export function createEventFanout(deps: {
   jobs: JobQueue;
   logger: Logger;
   externalHost: () => string;
+  /** Called after every push of a manifest (scan-on-push listens). */
+  afterPush?: (project: string, repository: string, digest: string) => Promise<void>;
 }): EventFanout {
   const { db } = deps.database;
 
@@ -69,6 +71,7 @@ export function createEventFanout(deps: {
       detail: { digest: event.digest, ...(untag ? {} : { media_type: event.mediaType }) },
     });
     if (project === undefined || untag) return;
+    if (event.type === 'push') await deps.afterPush?.(event.project, event.repository, event.digest);
     const type = event.type === 'push' ? 'PUSH_ARTIFACT' : event.type === 'pull' ? 'PULL_ARTIFACT' : 'DELETE_ARTIFACT';
     await notify(project.id, {
       type,

@@ -20,7 +20,9 @@ import { apiMount } from './http/api/api-mount.ts';
 import { apiRoutes } from './http/api/api-routes.ts';
 import type { ApiServices } from './http/api/api-services.ts';
 import { createEventFanout, WEBHOOK_JOB, webhookJobHandler } from './app-events.ts';
-import { createProjectPullGate, createProjectWritePolicy, noScanFacts, noSignatureFacts, normalizeAllowlist } from './registry/index.ts';
+import { createScanRequests, SCAN_JOB, scanFactsFrom, scanJobHandler } from './app-scans.ts';
+import { catalogers, createScanService, createVulnDb, type ScanRequests } from './scan/index.ts';
+import { createProjectPullGate, createProjectWritePolicy, noSignatureFacts, normalizeAllowlist } from './registry/index.ts';
 import { SLIPWAY_VERSION } from './version.ts';
 import { createTokenService } from './core/auth/token-service.ts';
 import type { Logger } from './core/log/logger.ts';
@@ -83,11 +85,28 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   );
   let port = config.port;
   const externalHost = () => (config.externalUrl === undefined ? `localhost:${port}` : new URL(config.externalUrl).host);
-  const events = createEventFanout({ database, audit, webhooks, jobs, logger, externalHost });
+  let scanRequests: ScanRequests | undefined;
+  const events = createEventFanout({
+    database,
+    audit,
+    webhooks,
+    jobs,
+    logger,
+    externalHost,
+    afterPush: (project, repository, digest) => scanRequests?.afterPush(project, repository, digest) ?? Promise.resolve(),
+  });
+  const scans = createScanService({
+    database,
+    // The registry is built just below; the scanner reads through it only when a job runs.
+    content: { manifest: (...args) => registry.content.manifest(...args), openBlob: (...args) => registry.content.openBlob(...args) },
+    catalogers,
+    vulndb: createVulnDb(database),
+    version: SLIPWAY_VERSION,
+  });
   const registry = createRegistry({
     database,
     blobs,
-    pullGate: createProjectPullGate(database, { scans: noScanFacts, signatures: noSignatureFacts }),
+    pullGate: createProjectPullGate(database, { scans: scanFactsFrom(scans), signatures: noSignatureFacts }),
     writePolicy: createProjectWritePolicy(database, events),
     events,
     retentionSchedules: {
@@ -101,6 +120,8 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       void notifyRetention(execution, project).catch((error: unknown) => logger.warn('retention webhook failed', { error }));
     },
   });
+  const requests = createScanRequests({ database, registry, scans, jobs });
+  scanRequests = requests;
   async function notifyRetention(execution: RetentionExecutionView, project: string): Promise<void> {
     const row = await registry.projects.get(project);
     const deleted = (execution.decisions ?? []).filter((d) => d.outcome === 'DEL');
@@ -134,6 +155,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     pollMs: config.jobPollMs,
     handlers: {
       [WEBHOOK_JOB]: webhookJobHandler(webhooks),
+      [SCAN_JOB]: scanJobHandler({ scans, events, audit, database, externalHost }),
       retention: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
       'retention-scheduled': async (payload) => {
         const execution = await registry.retention.startExecution((payload as { policyId: number }).policyId, false, 'SCHEDULE');
@@ -152,6 +174,8 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   const onChange = (name: string) => authorizer.forget(name);
   const services: ApiServices = {
     registry,
+    scans,
+    scanRequests: requests,
     access,
     users: createUsers(database, { onChange }),
     robots: createRobots(database, { onChange }),

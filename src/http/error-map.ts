@@ -5,6 +5,7 @@ import { HttpError, type HttpErrorCode } from './http-error.ts';
 import { EventError, type EventErrorCode } from '../core/events/event-error.ts';
 import { JobError, type JobErrorCode } from '../core/jobs/job-error.ts';
 import { PolicyError, type PolicyErrorCode } from '../core/policy/policy-error.ts';
+import { CatalogError, ReportError, ScanError, VulnDbError } from '../scan/index.ts';
 
 /** An error as the wire shows it: HTTP status plus the Distribution spec's error code. */
 export interface WireError {
@@ -106,6 +107,14 @@ const JOB: Readonly<Record<JobErrorCode, Mapping>> = {
   OPTION_INVALID: [400, 'BAD_REQUEST'],
 };
 
+/** The scan stage's errors: bad input is the caller's (400), an empty database a precondition (412). */
+function scanMapping(error: Error & { code: string }): Mapping {
+  if (error.code === 'IMAGE_UNKNOWN') return [404, 'NOT_FOUND'];
+  if (error.code === 'DB_EMPTY') return [412, 'PRECONDITION'];
+  if (error.code === 'QUERY_FAILED' || error.code === 'IMPORT_FAILED') return [500, 'UNKNOWN'];
+  return [400, 'BAD_REQUEST'];
+}
+
 /** Maps any thrown value to what the client sees. Unknown errors become a 500 without internals. */
 export function toWireError(error: unknown): WireError {
   const mapped = lookup(error);
@@ -127,6 +136,7 @@ function lookup(error: unknown): Mapping | undefined {
   if (error instanceof PolicyError) return POLICY[error.code];
   if (error instanceof EventError) return EVENT[error.code];
   if (error instanceof JobError) return JOB[error.code];
+  if (error instanceof ScanError || error instanceof VulnDbError || error instanceof ReportError || error instanceof CatalogError) return scanMapping(error);
   return undefined;
 }
 

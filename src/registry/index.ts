@@ -2,6 +2,9 @@
  * The registry stage: OCI Distribution Spec v1.1 and Docker Registry v2 semantics over a blob
  * store and the metadata database. Other folders import the registry only through this file.
  */
+import type { Readable } from 'node:stream';
+import type { Digest } from '../core/oci/digest.ts';
+import { MAX_MANIFEST_BYTES } from '../core/oci/manifest.ts';
 import type { BlobStore } from '../core/storage/blob-store.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { createBlobService, type BlobService } from './blob-service.ts';
@@ -39,6 +42,14 @@ export interface Registry {
   readonly labels: Labels;
   readonly retention: RetentionService;
   readonly gc: GarbageCollector;
+  /**
+   * Trusted internal reads for other stages (the scanner, promotion): manifests and blobs of a
+   * repository by digest, without the pull gate. Never exposed to callers from outside.
+   */
+  readonly content: {
+    manifest(repository: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ bytes: Buffer; mediaType: string } | undefined>;
+    openBlob(digest: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+  };
   /** Creates a project if it does not exist (bootstrap and tests; the projects API comes later). */
   ensureProject(name: string, options: { public: boolean }): Promise<void>;
   isProjectPublic(name: string): Promise<boolean>;
@@ -68,6 +79,15 @@ export function createRegistry(deps: RegistryDeps): Registry {
       ...(deps.onRetentionFinished === undefined ? {} : { onFinished: deps.onRetentionFinished }),
     }),
     gc: createGarbageCollector({ database: deps.database, blobs: deps.blobs, clock }),
+    content: {
+      async manifest(repository, digest, options) {
+        const repositoryId = await metadata.findRepositoryId(repository);
+        const row = repositoryId === undefined ? undefined : await metadata.findManifest(repositoryId, digest);
+        if (row === undefined) return undefined;
+        return { bytes: await deps.blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options }), mediaType: row.mediaType };
+      },
+      openBlob: (digest, options) => deps.blobs.open(digest as Digest, options),
+    },
     async ensureProject(name, options) {
       await metadata.ensureProject(name, { public: options.public, now: clock() });
     },

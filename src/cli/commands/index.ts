@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAudit } from './audit.ts';
 import { registerCopy } from './copy.ts';
+import { registerDb } from './db.ts';
 import { registerGc } from './gc.ts';
 import { registerLogin } from './login.ts';
 import { registerMember } from './member.ts';
@@ -8,6 +9,8 @@ import { registerPolicy } from './policy.ts';
 import { registerProject } from './project.ts';
 import { registerRetention } from './retention.ts';
 import { registerRobot } from './robot.ts';
+import { registerSbom } from './sbom.ts';
+import { registerScan } from './scan.ts';
 import { registerServe } from './serve.ts';
 import { registerUser } from './user.ts';
 import { registerVersion } from './version.ts';
@@ -18,6 +21,9 @@ export const commands: readonly ((program: Command) => void)[] = [
   registerServe,
   registerLogin,
   registerCopy,
+  registerScan,
+  registerSbom,
+  registerDb,
   registerProject,
   registerMember,
   registerUser,

@@ -5,7 +5,8 @@ import { eventRoutes } from './api-events.ts';
 import { labelRoutes } from './api-labels.ts';
 import { policyRoutes } from './api-policies.ts';
 import { projectRoutes } from './api-projects.ts';
+import { scanRoutes } from './api-scans.ts';
 import { systemRoutes } from './api-system.ts';
 
 /** Every operation of `/api/v2.0`, in the order the OpenAPI document lists them. */
-export const apiRoutes: readonly ApiRoute[] = [...projectRoutes, ...accountRoutes, ...artifactRoutes, ...labelRoutes, ...policyRoutes, ...eventRoutes, ...systemRoutes];
+export const apiRoutes: readonly ApiRoute[] = [...projectRoutes, ...accountRoutes, ...artifactRoutes, ...scanRoutes, ...labelRoutes, ...policyRoutes, ...eventRoutes, ...systemRoutes];

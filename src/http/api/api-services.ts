@@ -5,10 +5,13 @@ import type { AuditLog } from '../../core/events/audit-log.ts';
 import type { WebhookPolicyStore } from '../../core/events/webhook-policy-store.ts';
 import type { JobQueue } from '../../core/jobs/job-queue.ts';
 import type { CveAllowlist, Registry } from '../../registry/index.ts';
+import { type ScanRequests, type ScanService } from '../../scan/index.ts';
 
 /** What the management API's handlers may call: facades only, no database. */
 export interface ApiServices {
   readonly registry: Registry;
+  readonly scans: ScanService;
+  readonly scanRequests: ScanRequests;
   readonly access: AccessControl;
   readonly users: Users;
   readonly robots: Robots;

@@ -32,6 +32,8 @@ const TABLES = [
   'retention_executions',
   'retention_policies',
   'robots',
+  'scan_exceptions',
+  'scan_reports',
   'schedules',
   'schema_migrations',
   'settings',

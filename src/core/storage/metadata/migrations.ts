@@ -307,8 +307,40 @@ const vulnerabilities: Migration = {
   },
 };
 
+/** Scan results per artifact digest, and per-image exceptions (OpenVEX statements with expiry). */
+const scans: Migration = {
+  name: '0005_scans',
+  async up(db, kind) {
+    await db.schema
+      .createTable('scan_reports')
+      .addColumn('digest', 'text', (col) => col.primaryKey())
+      .addColumn('status', 'text', required)
+      .addColumn('severity', 'text')
+      .addColumn('findings', 'text')
+      .addColumn('packages', 'integer')
+      .addColumn('error', 'text')
+      .addColumn('db_updated_at', 'bigint')
+      .addColumn('scanner_version', 'text', required)
+      .addColumn('started_at', 'bigint', required)
+      .addColumn('finished_at', 'bigint')
+      .addCheckConstraint('scan_reports_status', sql`status in ('Pending', 'Running', 'Success', 'Error', 'Unsupported')`)
+      .execute();
+    await addId(db.schema.createTable('scan_exceptions'), kind)
+      .addColumn('project_id', 'bigint', (col) => col.notNull().references('projects.id').onDelete('cascade'))
+      .addColumn('digest', 'text', required)
+      .addColumn('vulnerability', 'text', required)
+      .addColumn('status', 'text', required)
+      .addColumn('justification', 'text', required)
+      .addColumn('author', 'text', required)
+      .addColumn('expires_at', 'bigint')
+      .addColumn('created_at', 'bigint', required)
+      .execute();
+    await db.schema.createIndex('scan_exceptions_lookup').on('scan_exceptions').columns(['project_id', 'digest']).execute();
+  },
+};
+
 /** Every migration, in the order it is applied. Append only. */
-export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities];
+export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities, scans];
 
 /**
  * Applies the pending migrations in one transaction and returns the names applied (empty when the

@@ -30,6 +30,8 @@ export interface Schema {
   vuln_imports: VulnImportsTable;
   advisories: AdvisoriesTable;
   advisory_packages: AdvisoryPackagesTable;
+  scan_reports: ScanReportsTable;
+  scan_exceptions: ScanExceptionsTable;
 }
 
 type Id = Generated<number>;
@@ -291,4 +293,35 @@ export interface AdvisoryPackagesTable {
   name: string;
   /** JSON of the `affected[]` entry (ranges, versions, severity, ecosystem_specific). */
   affected: string;
+}
+
+/** The latest scan of an artifact (by digest: content is the same in every project). */
+export interface ScanReportsTable {
+  digest: string;
+  status: 'Pending' | 'Running' | 'Success' | 'Error' | 'Unsupported';
+  /** The highest finding severity (Harbor's scale), `None` when clean. */
+  severity: string | null;
+  /** JSON: `[{id, aliases, severity, package, version, fixed}]`. */
+  findings: string | null;
+  packages: number | null;
+  error: string | null;
+  /** When the vulnerability data used was imported (scans state its age). */
+  db_updated_at: Millis | null;
+  scanner_version: string;
+  started_at: Millis;
+  finished_at: Millis | null;
+}
+
+/** A per-image exception: an OpenVEX-style statement that a vulnerability does not apply, until it expires. */
+export interface ScanExceptionsTable {
+  id: Id;
+  project_id: number;
+  digest: string;
+  vulnerability: string;
+  /** `not_affected` or `fixed`. */
+  status: string;
+  justification: string;
+  author: string;
+  expires_at: Millis | null;
+  created_at: Millis;
 }

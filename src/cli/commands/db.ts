@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { createVulnDb, importOsv } from '../../scan/index.ts';
+import { dataOptions, openLocalDatabase, type DataFlags } from '../local-database.ts';
+import { parseOutputFormat, printResult } from '../output.ts';
+import { table } from '../management-client.ts';
+
+interface DbFlags extends DataFlags {
+  readonly output: string;
+}
+
+const age = (ms: number | null) => (ms === null ? 'never' : `${new Date(ms).toISOString()} (${Math.max(0, Math.round((Date.now() - ms) / 3_600_000))} h ago)`);
+
+/** `slipway db import|status`: the vulnerability database, loaded from OSV data fully offline. */
+export function registerDb(program: Command): void {
+  const db = program.command('db').description('the vulnerability database: import OSV data offline, show what is loaded');
+  dataOptions(
+    db
+      .command('import')
+      .description('import OSV advisories: zip archives as osv.dev publishes them per ecosystem, JSON/YAML files, or folders of them')
+      .argument('<paths...>', 'files or directories')
+      .option('--output <format>', 'text or json', 'text'),
+  ).action(async (paths: string[], flags: DbFlags) => {
+    const format = parseOutputFormat(flags.output);
+    const database = await openLocalDatabase(flags);
+    try {
+      const results = [];
+      for (const path of paths) results.push({ path, ...(await importOsv(database, path)) });
+      printResult(format, results, (list) =>
+        list.map((r) => `Imported ${r.records} advisories from ${r.path} (${r.ecosystems.join(', ') || 'no ecosystem'})${r.skipped.length > 0 ? `; skipped ${r.skipped.length}: ${r.skipped.slice(0, 5).map((s) => `${s.file}: ${s.reason}`).join('; ')}` : ''}`).join('\n'),
+      );
+    } finally {
+      await database.close();
+    }
+  });
+  dataOptions(db.command('status').description('what was imported when, and how old the data is').option('--output <format>', 'text or json', 'text')).action(async (flags: DbFlags) => {
+    const format = parseOutputFormat(flags.output);
+    const database = await openLocalDatabase(flags);
+    try {
+      const status = await createVulnDb(database).status();
+      printResult(format, status, (s) =>
+        [
+          `${s.advisories} advisories; last import ${age(s.lastImportAt)}; newest advisory modified ${age(s.newestModified)}`,
+          table(['IMPORTED', 'RECORDS', 'ECOSYSTEMS', 'SOURCE'], s.imports.map((i) => [new Date(i.importedAt).toISOString(), i.records, i.ecosystems.join(','), i.source])),
+        ].join('\n'),
+      );
+    } finally {
+      await database.close();
+    }
+  });
+}

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { dataOptions, type DataFlags } from '../local-database.ts';
+import { UsageError } from '../output.ts';
+import { render, scanTarget } from './scan.ts';
+
+interface SbomFlags extends DataFlags {
+  readonly format: string;
+  readonly insecure?: boolean;
+  readonly platform?: string;
+}
+
+/** `slipway sbom`: the packages of an image as SPDX 2.3 or CycloneDX 1.6 JSON. */
+export function registerSbom(program: Command): void {
+  dataOptions(
+    program
+      .command('sbom')
+      .description('write the SBOM of an image (SPDX 2.3 JSON or CycloneDX 1.6 JSON)')
+      .argument('<target>', 'host/repo:tag, oci:<dir>[:ref], <dir>, docker-archive:<file> or <file>.tar')
+      .option('--format <format>', 'spdx-json or cyclonedx', 'spdx-json')
+      .option('--platform <os/arch>', 'the platform of a multi-platform image (default linux/amd64)')
+      .option('--insecure', 'allow plain HTTP and unverified TLS to the registry'),
+  ).action(async (target: string, flags: SbomFlags) => {
+    if (flags.format !== 'spdx-json' && flags.format !== 'cyclonedx') throw new UsageError('--format must be spdx-json or cyclonedx');
+    const result = await scanTarget(target, flags, false);
+    process.stdout.write(`${render(result, flags.format)}\n`);
+  });
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { openImageLayout } from '../../core/oci/image-layout.ts';
+import { isolatedCredentialEnv, runSlipway } from '../../testing/cli.ts';
+import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import { buildImage, writeImageToLayout } from '../../testing/test-images.ts';
+import { requireTool } from '../../testing/tools.ts';
+
+const OSV = new URL('../../../../shared/data/osv/', import.meta.url).pathname;
+const exec = promisify(execFile);
+
+const image = buildImage({
+  seed: 'cli-scan',
+  files: [
+    { 'etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' },
+    {
+      'srv/node_modules/minimist/package.json': JSON.stringify({ name: 'minimist', version: '1.2.0', license: 'MIT' }),
+      'srv/node_modules/lodash/package.json': JSON.stringify({ name: 'lodash', version: '4.17.15', license: 'MIT' }),
+    },
+  ],
+});
+
+/** `slipway db`, `slipway scan` and `slipway sbom` as CI runs them, on every kind of target. */
+describe('slipway db, scan and sbom', () => {
+  let dir: string;
+  let layout: string;
+  let env: Record<string, string>;
+  const cli = async (args: readonly string[]) => runSlipway([...args, '--data', join(dir, 'data')], env);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'slipway-cli-scan-'));
+    env = isolatedCredentialEnv(dir);
+    layout = join(dir, 'layout');
+    await writeImageToLayout(await openImageLayout(layout, { create: true }), image, 'v1');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses to scan with an empty vulnerability database rather than report nothing', async () => {
+    const empty = await cli(['scan', `oci:${layout}:v1`]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /the vulnerability database is empty: import OSV data first/);
+  });
+
+  it('imports OSV data offline and says what is loaded', async () => {
+    const imported = await cli(['db', 'import', join(OSV, 'npm'), join(OSV, 'Debian'), '--output', 'json']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const results = JSON.parse(imported.stdout) as { records: number; ecosystems: string[] }[];
+    assert.ok((results[0]?.records ?? 0) >= 30);
+    assert.deepEqual(results[0]?.ecosystems, ['npm']);
+    const status = await cli(['db', 'status', '--output', 'json']);
+    assert.ok((JSON.parse(status.stdout) as { advisories: number }).advisories >= 60);
+    assert.match((await cli(['db', 'status'])).stdout, /advisories; last import \d{4}-\d\d-\d\dT/);
+  });
+
+  it('gates CI on Critical findings with --exit-code, and a VEX statement lifts the gate', async () => {
+    const gated = await cli(['scan', `oci:${layout}:v1`, '--format', 'json', '--severity', 'CRITICAL', '--exit-code', '3']);
+    assert.equal(gated.code, 3, gated.stderr);
+    const report = JSON.parse(gated.stdout) as { SchemaVersion: number; Results: { Vulnerabilities?: { VulnerabilityID: string; PkgName: string; FixedVersion: string; Severity: string }[] }[] };
+    assert.equal(report.SchemaVersion, 2);
+    const vulns = report.Results.flatMap((r) => r.Vulnerabilities ?? []);
+    assert.deepEqual(vulns.map((v) => [v.VulnerabilityID, v.PkgName, v.FixedVersion, v.Severity]), [['CVE-2021-44906', 'minimist', '1.2.6', 'CRITICAL']]);
+
+    const vex = join(dir, 'vex.json');
+    await writeFile(
+      vex,
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        '@id': 'https://example.com/vex/1',
+        author: 'platform-team',
+        timestamp: '2026-11-01T00:00:00Z',
+        version: 1,
+        statements: [{ vulnerability: { name: 'CVE-2021-44906' }, products: [{ '@id': 'pkg:npm/minimist@1.2.0' }], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' }],
+      }),
+    );
+    const lifted = await cli(['scan', `oci:${layout}:v1`, '--format', 'json', '--severity', 'CRITICAL', '--exit-code', '3', '--vex', vex]);
+    assert.equal(lifted.code, 0, lifted.stderr);
+
+    const table = await cli(['scan', `oci:${layout}:v1`]);
+    assert.equal(table.code, 0, 'without --exit-code findings do not fail the command');
+    assert.match(table.stdout, /CVE-2021-44906/);
+    assert.match(table.stdout, /CVE-2020-8203/);
+    const sarif = JSON.parse((await cli(['scan', `oci:${layout}:v1`, '--format', 'sarif'])).stdout) as { version: string; runs: { results: unknown[] }[] };
+    assert.equal(sarif.version, '2.1.0');
+    assert.ok((sarif.runs[0]?.results.length ?? 0) >= 5);
+  });
+
+  it('writes SPDX and CycloneDX SBOMs', async () => {
+    const spdx = JSON.parse((await cli(['sbom', `oci:${layout}:v1`])).stdout) as { spdxVersion: string; packages: { name: string; versionInfo?: string }[] };
+    assert.equal(spdx.spdxVersion, 'SPDX-2.3');
+    assert.ok(spdx.packages.some((p) => p.name === 'minimist' && p.versionInfo === '1.2.0'));
+    const cdx = JSON.parse((await cli(['sbom', `oci:${layout}:v1`, '--format', 'cyclonedx'])).stdout) as { specVersion: string; components: { purl?: string }[] };
+    assert.equal(cdx.specVersion, '1.6');
+    assert.ok(cdx.components.some((c) => c.purl === 'pkg:npm/lodash@4.17.15'));
+  });
+
+  it('scans a docker-archive made by skopeo and an image in a registry the same way', async () => {
+    const skopeo = await requireTool('skopeo', 'skopeo');
+    const archive = join(dir, 'image.tar');
+    await exec(skopeo, ['copy', '-q', `oci:${layout}:v1`, `docker-archive:${archive}:cli/scan:v1`]);
+    const fromArchive = await cli(['scan', archive, '--format', 'json', '--severity', 'CRITICAL']);
+    assert.equal(fromArchive.code, 0, fromArchive.stderr);
+    assert.match(fromArchive.stdout, /CVE-2021-44906/);
+    assert.match(fromArchive.stdout, /"ArtifactName": "docker.io\/cli\/scan:v1"/, "the name skopeo wrote into manifest.json");
+
+    let server: TestSlipway | undefined;
+    try {
+      server = await startSlipway();
+      await exec(skopeo, ['copy', '-q', '--dest-tls-verify=false', '--dest-creds', `admin:${server.adminPassword}`, `oci:${layout}:v1`, `docker://${server.host}/platform-dev/scanned:v1`]);
+      const login = await runSlipway(['login', server.host, '-u', 'admin', '--password-stdin', '--insecure'], env, server.adminPassword);
+      assert.equal(login.code, 0, login.stderr);
+      const fromRegistry = await cli(['scan', `${server.host}/platform-dev/scanned:v1`, '--insecure', '--format', 'json', '--severity', 'CRITICAL']);
+      assert.equal(fromRegistry.code, 0, fromRegistry.stderr);
+      assert.match(fromRegistry.stdout, /CVE-2021-44906/);
+    } finally {
+      await server?.stop();
+    }
+  });
+});

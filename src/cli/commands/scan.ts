@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { createCredentialStore } from '../../core/oci/client/credentials.ts';
+import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
+import { SEVERITIES, ScanError, catalogers, createVulnDb, filterFindings, openScanImage, parseOpenVex, scanImage, toCycloneDx, toSarif, toSpdx, toTable, toTrivyJson, type ScanResult, type Severity } from '../../scan/index.ts';
+import { SLIPWAY_VERSION } from '../../version.ts';
+import { dataOptions, openLocalDatabase, type DataFlags } from '../local-database.ts';
+import { UsageError } from '../output.ts';
+
+const FORMATS = ['table', 'json', 'sarif', 'spdx-json', 'cyclonedx'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface ScanFlags extends DataFlags {
+  readonly format: string;
+  readonly severity?: string;
+  readonly exitCode: number;
+  readonly ignoreUnfixed?: boolean;
+  readonly vex?: string;
+  readonly insecure?: boolean;
+  readonly platform?: string;
+}
+
+/** `HIGH,CRITICAL` (Trivy's words) → Harbor's scale. */
+export function parseSeverities(value: string): Severity[] {
+  return value.split(',').map((word) => {
+    const found = SEVERITIES.find((s) => s.toLowerCase() === word.trim().toLowerCase());
+    if (found === undefined) throw new UsageError(`--severity: ${JSON.stringify(word)} is not one of ${SEVERITIES.join(', ')}`);
+    return found;
+  });
+}
+
+export function render(result: ScanResult, format: Format): string {
+  switch (format) {
+    case 'table':
+      return toTable(result);
+    case 'json':
+      return JSON.stringify(toTrivyJson(result), null, 2);
+    case 'sarif':
+      return JSON.stringify(toSarif(result), null, 2);
+    case 'spdx-json':
+      return JSON.stringify(toSpdx(result), null, 2);
+    case 'cyclonedx':
+      return JSON.stringify(toCycloneDx(result), null, 2);
+  }
+}
+
+/** Scans a target with the local vulnerability database (or none, for SBOMs). */
+export async function scanTarget(target: string, flags: DataFlags & { insecure?: boolean; platform?: string }, withVulnerabilities: boolean): Promise<ScanResult> {
+  const client = createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
+  const database = withVulnerabilities ? await openLocalDatabase(flags) : undefined;
+  try {
+    const image = await openScanImage(target, { client, ...(flags.platform === undefined ? {} : { platform: flags.platform }) });
+    const vulndb = database === undefined ? undefined : createVulnDb(database);
+    if (vulndb !== undefined && (await vulndb.status()).advisories === 0) {
+      throw new ScanError('DB_EMPTY', 'the vulnerability database is empty: import OSV data first (slipway db import <zip|dir>); refusing to report "no vulnerabilities"');
+    }
+    return await scanImage(image, { catalogers, ...(vulndb === undefined ? {} : { vulndb }), version: SLIPWAY_VERSION });
+  } finally {
+    client.close();
+    await database?.close();
+  }
+}
+
+/** `slipway scan`: the CI stage before push. Exits with `--exit-code` when findings survive the filters. */
+export function registerScan(program: Command): void {
+  dataOptions(
+    program
+      .command('scan')
+      .description('scan an image for vulnerabilities: a registry reference, an OCI layout directory or a docker-archive tar')
+      .argument('<target>', 'host/repo:tag, oci:<dir>[:ref], <dir>, docker-archive:<file> or <file>.tar')
+      .option('--format <format>', FORMATS.join('|'), 'table')
+      .option('--severity <list>', 'only these severities, e.g. HIGH,CRITICAL')
+      .option('--exit-code <n>', 'exit with this code when any finding remains after the filters', Number, 0)
+      .option('--ignore-unfixed', 'only findings with a fixed version')
+      .option('--vex <file>', 'an OpenVEX document: not_affected and fixed statements suppress findings')
+      .option('--platform <os/arch>', 'the platform of a multi-platform image (default linux/amd64)')
+      .option('--insecure', 'allow plain HTTP and unverified TLS to the registry'),
+  ).action(async (target: string, flags: ScanFlags) => {
+    const format = FORMATS.find((f) => f === flags.format);
+    if (format === undefined) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    const severities = flags.severity === undefined ? undefined : parseSeverities(flags.severity);
+    const vex = flags.vex === undefined ? undefined : parseOpenVex(JSON.parse(await readFile(flags.vex, 'utf8')) as unknown);
+    const result = await scanTarget(target, flags, format !== 'spdx-json' && format !== 'cyclonedx');
+    const { kept } = filterFindings(result.findings, {
+      ...(severities === undefined ? {} : { severities }),
+      ignoreUnfixed: flags.ignoreUnfixed === true,
+      ...(vex === undefined ? {} : { vex }),
+      ...(result.artifact.digest === undefined ? {} : { imageDigest: result.artifact.digest }),
+    });
+    process.stdout.write(`${render({ ...result, findings: kept }, format)}\n`);
+    for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
+    if (kept.length > 0 && flags.exitCode !== 0) process.exitCode = flags.exitCode;
+  });
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { it } from 'node:test';
+import { promisify } from 'node:util';
+import { tarArchive } from '../../testing/tar-writer.ts';
+import { TarError } from './tar-error.ts';
+import { tarNumber } from './tar-header.ts';
+import { readTar, type TarEntry } from './tar-reader.ts';
+
+const run = promisify(execFile);
+
+interface Read extends Omit<TarEntry, 'body'> {
+  readonly content: string;
+}
+
+async function readAll(source: AsyncIterable<unknown>): Promise<Read[]> {
+  const out: Read[] = [];
+  for await (const { body, ...entry } of readTar(source)) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    out.push({ ...entry, content: Buffer.concat(chunks).toString('utf8') });
+  }
+  return out;
+}
+
+/** One raw ustar header block, for what the test writer cannot express. */
+function header(h: { name: string; size?: number; typeflag?: string; linkname?: string; size256?: bigint }): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(h.name, 0, 100);
+  block.write('0000644\0', 100);
+  block.write(`${(h.size ?? 0).toString(8).padStart(11, '0')}\0`, 124);
+  if (h.size256 !== undefined) {
+    block.fill(0, 124, 136);
+    block[124] = 0x80;
+    block.writeBigUInt64BE(h.size256, 128);
+  }
+  block.write('00000000000\0', 136);
+  block.write(h.typeflag ?? '0', 156);
+  block.write(h.linkname ?? '', 157, 100);
+  block.write('ustar\x0000', 257);
+  block.write('        ', 148);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return block;
+}
+
+function padded(data: string | Buffer): Buffer {
+  const bytes = Buffer.from(data);
+  return Buffer.concat([bytes, Buffer.alloc((512 - (bytes.byteLength % 512)) % 512)]);
+}
+
+function paxBody(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (`${length}${body}`.length !== length) length = `${length}${body}`.length;
+  return `${length}${body}`;
+}
+
+it('reads what the test tar writer writes: files, directories, links, PAX long names', async () => {
+  const long = `${'deep/'.repeat(30)}file.txt`;
+  const entries = await readAll(
+    Readable.from([
+      tarArchive([
+        { path: 'etc', type: 'dir' },
+        { path: 'etc/os-release', content: 'ID=debian\n', mode: 0o600 },
+        { path: 'bin/sh', type: 'symlink', linkname: '/bin/dash' },
+        { path: 'bin/sh2', type: 'hardlink', linkname: 'etc/os-release' },
+        { path: long, content: 'x'.repeat(1500) },
+      ]),
+    ]),
+  );
+  assert.deepEqual(
+    entries.map((e) => [e.path, e.type, e.size, e.linkname, e.content.length]),
+    [
+      ['etc/', 'dir', 0, '', 0],
+      ['etc/os-release', 'file', 10, '', 10],
+      ['bin/sh', 'symlink', 0, '/bin/dash', 0],
+      ['bin/sh2', 'hardlink', 0, 'etc/os-release', 0],
+      [long, 'file', 1500, '', 1500],
+    ],
+  );
+  assert.equal(entries[1]?.mode, 0o600);
+  assert.equal(entries[1]?.content, 'ID=debian\n');
+});
+
+it('reads archives GNU tar writes in gnu, posix and ustar formats', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-tar-reader-'));
+  try {
+    const longDir = `${'d'.repeat(60)}/${'e'.repeat(60)}`;
+    const longTarget = `../${'t'.repeat(150)}`;
+    await mkdir(join(dir, 'root', longDir), { recursive: true });
+    await writeFile(join(dir, 'root', longDir, 'file'), 'long-named content');
+    await link(join(dir, 'root', longDir, 'file'), join(dir, 'root', 'hard'));
+    await symlink(longTarget, join(dir, 'root', 'link'));
+    await run('mkfifo', [join(dir, 'root', 'fifo')]);
+    for (const format of ['gnu', 'posix', 'ustar']) {
+      const file = join(dir, `${format}.tar`);
+      const members = format === 'ustar' ? [`${longDir}/file`] : [`${longDir}/file`, 'hard', 'link', 'fifo'];
+      await run('tar', [`--format=${format}`, '-cf', file, '-C', join(dir, 'root'), ...members, '-C', '/', 'dev/null']);
+      const entries = await readAll(Readable.from([await readFile(file)]));
+      const byPath = new Map(entries.map((e) => [e.path, e]));
+      assert.equal(byPath.get(`${longDir}/file`)?.content, 'long-named content', format);
+      assert.equal(byPath.get('dev/null')?.type, 'char', format);
+      if (format === 'ustar') continue;
+      assert.deepEqual([byPath.get('hard')?.type, byPath.get('hard')?.linkname], ['hardlink', `${longDir}/file`], format);
+      assert.deepEqual([byPath.get('link')?.type, byPath.get('link')?.linkname], ['symlink', longTarget], format);
+      assert.equal(byPath.get('fifo')?.type, 'fifo', format);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('applies PAX size, path and global records, GNU long names and base-256 sizes', async () => {
+  const content = 'sized by pax';
+  const archive = Buffer.concat([
+    header({ name: 'global', typeflag: 'g', size: paxBody('linkpath', 'global/target').length }),
+    padded(paxBody('linkpath', 'global/target')),
+    header({ name: 'pax', typeflag: 'x', size: (paxBody('size', '12') + paxBody('path', 'from/pax')).length }),
+    padded(paxBody('size', '12') + paxBody('path', 'from/pax')),
+    header({ name: 'ignored', size: 0 }),
+    padded(content),
+    header({ name: '././@LongLink', typeflag: 'L', size: 9 }),
+    padded('gnu/long\0'),
+    header({ name: 'short', typeflag: '2' }),
+    header({ name: 'big', size256: 3n }),
+    padded('abc'),
+  ]);
+  const entries = await readAll(Readable.from([archive]));
+  assert.deepEqual(
+    entries.map((e) => [e.path, e.type, e.linkname, e.content]),
+    [
+      ['from/pax', 'file', 'global/target', content],
+      ['gnu/long', 'symlink', 'global/target', ''],
+      ['big', 'file', 'global/target', 'abc'],
+    ],
+  );
+  assert.equal(tarNumber(Buffer.from([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00]), 'size', 'x'), 256);
+  assert.throws(() => tarNumber(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'size', 'x'), TarError);
+});
+
+it('streams bodies chunk by chunk and skips what is not read', async () => {
+  const big = Buffer.alloc(4 * 1024 * 1024, 7);
+  const archive = tarArchive([{ path: 'big', content: big }, { path: 'unread', content: big }, { path: 'last', content: 'end' }]);
+  let pulled = 0;
+  const source = (async function* () {
+    for (let offset = 0; offset < archive.byteLength; offset += 65536) {
+      pulled += 1;
+      yield archive.subarray(offset, offset + 65536);
+    }
+  })();
+  const seen: string[] = [];
+  for await (const entry of readTar(source)) {
+    seen.push(entry.path);
+    if (entry.path !== 'big') continue;
+    let chunks = 0;
+    for await (const chunk of entry.body) {
+      chunks += 1;
+      assert.ok(chunk.byteLength <= 65536);
+      if (chunks === 1) assert.ok(pulled <= 2, `only ${pulled} source chunks read for the first body chunk`);
+    }
+    assert.ok(chunks >= 64);
+  }
+  assert.deepEqual(seen, ['big', 'unread', 'last']);
+});
+
+it('refuses to read a body after moving on', async () => {
+  const bodies: AsyncIterable<Buffer>[] = [];
+  for await (const entry of readTar(Readable.from([tarArchive([{ path: 'a', content: 'aaa' }, { path: 'b', content: 'b' }])]))) bodies.push(entry.body);
+  await assert.rejects(async () => {
+    for await (const chunk of bodies[0] ?? []) assert.fail(String(chunk));
+  }, (e: unknown) => e instanceof TarError && e.code === 'TAR_BODY_STALE' && e.entry === 'a');
+});
+
+it('names the entry when the archive is truncated or corrupt', async () => {
+  const archive = tarArchive([{ path: 'first', content: 'x'.repeat(600) }, { path: 'second', content: 'y'.repeat(2000) }]);
+  await assert.rejects(readAll(Readable.from([archive.subarray(0, 2048 + 700)])), (e: unknown) => e instanceof TarError && e.code === 'TAR_TRUNCATED' && e.entry === 'second' && /700 bytes into a 2000-byte body/.test(e.message));
+  await assert.rejects(readAll(Readable.from([archive.subarray(0, 1536 + 100)])), (e: unknown) => e instanceof TarError && e.code === 'TAR_TRUNCATED' && /after entry "first"/.test(e.message));
+  const corrupt = Buffer.from(archive);
+  corrupt[1536 + 3] = 0x41;
+  await assert.rejects(readAll(Readable.from([corrupt])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID' && e.entry === 'secAnd' && /checksum/.test(e.message));
+  await assert.rejects(readAll(Readable.from([Buffer.from('{"not": "a tar"}'.padEnd(512, ' '))])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID');
+  const hugePax = Buffer.concat([header({ name: 'pax', typeflag: 'x', size: 2 * 1024 * 1024 }), Buffer.alloc(1024)]);
+  await assert.rejects(readAll(Readable.from([hugePax])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID' && /extended header/.test(e.message));
+  const badPax = Buffer.concat([header({ name: 'pax', typeflag: 'x', size: 10 }), padded('99 path=x\n'), header({ name: 'f' })]);
+  await assert.rejects(readAll(Readable.from([badPax])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID' && /PAX record/.test(e.message));
+});
+
+it('ends at the end of the source without end-of-archive blocks, and releases a source it leaves early', async () => {
+  const archive = tarArchive([{ path: 'a', content: 'a' }, { path: 'b', content: 'b' }]);
+  assert.deepEqual((await readAll(Readable.from([archive.subarray(0, 2048)]))).map((e) => e.path), ['a', 'b']);
+  const stream = Readable.from([archive]);
+  for await (const entry of readTar(stream)) if (entry.path === 'a') break;
+  assert.equal(stream.destroyed, true);
+});
+
+it('stops when the signal aborts', async () => {
+  const controller = new AbortController();
+  const archive = tarArchive([{ path: 'a', content: 'a' }, { path: 'b', content: 'b' }]);
+  await assert.rejects(async () => {
+    for await (const entry of readTar(Readable.from([archive]), { signal: controller.signal })) if (entry.path === 'a') controller.abort();
+  }, { name: 'AbortError' });
+});

@@ -1,0 +1,100 @@
+import { HttpError } from '../http-error.ts';
+import { API_PREFIX, type ApiRequest, type ApiRoute } from './api-route.ts';
+import { audit, created, done, intParam, ok, projectOf } from './api-guards.ts';
+
+const R = '/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}';
+
+async function artifactOf(req: ApiRequest, resource: 'scan' | 'artifact', action: 'create' | 'read') {
+  const project = await projectOf(req, resource, action);
+  const repo = { name: `${project.name}/${req.params['repository_name'] ?? ''}`, project: project.name };
+  const artifact = await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '');
+  return { project, repo, artifact };
+}
+
+export const scanRoutes: readonly ApiRoute[] = [
+  {
+    operationId: 'scanArtifact',
+    method: 'POST',
+    path: `${R}/scan`,
+    tag: 'scan',
+    summary: 'Scans an artifact now (an index: each child), as durable jobs.',
+    async handle(req) {
+      const { project, repo, artifact } = await artifactOf(req, 'scan', 'create');
+      const jobs = await req.services.scanRequests.request(repo.name, artifact.digest, req.principal.name);
+      await audit(req, { project: project.name, resource: `${repo.name}@${artifact.digest}`, resourceType: 'scan', operation: 'create' });
+      return { status: 202, body: { jobs } };
+    },
+  },
+  {
+    operationId: 'getVulnerabilitiesAddition',
+    method: 'GET',
+    path: `${R}/additions/vulnerabilities`,
+    tag: 'scan',
+    summary: "The artifact's latest scan: status, severity, findings, and how old the vulnerability data was.",
+    anonymous: true,
+    async handle(req) {
+      const { artifact } = await artifactOf(req, 'artifact', 'read');
+      const report = await req.services.scans.report(artifact.digest);
+      if (report === undefined) throw new HttpError('NOT_FOUND', `artifact ${artifact.digest} has not been scanned`);
+      return ok(report);
+    },
+  },
+  {
+    operationId: 'listScanExceptions',
+    method: 'GET',
+    path: '/projects/{project_name_or_id}/scan-exceptions',
+    tag: 'scan',
+    summary: "The project's per-image exceptions (OpenVEX-style statements with justification, author and expiry).",
+    async handle(req) {
+      const project = await projectOf(req, 'scan', 'read');
+      return ok(await req.services.scans.exceptions(project.project_id));
+    },
+  },
+  {
+    operationId: 'createScanException',
+    method: 'POST',
+    path: '/projects/{project_name_or_id}/scan-exceptions',
+    tag: 'scan',
+    summary: 'Excepts one vulnerability for one image digest until it expires; recorded with who and why.',
+    body: {
+      type: 'object',
+      required: ['digest', 'vulnerability', 'justification', 'expires_at'],
+      properties: {
+        digest: { type: 'string', pattern: '^sha(256|512):[0-9a-f]+$' },
+        vulnerability: { type: 'string', minLength: 1 },
+        status: { enum: ['not_affected', 'fixed'] },
+        justification: { type: 'string', minLength: 1 },
+        expires_at: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
+    async handle(req) {
+      // An exception lets vulnerable images through: project admins and maintainers only.
+      const project = await projectOf(req, 'scan', 'create');
+      const body = req.body as { digest: string; vulnerability: string; status?: string; justification: string; expires_at: string | null };
+      const exception = await req.services.scans.addException({
+        projectId: project.project_id,
+        digest: body.digest,
+        vulnerability: body.vulnerability,
+        justification: body.justification,
+        author: req.principal.name,
+        expiresAt: body.expires_at === null ? null : Date.parse(body.expires_at),
+        ...(body.status === undefined ? {} : { status: body.status }),
+      });
+      await audit(req, { project: project.name, resource: `${body.digest} ${body.vulnerability}`, resourceType: 'scan_exception', operation: 'create', detail: { justification: body.justification, expires_at: body.expires_at } });
+      return created(`${API_PREFIX}/projects/${project.project_id}/scan-exceptions/${exception.id}`, exception);
+    },
+  },
+  {
+    operationId: 'deleteScanException',
+    method: 'DELETE',
+    path: '/projects/{project_name_or_id}/scan-exceptions/{id}',
+    tag: 'scan',
+    summary: 'Withdraws an exception.',
+    async handle(req) {
+      const project = await projectOf(req, 'scan', 'create');
+      if (!(await req.services.scans.deleteException(project.project_id, intParam(req, 'id')))) throw new HttpError('NOT_FOUND', 'no such exception');
+      await audit(req, { project: project.name, resource: `exception ${intParam(req, 'id')}`, resourceType: 'scan_exception', operation: 'delete' });
+      return done;
+    },
+  },
+];

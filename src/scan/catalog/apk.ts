@@ -1,0 +1,74 @@
+import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
+import { distroQualifier, osPackageUrl } from './os-package-url.ts';
+
+/** `lib/apk/db/installed`; newer Alpine moves it under `usr/` (the walker follows a `lib` symlink). */
+const DATABASES: readonly string[] = ['lib/apk/db/installed', 'usr/lib/apk/db/installed'];
+
+/**
+ * Alpine packages from apk's installed database: records of `X:value` lines separated by blank
+ * lines — `P` name, `V` version, `A` arch, `o` origin (the source package advisories use),
+ * `L` licence. Records without a name or a version are skipped.
+ */
+export const apk: Cataloger = {
+  name: 'apk',
+  version: 1,
+  wants: (path) => DATABASES.includes(path),
+  catalog(files, { distro }) {
+    const seen = new Set<string>();
+    const packages: Package[] = [];
+    for (const path of DATABASES) {
+      const file = files.get(path);
+      if (file === undefined || seen.has(file.path)) continue;
+      seen.add(file.path);
+      packages.push(...packagesIn(file, distro));
+    }
+    return packages;
+  },
+};
+
+function packagesIn(file: CatalogFile, distro: Distro | undefined): Package[] {
+  const packages: Package[] = [];
+  for (const record of parseRecords(file.content.toString('utf8'))) {
+    const found = packageOf(record, file, distro);
+    if (found !== undefined) packages.push(found);
+  }
+  return packages;
+}
+
+/** The first value of each single-letter key, per record. */
+function parseRecords(text: string): ReadonlyMap<string, string>[] {
+  const records: ReadonlyMap<string, string>[] = [];
+  let fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '') {
+      if (fields.size > 0) records.push(fields);
+      fields = new Map();
+    } else if (line[1] === ':' && !fields.has(line[0] ?? '')) {
+      fields.set(line[0] ?? '', line.slice(2).trim());
+    }
+  }
+  if (fields.size > 0) records.push(fields);
+  return records;
+}
+
+function packageOf(record: ReadonlyMap<string, string>, file: CatalogFile, distro: Distro | undefined): Package | undefined {
+  const name = record.get('P');
+  const version = record.get('V');
+  if (name === undefined || name === '' || version === undefined || version === '') return undefined;
+  const arch = record.get('A') || undefined;
+  const license = record.get('L') || undefined;
+  return {
+    type: 'apk',
+    name,
+    version,
+    sourceName: record.get('o') || name,
+    sourceVersion: version,
+    ...(arch === undefined ? {} : { arch }),
+    licenses: license === undefined ? [] : [license],
+    purl: osPackageUrl('apk', distro?.id ?? 'alpine', name.toLowerCase(), version, { arch, distro: distroQualifier(distro) }),
+    location: file.path,
+    foundBy: 'apk',
+    layerDiffId: file.layerDiffId,
+    layerDigest: file.layerDigest,
+  };
+}

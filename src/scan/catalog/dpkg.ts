@@ -1,0 +1,84 @@
+import type { CatalogFile, CatalogFiles, Cataloger, Distro, Package } from '../model.ts';
+import { firstLine, parseDeb822, type Paragraph } from './deb822.ts';
+import { distroQualifier, osPackageUrl } from './os-package-url.ts';
+
+const STATUS = 'var/lib/dpkg/status';
+const STATUS_D = /^var\/lib\/dpkg\/status\.d\/[^/]+$/;
+const COPYRIGHT = /^usr\/share\/doc\/[^/]+\/copyright$/;
+const DEP5_FORMAT = /copyright-format\/1\.0|dep5/i;
+
+/**
+ * Debian packages from dpkg's database: `var/lib/dpkg/status` (only `… installed` stanzas) and
+ * distroless `var/lib/dpkg/status.d/<pkg>` (one stanza per file, installed by definition).
+ * Licences come from `usr/share/doc/<pkg>/copyright` when it is machine-readable (DEP-5).
+ */
+export const dpkg: Cataloger = {
+  name: 'dpkg',
+  version: 1,
+  wants: (path) => path === STATUS || isStatusD(path) || COPYRIGHT.test(path),
+  catalog(files, { distro }) {
+    const databases = [files.get(STATUS), ...files.list().filter((file) => isStatusD(file.path))];
+    return databases.flatMap((file) => (file === undefined ? [] : packagesIn(file, files, distro)));
+  },
+};
+
+function isStatusD(path: string): boolean {
+  return STATUS_D.test(path) && !path.endsWith('.md5sums');
+}
+
+function packagesIn(file: CatalogFile, files: CatalogFiles, distro: Distro | undefined): Package[] {
+  const packages: Package[] = [];
+  for (const paragraph of parseDeb822(file.content.toString('utf8'))) {
+    const found = packageOf(paragraph, file, files, distro);
+    if (found !== undefined) packages.push(found);
+  }
+  return packages;
+}
+
+function packageOf(paragraph: Paragraph, file: CatalogFile, files: CatalogFiles, distro: Distro | undefined): Package | undefined {
+  const name = firstLine(paragraph.get('package'));
+  const version = firstLine(paragraph.get('version'));
+  if (name === undefined || version === undefined || !isInstalled(paragraph.get('status'))) return undefined;
+  const arch = firstLine(paragraph.get('architecture'));
+  const source = parseSource(firstLine(paragraph.get('source')), name, version);
+  const vendor = distro?.id ?? 'debian';
+  return {
+    type: 'deb',
+    name,
+    version,
+    sourceName: source.name,
+    sourceVersion: source.version,
+    ...(arch === undefined ? {} : { arch }),
+    licenses: copyrightLicenses(files.get(`usr/share/doc/${name}/copyright`)),
+    purl: osPackageUrl('deb', vendor, name.toLowerCase(), version, { arch, distro: distroQualifier(distro) }),
+    location: file.path,
+    foundBy: 'dpkg',
+    layerDiffId: file.layerDiffId,
+    layerDigest: file.layerDigest,
+  };
+}
+
+/** `want flag state`: only the `installed` state counts (`hold ok installed` too); no Status means status.d. */
+function isInstalled(status: string | undefined): boolean {
+  return status === undefined || status.trim().split(/\s+/)[2] === 'installed';
+}
+
+/** `Source: name` or `Source: name (version)`; absent ⇒ the binary's own name and version. */
+export function parseSource(source: string | undefined, name: string, version: string): { readonly name: string; readonly version: string } {
+  const match = source === undefined ? null : /^(\S+)(?:\s+\((.+)\))?$/.exec(source);
+  return { name: match?.[1] ?? name, version: match?.[2]?.trim() ?? version };
+}
+
+/** Every distinct `License:` short name of a machine-readable (DEP-5) copyright file; none from free text. */
+export function copyrightLicenses(file: CatalogFile | undefined): readonly string[] {
+  if (file === undefined) return [];
+  const paragraphs = parseDeb822(file.content.toString('utf8'));
+  const header = paragraphs[0];
+  if (!DEP5_FORMAT.test(header?.get('format') ?? header?.get('format-specification') ?? '')) return [];
+  const licenses = new Set<string>();
+  for (const paragraph of paragraphs) {
+    const license = firstLine(paragraph.get('license'));
+    if (license !== undefined) licenses.add(license);
+  }
+  return [...licenses];
+}

@@ -1,0 +1,40 @@
+/** What a language cataloger's parse functions return, and where a package's evidence came from. */
+import type { CatalogFile, Package } from '../../model.ts';
+
+/** Packages found in some files, and why other files gave none (malformed, too large, …). */
+export interface CatalogResult {
+  readonly packages: readonly Package[];
+  readonly warnings: readonly string[];
+}
+
+export const EMPTY_RESULT: CatalogResult = { packages: [], warnings: [] };
+
+/** A result with just one warning about `file`. */
+export function warning(file: CatalogFile, message: string): CatalogResult {
+  return { packages: [], warnings: [`${file.path}: ${message}`] };
+}
+
+/** Concatenates results in order. */
+export function mergeResults(results: Iterable<CatalogResult>): CatalogResult {
+  const packages: Package[] = [];
+  const warnings: string[] = [];
+  for (const result of results) {
+    packages.push(...result.packages);
+    warnings.push(...result.warnings);
+  }
+  return { packages, warnings };
+}
+
+/** The `location` and layer of a package found in `file` (`location` defaults to the file's path). */
+export function evidence(file: CatalogFile, location: string = file.path): Pick<Package, 'location' | 'layerDiffId' | 'layerDigest'> {
+  return { location, layerDiffId: file.layerDiffId, layerDigest: file.layerDigest };
+}
+
+/** Runs `parse` on one file; an unexpected exception becomes a warning, so one bad file never fails a scan. */
+export function parseSafely(file: CatalogFile, parse: (file: CatalogFile) => CatalogResult): CatalogResult {
+  try {
+    return parse(file);
+  } catch (error) {
+    return warning(file, `unreadable (${error instanceof Error ? error.message : String(error)})`);
+  }
+}

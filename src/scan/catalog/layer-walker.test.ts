@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { Readable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
+import { tarArchive } from '../../testing/tar-writer.ts';
+import type { Cataloger } from '../model.ts';
+import { walkLayers } from './layer-walker.ts';
+import { ScanError } from './scan-error.ts';
+import { createWarningLog } from './warning-log.ts';
+import { blobLayer, entriesFromDisk, rawTar, testLayer, walk } from './test-layers.ts';
+
+const DEBIAN = '/work/shared/data/pkgdb/debian-bookworm-minbase';
+
+/** Wants everything under a `keep/` directory, and `etc/passwd`. */
+const probe: Cataloger = { name: 'probe', version: 1, wants: (path) => /(^|\/)keep\//.test(path) || path === 'etc/passwd', catalog: () => [] };
+
+const paths = (result: { files: { list(): readonly { path: string }[] } }) => result.files.list().map((file) => file.path);
+
+const isScanError = (code: ScanError['code'], pattern: RegExp, entry?: string) => (error: unknown) =>
+  error instanceof ScanError && error.code === code && pattern.test(error.message) && (entry === undefined || error.detail.entry === entry);
+
+it('keeps only wanted files and os-release, each from the layer that last wrote it', async () => {
+  const base = testLayer([...entriesFromDisk({ 'etc/os-release': `${DEBIAN}/etc/os-release` }), { path: 'keep/a', content: 'one' }, { path: 'other/b', content: 'x' }, { path: 'keep/dir/c', content: 'c' }]);
+  const top = testLayer([{ path: './keep/a', content: 'two', mode: 0o600 }]);
+  const result = await walk([base, top], [probe]);
+  assert.deepEqual(paths(result), ['etc/os-release', 'keep/a', 'keep/dir/c']);
+  assert.deepEqual(result.distro, { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
+  const a = result.files.get('keep/a');
+  assert.deepEqual([a?.content.toString(), a?.mode, a?.size, a?.layerDiffId, a?.layerDigest], ['two', 0o600, 3, top.diffId, top.digest]);
+  assert.deepEqual([result.files.get('keep/dir/c')?.layerDiffId, result.files.get('/keep/dir/c')?.layerDigest], [base.diffId, base.digest]);
+  assert.deepEqual(result.warnings, []);
+});
+
+it('applies whiteouts and opaque directories to lower layers only', async () => {
+  const base = testLayer(['gone', 'tree/x', 'tree/sub/y', 'opq/old', 'opq/sub/older', 'stay', 'twice'].map((name) => ({ path: `keep/${name}`, content: name })));
+  const top = testLayer([
+    { path: 'keep/.wh.gone', content: '' },
+    { path: 'keep/.wh.tree', content: '' },
+    { path: 'keep/opq/new', content: 'new' },
+    { path: 'keep/opq/.wh..wh..opq', content: '' },
+    { path: 'keep/twice', content: 'again' },
+    { path: 'keep/.wh.twice', content: '' },
+    { path: 'keep/.wh..wh.plnk', content: '' },
+  ]);
+  const result = await walk([base, top], [probe]);
+  assert.deepEqual(paths(result), ['keep/opq/new', 'keep/stay', 'keep/twice']);
+  assert.equal(result.files.get('keep/twice')?.content.toString(), 'again');
+  const later = await walk([base, top, testLayer([{ path: 'keep/.wh.twice', content: '' }, { path: 'keep/.wh..wh..opq', content: '' }])], [probe]);
+  assert.deepEqual(paths(later), []);
+});
+
+it('resolves symlinks inside the image (max 10 hops) and hardlinks to kept content', async () => {
+  const chain = Array.from({ length: 11 }, (_, index) => ({ path: `keep/l${index}`, type: 'symlink' as const, linkname: index === 10 ? 'target' : `l${index + 1}` }));
+  const base = testLayer([
+    ...entriesFromDisk({ 'usr/lib/os-release': `${DEBIAN}/etc/os-release` }),
+    { path: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' },
+    { path: 'lib', type: 'symlink', linkname: 'usr/lib' },
+    { path: 'usr/lib/keep/x', content: 'x' },
+    { path: 'keep/target', content: 'end of chain' },
+    { path: 'keep/loop1', type: 'symlink', linkname: 'loop2' },
+    { path: 'keep/loop2', type: 'symlink', linkname: '/keep/loop1' },
+    ...chain,
+  ]);
+  const top = testLayer([
+    { path: 'lib/keep/y', content: 'through the lib symlink' },
+    { path: 'keep/hard', type: 'hardlink', linkname: 'usr/lib/keep/x' },
+    { path: 'keep/unkept', type: 'hardlink', linkname: 'other/file' },
+  ]);
+  const result = await walk([base, top], [probe]);
+  assert.equal(result.files.get('etc/os-release')?.path, 'usr/lib/os-release');
+  assert.equal(result.distro?.id, 'debian');
+  assert.equal(result.files.get('lib/keep/x')?.content.toString(), 'x');
+  assert.equal(result.files.get('usr/lib/keep/y')?.content.toString(), 'through the lib symlink');
+  assert.deepEqual([result.files.get('keep/hard')?.content.toString(), result.files.get('keep/hard')?.layerDiffId], ['x', top.diffId]);
+  assert.equal(result.files.get('keep/loop1'), undefined);
+  assert.equal(result.files.get('keep/l1')?.content.toString(), 'end of chain');
+  assert.equal(result.files.get('keep/l0'), undefined);
+  assert.deepEqual(result.warnings, [`layer ${top.digest}: entry "keep/unkept": hardlink to "other/file", whose content was not kept; not cataloged`]);
+});
+
+it('skips hostile entries with a warning naming the layer and the entry', async () => {
+  const layer = testLayer(
+    rawTar([
+      { path: '../../etc/passwd', content: 'root:x:0:0::/root:/bin/sh\n' },
+      { path: '/keep/abs', content: 'absolute' },
+      { path: 'keep/escape', typeflag: '2', linkname: '../../../' },
+      { path: 'keep/root', typeflag: '2', linkname: '/' },
+      { path: 'keep/hl', typeflag: '1', linkname: '../../../etc/shadow' },
+      { path: 'dev/null', typeflag: '3' },
+      { path: 'dev/sda', typeflag: '4' },
+      { path: 'run/fifo', typeflag: '6' },
+      { path: 'keep/big', content: Buffer.alloc(2000) },
+      { path: 'keep/.wh.', content: '' },
+    ]),
+  );
+  const result = await walk([layer], [probe], { maxFileBytes: 1000 });
+  const at = (entry: string, reason: string) => `layer ${layer.digest}: entry ${JSON.stringify(entry)}: ${reason}`;
+  assert.deepEqual(result.warnings, [
+    at('../../etc/passwd', 'path escapes the image root; skipped'),
+    at('/keep/abs', 'absolute path; read as "keep/abs" inside the image'),
+    at('keep/escape', 'symlink to "../../../" points outside the image root; skipped'),
+    at('keep/hl', 'hardlink to "../../../etc/shadow" points outside the image root; skipped'),
+    at('dev/null', 'character device; skipped'),
+    at('dev/sda', 'block device; skipped'),
+    at('keep/big', '2000-byte file exceeds maxFileBytes (1000); not cataloged'),
+    at('keep/.wh.', 'whiteout without a name; skipped'),
+  ]);
+  assert.deepEqual(paths(result), ['keep/abs']);
+  assert.equal(result.files.get('etc/passwd'), undefined);
+  assert.equal(result.files.get('keep/root/keep/abs')?.content.toString(), 'absolute');
+  assert.equal(result.files.get('keep/root/../../../keep/abs')?.path, 'keep/abs');
+});
+
+it('fails with LIMIT_EXCEEDED on too many entries, too many kept bytes and a decompression bomb', async () => {
+  const five = testLayer(['a', 'b', 'c', 'd', 'e'].map((name) => ({ path: `keep/${name}`, content: 'x'.repeat(600) })));
+  await assert.rejects(walk([five], [probe], { maxEntries: 3 }), isScanError('LIMIT_EXCEEDED', /entry "keep\/d": more than 3 tar entries \(maxEntries\)/, 'keep/d'));
+  await assert.rejects(walk([five], [probe], { maxTotalKeptBytes: 1000 }), isScanError('LIMIT_EXCEEDED', /entry "keep\/b": more than 1000 bytes of kept files/, 'keep/b'));
+  let produced = 0;
+  const zeros = function* () {
+    yield rawTar([{ path: 'zeros', size: 8 * 1024 ** 3 - 1 }]).subarray(0, 512);
+    for (; produced < 8 * 1024 ** 3 - 1; produced += 65536) yield Buffer.alloc(65536);
+  };
+  const bomb = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, diffId: `sha256:${'d'.repeat(64)}`, open: async () => Readable.from(zeros()).pipe(createGzip()) };
+  await assert.rejects(walk([bomb], [probe], { maxUncompressedBytes: 1024 * 1024 }), isScanError('LIMIT_EXCEEDED', new RegExp(`layer ${bomb.digest}: entry "zeros": more than 1048576 uncompressed layer bytes`), 'zeros'));
+  assert.ok(produced < 256 * 1024 * 1024, `${produced} bytes of an 8 GiB bomb decompressed`);
+});
+
+it('reads gzip, zstd and plain tar layers, sniffing when the media type says nothing', async () => {
+  const entries = [{ path: 'keep/file', content: 'same' }];
+  const tar = tarArchive(entries);
+  const layers = [
+    testLayer(entries, { compression: 'gzip' }),
+    testLayer(entries, { compression: 'zstd' }),
+    testLayer(entries, { compression: 'none' }),
+    testLayer(entries, { compression: 'gzip', mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }),
+    testLayer(entries, { compression: 'zstd', mediaType: '' }),
+    testLayer(entries, { compression: 'gzip', mediaType: 'application/vnd.oci.image.layer.v1.tar' }),
+    blobLayer(tar, 'application/octet-stream'),
+  ];
+  for (const layer of layers) {
+    const result = await walk([layer], [probe]);
+    assert.equal(result.files.get('keep/file')?.content.toString(), 'same', layer.mediaType);
+    assert.equal(result.files.get('keep/file')?.layerDiffId, layers[2]?.diffId, layer.mediaType);
+  }
+});
+
+it('refuses unsupported and corrupt layers with the layer and entry named', async () => {
+  const tar = tarArchive([{ path: 'keep/a', content: 'a'.repeat(3000) }, { path: 'keep/b', content: 'b'.repeat(3000) }]);
+  await assert.rejects(walk([blobLayer(tar, 'application/vnd.oci.image.layer.v1.tar+bzip2')], [probe]), isScanError('UNSUPPORTED', /media type "application\/vnd.oci.image.layer.v1.tar\+bzip2" is not a tar layer/));
+  await assert.rejects(walk([blobLayer(Buffer.from('BZh91AY&SY....'), '')], [probe]), isScanError('UNSUPPORTED', /bzip2 compression is not supported/));
+  await assert.rejects(walk([blobLayer(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]), 'application/vnd.oci.image.layer.v1.tar+gzip')], [probe]), isScanError('LAYER_INVALID', /corrupt compressed stream/));
+  const gz = gzipSync(tar);
+  await assert.rejects(walk([blobLayer(gz.subarray(0, gz.byteLength - 20), 'application/vnd.oci.image.layer.v1.tar+gzip')], [probe]), isScanError('LAYER_INVALID', /corrupt compressed stream/));
+  const cut = blobLayer(gzipSync(tar.subarray(0, 4096 + 100)), 'application/vnd.oci.image.layer.v1.tar+gzip');
+  await assert.rejects(walk([cut], [probe]), isScanError('LAYER_INVALID', new RegExp(`layer ${cut.digest}: entry "keep/b": the archive ends`), 'keep/b'));
+  await assert.rejects(walk([blobLayer(Buffer.alloc(1000, 0x41), '')], [probe]), isScanError('LAYER_INVALID', /checksum/));
+});
+
+it('opens no layer once aborted', async () => {
+  const layer = testLayer([{ path: 'keep/a', content: 'a' }]);
+  await assert.rejects(walkLayers([layer], [probe], {}, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+  assert.equal(layer.opened, 0);
+});
+
+it('bounds its warnings so a hostile layer cannot flood memory', () => {
+  const log = createWarningLog(2);
+  for (const message of ['a', 'b', 'c', 'd']) log.add(message);
+  assert.deepEqual(log.list(), ['a', 'b', '2 more warnings not shown']);
+});

@@ -1,0 +1,213 @@
+import { TarError } from '../../core/archive/tar-error.ts';
+import { readTar, type TarEntry } from '../../core/archive/tar-reader.ts';
+import type { CatalogFiles, Cataloger, Distro } from '../model.ts';
+import { baseName, joinPath, linkEscapesRoot, normaliseEntryPath, parentOf } from './entry-path.ts';
+import { LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
+import { isDecompressionError, layerTarBytes, type ByteBudget, type LayerSource } from './layer-stream.ts';
+import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.ts';
+import { ScanError } from './scan-error.ts';
+import { createWarningLog, type WarningLog } from './warning-log.ts';
+
+export type { LayerSource } from './layer-stream.ts';
+
+export interface WalkLimits {
+  /** Largest file kept for a cataloger; larger wanted files are skipped with a warning. */
+  readonly maxFileBytes: number;
+  /** All kept files together; exceeding it fails the walk. */
+  readonly maxTotalKeptBytes: number;
+  /** Tar entries across all layers; exceeding it fails the walk. */
+  readonly maxEntries: number;
+  /** Uncompressed tar bytes across all layers (the decompression-bomb guard); exceeding it fails the walk. */
+  readonly maxUncompressedBytes: number;
+}
+
+export const DEFAULT_WALK_LIMITS: WalkLimits = {
+  maxFileBytes: 64 * 1024 ** 2,
+  maxTotalKeptBytes: 512 * 1024 ** 2,
+  maxEntries: 2_000_000,
+  maxUncompressedBytes: 32 * 1024 ** 3,
+};
+
+export interface WalkResult {
+  readonly files: CatalogFiles;
+  readonly distro: Distro | undefined;
+  /** Entries skipped (hostile, unsupported or too large), each naming its layer and entry. */
+  readonly warnings: readonly string[];
+}
+
+interface Walk {
+  readonly tree: LayerTree;
+  readonly catalogers: readonly Cataloger[];
+  readonly limits: WalkLimits;
+  readonly warnings: WarningLog;
+  readonly budget: ByteBudget;
+  readonly signal: { signal?: AbortSignal };
+  entries: number;
+  layer: LayerAt | undefined;
+  entry: string | undefined;
+}
+
+interface LayerAt {
+  readonly source: LayerSource;
+  readonly index: number;
+}
+
+/**
+ * Streams the layers once, base first, applying each as an OCI changeset (whiteouts, opaque
+ * directories), and keeps in memory only the files some cataloger wants (plus os-release).
+ * Nothing is written anywhere. Hostile entries are skipped with a warning; broken layers and
+ * exceeded limits fail with a ScanError naming the layer and entry.
+ */
+export async function walkLayers(
+  layers: AsyncIterable<LayerSource> | Iterable<LayerSource>,
+  catalogers: readonly Cataloger[],
+  limits: Partial<WalkLimits> = {},
+  options: { signal?: AbortSignal } = {},
+): Promise<WalkResult> {
+  const walk: Walk = {
+    tree: new LayerTree(),
+    catalogers,
+    limits: { ...DEFAULT_WALK_LIMITS, ...limits },
+    warnings: createWarningLog(),
+    budget: { used: 0, limit: limits.maxUncompressedBytes ?? DEFAULT_WALK_LIMITS.maxUncompressedBytes, exceeded: () => limitExceeded(walk, 'maxUncompressedBytes', 'uncompressed layer bytes') },
+    signal: options.signal === undefined ? {} : { signal: options.signal },
+    entries: 0,
+    layer: undefined,
+    entry: undefined,
+  };
+  let index = 0;
+  for await (const source of layers) {
+    options.signal?.throwIfAborted();
+    walk.layer = { source, index: index++ };
+    await walkLayer(walk, walk.layer);
+  }
+  const files = walk.tree.files();
+  return { files, distro: distroOf(files), warnings: walk.warnings.list() };
+}
+
+async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
+  walk.entry = undefined;
+  try {
+    for await (const entry of readTar(layerTarBytes(layer.source, walk.budget, walk.signal), walk.signal)) {
+      walk.entry = entry.path;
+      if (++walk.entries > walk.limits.maxEntries) throw limitExceeded(walk, 'maxEntries', 'tar entries');
+      await applyEntry(walk, layer, entry);
+    }
+  } catch (error) {
+    throw asScanError(error, layer.source, walk.entry);
+  }
+}
+
+async function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): Promise<void> {
+  const warn = (reason: string) => walk.warnings.add(`layer ${layer.source.digest}: entry ${JSON.stringify(entry.path)}: ${reason}`);
+  const named = normaliseEntryPath(entry.path);
+  if (named.kind === 'escapes') return warn('path escapes the image root; skipped');
+  if (named.absolute) warn(`absolute path; read as ${JSON.stringify(named.path)} inside the image`);
+  if (named.path === '') return;
+  const parent = walk.tree.resolve(parentOf(named.path), true);
+  if (parent === undefined) return warn(`more than ${MAX_LINK_HOPS} symlinks in its directory path; skipped`);
+  const name = baseName(named.path);
+  if (name.startsWith('.wh.')) return applyWhiteout(walk.tree, layer, joinPath(parent, name), warn);
+  const path = joinPath(parent, name);
+  switch (entry.type) {
+    case 'file':
+      return addFile(walk, layer, path, entry, warn);
+    case 'hardlink':
+      return addHardlink(walk, layer, path, entry, warn);
+    case 'symlink':
+      return addSymlink(walk.tree, layer, path, entry.linkname, warn);
+    case 'dir':
+      return walk.tree.directory(path);
+    case 'fifo':
+      return walk.tree.remove(path);
+    case 'char':
+    case 'block':
+    case 'other':
+      walk.tree.remove(path);
+      return warn(entry.type === 'other' ? 'unsupported entry type; skipped' : `${entry.type === 'char' ? 'character' : 'block'} device; skipped`);
+  }
+}
+
+function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (reason: string) => void): void {
+  const name = baseName(marker);
+  if (name === '.wh..wh..opq') return tree.opaque(parentOf(marker), layer.index);
+  if (name.startsWith('.wh..wh.')) return;
+  const hidden = name.slice('.wh.'.length);
+  if (hidden === '' || hidden === '.' || hidden === '..') return warn('whiteout without a name; skipped');
+  tree.whiteout(joinPath(parentOf(marker), hidden), layer.index);
+}
+
+async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): Promise<void> {
+  walk.tree.remove(path);
+  if (!wanted(walk, path, entry)) return;
+  if (entry.size > walk.limits.maxFileBytes) return warn(`${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
+  reserve(walk, entry.size);
+  const content = await readBody(entry.body, entry.size);
+  const file = { path, mode: entry.mode, size: entry.size, content, layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
+  walk.tree.put(path, { kind: 'file', file, layer: layer.index });
+}
+
+function addHardlink(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): void {
+  walk.tree.remove(path);
+  const named = normaliseEntryPath(entry.linkname);
+  if (named.kind === 'escapes' || named.path === '') return warn(`hardlink to ${JSON.stringify(entry.linkname)} points outside the image root; skipped`);
+  const resolved = walk.tree.resolve(named.path, false);
+  const target = resolved === undefined ? undefined : walk.tree.node(resolved);
+  if (target?.kind === 'link') return walk.tree.put(path, { kind: 'link', target: target.target, layer: layer.index });
+  if (target?.kind !== 'file') {
+    if (wanted(walk, path, { mode: entry.mode, size: 0 })) warn(`hardlink to ${JSON.stringify(entry.linkname)}, whose content was not kept; not cataloged`);
+    return;
+  }
+  if (!wanted(walk, path, target.file)) return;
+  reserve(walk, target.file.size);
+  const file = { ...target.file, path, layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
+  walk.tree.put(path, { kind: 'file', file, layer: layer.index });
+}
+
+function addSymlink(tree: LayerTree, layer: LayerAt, path: string, target: string, warn: (reason: string) => void): void {
+  tree.remove(path);
+  if (target === '') return warn('symlink without a target; skipped');
+  if (linkEscapesRoot(path, target)) return warn(`symlink to ${JSON.stringify(target)} points outside the image root; skipped`);
+  tree.put(path, { kind: 'link', target, layer: layer.index });
+}
+
+function wanted(walk: Walk, path: string, info: { readonly mode: number; readonly size: number }): boolean {
+  const asked = { mode: info.mode, size: info.size };
+  return OS_RELEASE_PATHS.includes(path) || walk.catalogers.some((cataloger) => cataloger.wants(path, asked));
+}
+
+function reserve(walk: Walk, size: number): void {
+  if (walk.tree.keptBytes + size > walk.limits.maxTotalKeptBytes) throw limitExceeded(walk, 'maxTotalKeptBytes', 'bytes of kept files');
+}
+
+async function readBody(body: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
+  const content = Buffer.alloc(size);
+  let offset = 0;
+  for await (const chunk of body) offset += chunk.copy(content, offset);
+  return content;
+}
+
+function limitExceeded(walk: Walk, limit: keyof WalkLimits, what: string): ScanError {
+  const layer = walk.layer?.source.digest;
+  const where = `${layer === undefined ? '' : `layer ${layer}: `}${walk.entry === undefined ? '' : `entry ${JSON.stringify(walk.entry)}: `}`;
+  const detail = { ...(layer === undefined ? {} : { layer }), ...(walk.entry === undefined ? {} : { entry: walk.entry }) };
+  return new ScanError('LIMIT_EXCEEDED', `${where}more than ${walk.limits[limit]} ${what} (${limit})`, { detail });
+}
+
+function asScanError(error: unknown, layer: LayerSource, entry: string | undefined): unknown {
+  if (error instanceof ScanError) return error;
+  const named = error instanceof TarError ? error.entry : entry;
+  const detail = { layer: layer.digest, ...(named === undefined ? {} : { entry: named }) };
+  if (error instanceof TarError) return new ScanError('LAYER_INVALID', `layer ${layer.digest}: ${error.message}`, { cause: error, detail });
+  if (!isDecompressionError(error)) return error;
+  const after = entry === undefined ? '' : ` after entry ${JSON.stringify(entry)}`;
+  return new ScanError('LAYER_INVALID', `layer ${layer.digest}: corrupt compressed stream${after}: ${(error as Error).message}`, { cause: error, detail });
+}
+
+function distroOf(files: CatalogFiles): Distro | undefined {
+  for (const path of OS_RELEASE_PATHS) {
+    const file = files.get(path);
+    if (file !== undefined) return parseOsRelease(file.content.toString('utf8'));
+  }
+  return undefined;
+}

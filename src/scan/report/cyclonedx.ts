@@ -1,0 +1,191 @@
+/**
+ * CycloneDX 1.6 JSON (sbom-vuln.md §2): the image is `metadata.component` (a container), the
+ * distribution an operating-system component, each package a library; findings become
+ * `vulnerabilities`. The serial number is a name-based UUID of the scan result.
+ */
+import type { Finding, Package, Severity } from '../model.ts';
+import { advisorySource, cvssVersion } from './advisory-source.ts';
+import { contentUuid } from './content-hash.ts';
+import { imageDigest, imagePurl } from './image-purl.ts';
+import { packageRef, reportPackages, sanitizeId } from './package-ref.ts';
+import { isoSeconds, type ScanResult } from './scan-result.ts';
+import { spdxLicenseId, toSpdxExpression } from './spdx-expression.ts';
+
+export type CdxLicense = { readonly license: { readonly id: string } | { readonly name: string } } | { readonly expression: string };
+export type CdxSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none' | 'unknown';
+
+export interface CdxComponent {
+  readonly type: 'container' | 'operating-system' | 'library' | 'application';
+  readonly 'bom-ref'?: string;
+  readonly group?: string;
+  readonly name: string;
+  readonly version?: string;
+  readonly description?: string;
+  readonly purl?: string;
+  readonly licenses?: readonly CdxLicense[];
+  readonly properties?: readonly { readonly name: string; readonly value: string }[];
+}
+
+export interface CdxRating {
+  readonly source?: { readonly name: string; readonly url?: string };
+  readonly score?: number;
+  readonly severity: CdxSeverity;
+  readonly method?: 'CVSSv2' | 'CVSSv3' | 'CVSSv31' | 'CVSSv4';
+  readonly vector?: string;
+}
+
+export interface CdxVulnerability {
+  readonly id: string;
+  readonly source: { readonly name: string; readonly url: string };
+  readonly references?: readonly { readonly id: string; readonly source: { readonly name: string; readonly url: string } }[];
+  readonly ratings: readonly CdxRating[];
+  readonly description?: string;
+  readonly recommendation?: string;
+  readonly advisories?: readonly { readonly url: string }[];
+  readonly affects: readonly { readonly ref: string; readonly versions: readonly { readonly version: string; readonly status: 'affected' }[] }[];
+}
+
+export interface CycloneDxBom {
+  readonly $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json';
+  readonly bomFormat: 'CycloneDX';
+  readonly specVersion: '1.6';
+  readonly serialNumber: string;
+  readonly version: 1;
+  readonly metadata: {
+    readonly timestamp: string;
+    readonly tools: { readonly components: readonly CdxComponent[] };
+    readonly component: CdxComponent;
+  };
+  readonly components: readonly CdxComponent[];
+  readonly dependencies: readonly { readonly ref: string; readonly dependsOn: readonly string[] }[];
+  readonly vulnerabilities?: readonly CdxVulnerability[];
+}
+
+const ROOT_REF = 'image';
+
+/** Negligible has no CycloneDX word; `info` is the level below `low`. */
+export function cdxSeverity(severity: Severity): CdxSeverity {
+  switch (severity) {
+    case 'Unknown':
+      return 'unknown';
+    case 'Negligible':
+      return 'info';
+    case 'Low':
+    case 'Medium':
+    case 'High':
+    case 'Critical':
+      return severity.toLowerCase() as CdxSeverity;
+  }
+}
+
+/** `[{license:{id}}…]` when every name is a list id, one `{expression}` when they are expressions, else names. */
+export function cdxLicenses(licenses: readonly string[]): readonly CdxLicense[] | undefined {
+  const names = [...new Set(licenses.map((l) => l.trim()).filter((l) => l !== ''))];
+  if (names.length === 0) return undefined;
+  const ids = names.map(spdxLicenseId);
+  if (!ids.includes(undefined)) return (ids as string[]).map((id) => ({ license: { id } }));
+  const expression = toSpdxExpression(names);
+  if (expression !== undefined) return [{ expression }];
+  return names.map((name, i) => {
+    const id = ids[i];
+    return id === undefined ? { license: { name } } : { license: { id } };
+  });
+}
+
+/** npm `@scope/name` and Maven `group:artifact` split into group and name. */
+function groupAndName(pkg: Package): { group?: string; name: string } {
+  const separator = pkg.type === 'npm' && pkg.name.startsWith('@') ? pkg.name.indexOf('/') : pkg.type === 'maven' ? pkg.name.indexOf(':') : -1;
+  if (separator <= 0) return { name: pkg.name };
+  return { group: pkg.name.slice(0, separator), name: pkg.name.slice(separator + 1) };
+}
+
+function properties(pkg: Package): { name: string; value: string }[] {
+  const entries: [string, string | undefined][] = [
+    ['slipway:location', pkg.location],
+    ['slipway:layer', pkg.layerDiffId],
+    ['slipway:layer-digest', pkg.layerDigest],
+    ['slipway:found-by', pkg.foundBy],
+    ['slipway:source-name', pkg.sourceName],
+    ['slipway:source-version', pkg.sourceVersion],
+  ];
+  return entries.filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '').map(([name, value]) => ({ name, value }));
+}
+
+function libraryComponent(pkg: Package): CdxComponent {
+  const licenses = cdxLicenses(pkg.licenses);
+  return {
+    type: 'library',
+    'bom-ref': packageRef(pkg),
+    ...groupAndName(pkg),
+    version: pkg.version,
+    ...(pkg.purl === '' ? {} : { purl: pkg.purl }),
+    ...(licenses === undefined ? {} : { licenses }),
+    properties: properties(pkg),
+  };
+}
+
+function osComponent(result: ScanResult): CdxComponent | undefined {
+  const distro = result.distro;
+  if (distro === undefined) return undefined;
+  return {
+    type: 'operating-system',
+    'bom-ref': `os-${sanitizeId(`${distro.id}-${distro.versionId}`)}`,
+    name: distro.id,
+    version: distro.versionId,
+    ...(distro.prettyName === '' ? {} : { description: distro.prettyName }),
+  };
+}
+
+function rootComponent(result: ScanResult): CdxComponent {
+  const digest = imageDigest(result.artifact);
+  const purl = imagePurl(result.artifact);
+  return {
+    type: 'container',
+    'bom-ref': ROOT_REF,
+    name: result.artifact.name,
+    ...(digest === undefined ? {} : { version: digest }),
+    ...(purl === undefined ? {} : { purl }),
+  };
+}
+
+function rating(finding: Finding): CdxRating {
+  const severity = cdxSeverity(finding.severity);
+  if (finding.cvss === undefined) return { severity };
+  const method = { '2': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' } as const;
+  const version = cvssVersion(finding.cvss.vector);
+  return { score: finding.cvss.score, severity, ...(version === undefined ? {} : { method: method[version] }), vector: finding.cvss.vector };
+}
+
+function vulnerability(finding: Finding): CdxVulnerability {
+  const source = advisorySource(finding.id);
+  const aliases = [...new Set(finding.aliases)].filter((alias) => alias !== finding.id);
+  const fixed = finding.fixedVersions;
+  return {
+    id: finding.id,
+    source: { name: source.name, url: source.url },
+    ...(aliases.length === 0 ? {} : { references: aliases.map((id) => ({ id, source: { name: advisorySource(id).name, url: advisorySource(id).url } })) }),
+    ratings: [rating(finding)],
+    ...(finding.summary === '' ? {} : { description: finding.summary }),
+    ...(fixed.length === 0 ? {} : { recommendation: `Upgrade ${finding.package.name} to ${fixed.join(' or ')}` }),
+    ...(finding.references.length === 0 ? {} : { advisories: [...new Set(finding.references)].map((url) => ({ url })) }),
+    affects: [{ ref: packageRef(finding.package), versions: [{ version: finding.package.version, status: 'affected' }] }],
+  };
+}
+
+/** The scan result as a CycloneDX 1.6 JSON BOM, with `vulnerabilities` when there are findings. */
+export function toCycloneDx(result: ScanResult): CycloneDxBom {
+  const os = osComponent(result);
+  const components = [...(os === undefined ? [] : [os]), ...reportPackages(result).map(libraryComponent)];
+  const tool: CdxComponent = { type: 'application', name: 'slipway', version: result.scanner.version };
+  return {
+    $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    serialNumber: `urn:uuid:${contentUuid('cyclonedx', result)}`,
+    version: 1,
+    metadata: { timestamp: isoSeconds(result.createdAt), tools: { components: [tool] }, component: rootComponent(result) },
+    components,
+    dependencies: [{ ref: ROOT_REF, dependsOn: components.map((c) => c['bom-ref'] ?? '') }],
+    ...(result.findings.length === 0 ? {} : { vulnerabilities: result.findings.map(vulnerability) }),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Harbor's vulnerability report (`HarborVulnerabilityReport`, harbor-trivy.md §1.6), the body of
+ * both `application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0` and
+ * `application/vnd.security.vulnerability.report; version=1.1`, plus the `layer` and `status`
+ * fields harbor-scanner-trivy adds.
+ */
+import type { Finding, Severity } from '../model.ts';
+import { advisorySource, cvssVersion } from './advisory-source.ts';
+import { isoSeconds, type ScanResult } from './scan-result.ts';
+import { compareFindings, maxSeverity } from './severity-rank.ts';
+import type { TrivyCvss } from './trivy-json.ts';
+
+export interface HarborPreferredCvss {
+  readonly score_v3?: number;
+  readonly score_v2?: number;
+  readonly vector_v3?: string;
+  readonly vector_v2?: string;
+}
+
+export interface HarborVulnerability {
+  readonly id: string;
+  readonly package: string;
+  readonly version: string;
+  /** Empty when no fix is known. */
+  readonly fix_version: string;
+  readonly severity: Severity;
+  readonly description: string;
+  readonly links: readonly string[];
+  readonly preferred_cvss?: HarborPreferredCvss;
+  readonly cwe_ids: readonly string[];
+  readonly vendor_attributes?: { readonly CVSS: Readonly<Record<string, TrivyCvss>> };
+  readonly layer?: { readonly digest?: string; readonly diff_id?: string };
+  readonly status: 'fixed' | 'affected';
+}
+
+export interface HarborVulnerabilityReport {
+  readonly generated_at: string;
+  readonly artifact: { readonly repository: string; readonly digest: string; readonly mime_type: string };
+  readonly scanner: { readonly name: string; readonly vendor: string; readonly version: string };
+  readonly severity: Severity | 'None';
+  readonly vulnerabilities: readonly HarborVulnerability[];
+}
+
+export interface HarborArtifact {
+  /** The repository including its project (`team-a/api`), as Harbor's scan request names it. */
+  readonly repository: string;
+  readonly digest: string;
+  /** The manifest media type from the scan request. */
+  readonly mimeType: string;
+}
+
+function cvssFields(finding: Finding): { preferred?: HarborPreferredCvss; vendor?: TrivyCvss } {
+  if (finding.cvss === undefined) return {};
+  const { vector, score } = finding.cvss;
+  switch (cvssVersion(vector)) {
+    case '2':
+      return { preferred: { score_v2: score, vector_v2: vector }, vendor: { V2Score: score, V2Vector: vector } };
+    case '3.0':
+    case '3.1':
+      return { preferred: { score_v3: score, vector_v3: vector }, vendor: { V3Score: score, V3Vector: vector } };
+    case '4.0':
+      return { vendor: { V40Score: score, V40Vector: vector } };
+    case undefined:
+      return {};
+  }
+}
+
+function item(finding: Finding): HarborVulnerability {
+  const pkg = finding.package;
+  const { preferred, vendor } = cvssFields(finding);
+  const layer = { ...(pkg.layerDigest === undefined ? {} : { digest: pkg.layerDigest }), ...(pkg.layerDiffId === undefined ? {} : { diff_id: pkg.layerDiffId }) };
+  return {
+    id: finding.id,
+    package: pkg.name,
+    version: pkg.version,
+    fix_version: finding.fixedVersions.join(', '),
+    severity: finding.severity,
+    description: finding.summary,
+    links: finding.references.length === 0 ? [advisorySource(finding.id).url] : [...new Set(finding.references)],
+    ...(preferred === undefined ? {} : { preferred_cvss: preferred }),
+    cwe_ids: [],
+    ...(vendor === undefined ? {} : { vendor_attributes: { CVSS: { [advisorySource(finding.id).key]: vendor } } }),
+    ...(Object.keys(layer).length === 0 ? {} : { layer }),
+    status: finding.fixedVersions.length === 0 ? 'affected' : 'fixed',
+  };
+}
+
+/**
+ * The scan result as Harbor's vulnerability report: items sorted by severity (highest first), one
+ * per `id + package + version` as Harbor keeps them (the first after sorting, so the most severe),
+ * and the overall severity the highest found or `None` when clean.
+ */
+export function toHarborReport(result: ScanResult, artifact: HarborArtifact): HarborVulnerabilityReport {
+  const seen = new Set<string>();
+  const findings = [...result.findings].sort(compareFindings).filter((f) => {
+    const key = `${f.id}\0${f.package.name}\0${f.package.version}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return {
+    generated_at: isoSeconds(result.createdAt),
+    artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mimeType },
+    scanner: { name: result.scanner.name, vendor: result.scanner.vendor, version: result.scanner.version },
+    severity: maxSeverity(findings) ?? 'None',
+    vulnerabilities: findings.map(item),
+  };
+}

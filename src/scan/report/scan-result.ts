@@ -1,0 +1,43 @@
+/**
+ * What one scan produced, as every report and SBOM writer in this folder takes it. Writers are pure:
+ * the same `ScanResult` always gives the same bytes (ids are hashes of it, times come from `createdAt`).
+ */
+import type { Distro, Finding, Package } from '../model.ts';
+
+export interface ScanLayer {
+  /** The compressed blob's digest, as in the manifest. */
+  readonly digest: string;
+  /** The uncompressed tar's digest, as in the config's `rootfs.diff_ids`. */
+  readonly diffId: string;
+  readonly size?: number;
+}
+
+export interface ScanArtifact {
+  /** An image reference (`registry.example/team/api:1.4`) or a path. */
+  readonly name: string;
+  /** The manifest digest, when known. */
+  readonly digest?: string;
+  readonly mediaType?: string;
+  readonly repoTags?: readonly string[];
+  readonly repoDigests?: readonly string[];
+  readonly config?: { readonly architecture?: string; readonly os?: string };
+  readonly layers: readonly ScanLayer[];
+}
+
+export interface ScanResult {
+  readonly artifact: ScanArtifact;
+  readonly distro?: Distro;
+  readonly packages: readonly Package[];
+  readonly findings: readonly Finding[];
+  /** The vulnerability database: last update (ms since the epoch, `null` when never) and size. */
+  readonly db: { readonly updatedAt: number | null; readonly advisories: number };
+  readonly scanner: { readonly name: 'Slipway'; readonly vendor: 'Slipway'; readonly version: string };
+  /** When the scan ran, ms since the epoch. */
+  readonly createdAt: number;
+  readonly warnings: readonly string[];
+}
+
+/** `2025-01-15T10:00:00Z`: RFC 3339 in UTC without fractions, as SPDX requires and the others accept. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

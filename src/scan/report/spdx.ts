@@ -1,0 +1,150 @@
+/**
+ * SPDX 2.3 JSON (sbom-vuln.md §1). The image is the root package (CONTAINER), the distribution an
+ * OPERATING_SYSTEM package, every catalogued package a LIBRARY; `DOCUMENT DESCRIBES image` and
+ * `image CONTAINS` each of the others. Ids and the namespace are hashes of the scan result.
+ */
+import type { Package } from '../model.ts';
+import { contentHash } from './content-hash.ts';
+import { imageDigest, imagePurl } from './image-purl.ts';
+import { packageRef, reportPackages, sanitizeId } from './package-ref.ts';
+import { isoSeconds, type ScanResult } from './scan-result.ts';
+import { toSpdxExpression } from './spdx-expression.ts';
+
+export interface SpdxExternalRef {
+  readonly referenceCategory: 'SECURITY' | 'PACKAGE-MANAGER' | 'PERSISTENT-ID' | 'OTHER';
+  readonly referenceType: string;
+  readonly referenceLocator: string;
+}
+
+export interface SpdxPackage {
+  readonly SPDXID: string;
+  readonly name: string;
+  readonly versionInfo?: string;
+  readonly downloadLocation: string;
+  readonly filesAnalyzed: false;
+  readonly primaryPackagePurpose: 'CONTAINER' | 'OPERATING_SYSTEM' | 'LIBRARY';
+  readonly checksums?: readonly { readonly algorithm: 'SHA256'; readonly checksumValue: string }[];
+  readonly licenseConcluded?: string;
+  readonly licenseDeclared?: string;
+  readonly copyrightText?: string;
+  readonly externalRefs?: readonly SpdxExternalRef[];
+  readonly sourceInfo?: string;
+  readonly comment?: string;
+  readonly description?: string;
+}
+
+export interface SpdxRelationship {
+  readonly spdxElementId: string;
+  readonly relationshipType: 'DESCRIBES' | 'CONTAINS';
+  readonly relatedSpdxElement: string;
+}
+
+export interface SpdxDocument {
+  readonly spdxVersion: 'SPDX-2.3';
+  readonly dataLicense: 'CC0-1.0';
+  readonly SPDXID: 'SPDXRef-DOCUMENT';
+  readonly name: string;
+  readonly documentNamespace: string;
+  readonly creationInfo: { readonly created: string; readonly creators: readonly string[] };
+  readonly documentDescribes: readonly string[];
+  readonly packages: readonly SpdxPackage[];
+  readonly relationships: readonly SpdxRelationship[];
+}
+
+const ROOT_ID = 'SPDXRef-Image';
+const NOASSERTION = 'NOASSERTION';
+
+/** The SPDXID of a catalogued package: `SPDXRef-Package-<type>-<name>-<hash>`. */
+export function spdxPackageId(pkg: Package): string {
+  return `SPDXRef-Package-${packageRef(pkg)}`;
+}
+
+function purlRef(purl: string): SpdxExternalRef {
+  return { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: purl };
+}
+
+function rootPackage(result: ScanResult): SpdxPackage {
+  const digest = imageDigest(result.artifact);
+  const purl = imagePurl(result.artifact);
+  const hex = digest?.startsWith('sha256:') === true ? digest.slice('sha256:'.length) : undefined;
+  return {
+    SPDXID: ROOT_ID,
+    name: result.artifact.name,
+    ...(digest === undefined ? {} : { versionInfo: digest }),
+    downloadLocation: NOASSERTION,
+    filesAnalyzed: false,
+    primaryPackagePurpose: 'CONTAINER',
+    ...(hex === undefined ? {} : { checksums: [{ algorithm: 'SHA256', checksumValue: hex }] }),
+    ...(purl === undefined ? {} : { externalRefs: [purlRef(purl)] }),
+  };
+}
+
+function osPackage(result: ScanResult): SpdxPackage | undefined {
+  const distro = result.distro;
+  if (distro === undefined) return undefined;
+  return {
+    SPDXID: `SPDXRef-OperatingSystem-${sanitizeId(`${distro.id}-${distro.versionId}`) || 'os'}`,
+    name: distro.id,
+    versionInfo: distro.versionId,
+    downloadLocation: NOASSERTION,
+    filesAnalyzed: false,
+    primaryPackagePurpose: 'OPERATING_SYSTEM',
+    ...(distro.prettyName === '' ? {} : { description: distro.prettyName }),
+  };
+}
+
+function sourceInfo(pkg: Package): string {
+  const found = `acquired package info from ${pkg.foundBy}: /${pkg.location}`;
+  return pkg.sourceName === undefined ? found : `${found}; built package from: ${pkg.sourceName} ${pkg.sourceVersion ?? pkg.version}`;
+}
+
+function layerComment(pkg: Package): string | undefined {
+  const parts = [pkg.layerDiffId === undefined ? undefined : `layer diff id: ${pkg.layerDiffId}`, pkg.layerDigest === undefined ? undefined : `layer digest: ${pkg.layerDigest}`];
+  const text = parts.filter((part) => part !== undefined).join('; ');
+  return text === '' ? undefined : text;
+}
+
+function libraryPackage(pkg: Package): SpdxPackage {
+  const comment = layerComment(pkg);
+  return {
+    SPDXID: spdxPackageId(pkg),
+    name: pkg.name,
+    versionInfo: pkg.version,
+    downloadLocation: NOASSERTION,
+    filesAnalyzed: false,
+    primaryPackagePurpose: 'LIBRARY',
+    licenseConcluded: NOASSERTION,
+    licenseDeclared: toSpdxExpression(pkg.licenses) ?? NOASSERTION,
+    copyrightText: NOASSERTION,
+    ...(pkg.purl === '' ? {} : { externalRefs: [purlRef(pkg.purl)] }),
+    sourceInfo: sourceInfo(pkg),
+    ...(comment === undefined ? {} : { comment }),
+  };
+}
+
+/** `https://slipway.dev/spdxdocs/<name>-<sha256 of the scan result>`: new per content, never random. */
+function documentNamespace(result: ScanResult): string {
+  const name = result.artifact.name.replace(/[^A-Za-z0-9._~-]+/g, '-').replace(/^-+|-+$/g, '') || 'image';
+  return `https://slipway.dev/spdxdocs/${name}-${contentHash(result)}`;
+}
+
+/** The scan result as an SPDX 2.3 JSON document. */
+export function toSpdx(result: ScanResult): SpdxDocument {
+  const os = osPackage(result);
+  const libraries = reportPackages(result).map(libraryPackage);
+  const contained = [...(os === undefined ? [] : [os]), ...libraries];
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: result.artifact.name,
+    documentNamespace: documentNamespace(result),
+    creationInfo: { created: isoSeconds(result.createdAt), creators: [`Tool: slipway-${result.scanner.version}`] },
+    documentDescribes: [ROOT_ID],
+    packages: [rootPackage(result), ...contained],
+    relationships: [
+      { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: ROOT_ID },
+      ...contained.map((p): SpdxRelationship => ({ spdxElementId: ROOT_ID, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID })),
+    ],
+  };
+}

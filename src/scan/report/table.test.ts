@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { scanFixture } from './scan-result-fixture.ts';
+import { databaseLine, toTable } from './table.ts';
+
+describe('toTable', () => {
+  it('writes the header and rows sorted by severity, then package', () => {
+    const lines = toTable(scanFixture()).split('\n');
+    assert.equal(lines[0], `Artifact: registry.example/team/api:1.4 (sha256:${'9f'.repeat(32)})`);
+    assert.equal(lines[1], 'Distro:   Debian GNU/Linux 12 (bookworm)');
+    assert.equal(lines[2], 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)');
+    assert.equal(lines[3], 'Total: 5 (CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 0, NEGLIGIBLE: 1, UNKNOWN: 1)');
+    assert.equal(lines[4], '');
+    assert.match(lines[5] ?? '', /^LIBRARY +VULNERABILITY +SEVERITY +INSTALLED +FIXED +TITLE$/);
+    const rows = lines.slice(6).map((line) => line.split(/ {2,}/));
+    assert.deepEqual(rows.map((cells) => [cells[0], cells[1], cells[2]]), [
+      ['libssl3', 'CVE-2024-5535', 'CRITICAL'],
+      ['lodash', 'CVE-2021-23337', 'HIGH'],
+      ['lodash', 'CVE-2020-28500', 'MEDIUM'],
+      ['zlib1g', 'CVE-2023-45853', 'NEGLIGIBLE'],
+      ['golang.org/x/net', 'GO-2024-2687', 'UNKNOWN'],
+    ]);
+    assert.deepEqual(rows[0]?.slice(3), ['3.0.11-1~deb12u2', '3.0.14-1~deb12u2', 'openssl: SSL_select_next_proto buffer overread']);
+    const columnStart = (lines[5] ?? '').indexOf('SEVERITY');
+    for (const line of lines.slice(6)) assert.match(line.slice(columnStart), /^(CRITICAL|HIGH|MEDIUM|NEGLIGIBLE|UNKNOWN) /);
+    assert.ok(rows[2]?.[5]?.endsWith('…'));
+  });
+
+  it('says so when there is nothing to report', () => {
+    const text = toTable(scanFixture({ findings: [], distro: null, artifact: { name: 'oci:/tmp/layout', layers: [] } }));
+    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'No vulnerabilities found.'].join('\n'));
+  });
+
+  it('describes the database age', () => {
+    const day = 86_400_000;
+    assert.equal(databaseLine({ updatedAt: null, advisories: 0 }, 0), 'no vulnerability data (never updated), 0 advisories');
+    assert.equal(databaseLine({ updatedAt: 0, advisories: 7 }, day / 2), 'vulnerability data from 1970-01-01, 7 advisories (less than a day old)');
+    assert.equal(databaseLine({ updatedAt: 0, advisories: 7 }, day), 'vulnerability data from 1970-01-01, 7 advisories (1 day old)');
+  });
+});

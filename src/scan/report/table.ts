@@ -1,0 +1,62 @@
+/**
+ * The human report: a header (artifact, distribution, counts per severity, age of the vulnerability
+ * data) and one row per finding, most severe first.
+ */
+import { SEVERITIES, type Finding } from '../model.ts';
+import { imageDigest } from './image-purl.ts';
+import type { ScanResult } from './scan-result.ts';
+import { compareFindings } from './severity-rank.ts';
+
+const COLUMNS = ['LIBRARY', 'VULNERABILITY', 'SEVERITY', 'INSTALLED', 'FIXED', 'TITLE'] as const;
+const TITLE_WIDTH = 60;
+const DAY = 86_400_000;
+
+function truncate(text: string, width: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
+}
+
+/** `vulnerability data from 2025-01-10, 1234 advisories (5 days old)`, or why there is none. */
+export function databaseLine(db: ScanResult['db'], createdAt: number): string {
+  if (db.updatedAt === null) return `no vulnerability data (never updated), ${db.advisories} advisories`;
+  const days = Math.floor((createdAt - db.updatedAt) / DAY);
+  const age = days < 1 ? 'less than a day old' : days === 1 ? '1 day old' : `${days} days old`;
+  return `vulnerability data from ${new Date(db.updatedAt).toISOString().slice(0, 10)}, ${db.advisories} advisories (${age})`;
+}
+
+/** `Total: 3 (CRITICAL: 1, HIGH: 2, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)` */
+export function countsLine(findings: readonly Finding[]): string {
+  const counts = [...SEVERITIES].reverse().map((severity) => `${severity.toUpperCase()}: ${findings.filter((f) => f.severity === severity).length}`);
+  return `Total: ${findings.length} (${counts.join(', ')})`;
+}
+
+function header(result: ScanResult): string[] {
+  const digest = imageDigest(result.artifact);
+  const artifact = digest === undefined || result.artifact.name.includes(digest) ? result.artifact.name : `${result.artifact.name} (${digest})`;
+  const distro = result.distro === undefined ? 'unknown' : result.distro.prettyName || `${result.distro.id} ${result.distro.versionId}`;
+  return [`Artifact: ${artifact}`, `Distro:   ${distro}`, `Database: ${databaseLine(result.db, result.createdAt)}`, countsLine(result.findings)];
+}
+
+function row(finding: Finding): readonly string[] {
+  return [
+    finding.package.name,
+    finding.id,
+    finding.severity.toUpperCase(),
+    finding.package.version,
+    finding.fixedVersions.join(', '),
+    truncate(finding.summary, TITLE_WIDTH),
+  ];
+}
+
+function render(rows: readonly (readonly string[])[]): string[] {
+  const widths = COLUMNS.map((_, column) => Math.max(...rows.map((cells) => (cells[column] ?? '').length)));
+  return rows.map((cells) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+}
+
+/** The scan result as a plain-text table (no colours; ends without a newline). */
+export function toTable(result: ScanResult): string {
+  const lines = header(result);
+  if (result.findings.length === 0) return [...lines, '', 'No vulnerabilities found.'].join('\n');
+  const rows = [...result.findings].sort(compareFindings).map(row);
+  return [...lines, '', ...render([COLUMNS, ...rows])].join('\n');
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IMAGE_DIGEST, scanFixture } from './scan-result-fixture.ts';
+import { toTrivyJson } from './trivy-json.ts';
+
+describe('toTrivyJson', () => {
+  const report = toTrivyJson(scanFixture());
+
+  it('writes the SchemaVersion 2 top level and image metadata', () => {
+    assert.equal(report.SchemaVersion, 2);
+    assert.equal(report.CreatedAt, '2025-01-15T10:00:00.250Z');
+    assert.equal(report.ArtifactName, 'registry.example/team/api:1.4');
+    assert.equal(report.ArtifactType, 'container_image');
+    assert.deepEqual(report.Metadata.OS, { Family: 'debian', Name: '12' });
+    assert.equal(report.Metadata.DiffIDs.length, 2);
+    assert.deepEqual(report.Metadata.RepoDigests, [`registry.example/team/api@${IMAGE_DIGEST}`]);
+    assert.deepEqual(report.Metadata.ImageConfig, { architecture: 'amd64', os: 'linux' });
+    assert.deepEqual(Object.keys(report.Metadata.Layers[0] ?? {}), ['Size', 'Digest', 'DiffID']);
+  });
+
+  it('groups OS packages first, then one result per language file', () => {
+    assert.deepEqual(
+      report.Results.map((r) => [r.Target, r.Class, r.Type]),
+      [
+        ['registry.example/team/api:1.4 (debian 12)', 'os-pkgs', 'debian'],
+        ['app/node_modules/@babel/core/package.json', 'lang-pkgs', 'node-pkg'],
+        ['app/node_modules/lodash/package.json', 'lang-pkgs', 'node-pkg'],
+        ['usr/local/bin/server', 'lang-pkgs', 'gobinary'],
+      ],
+    );
+    assert.equal(report.Results[1]?.Vulnerabilities, undefined);
+  });
+
+  it('writes each vulnerability the way Trivy does', () => {
+    const os = report.Results[0]?.Vulnerabilities ?? [];
+    assert.deepEqual(os.map((v) => [v.PkgName, v.VulnerabilityID, v.Severity, v.Status]), [
+      ['libssl3', 'CVE-2024-5535', 'CRITICAL', 'fixed'],
+      ['zlib1g', 'CVE-2023-45853', 'LOW', 'affected'],
+    ]);
+    const ssl = os[0];
+    assert.equal(ssl?.PkgID, 'libssl3@3.0.11-1~deb12u2');
+    assert.equal(ssl?.PkgIdentifier.PURL, 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12');
+    assert.equal(ssl?.InstalledVersion, '3.0.11-1~deb12u2');
+    assert.equal(ssl?.FixedVersion, '3.0.14-1~deb12u2');
+    assert.deepEqual(ssl?.Layer, { Digest: `sha256:${'a1'.repeat(32)}`, DiffID: `sha256:${'d1'.repeat(32)}` });
+    assert.deepEqual(ssl?.CVSS, { nvd: { V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:H', V3Score: 9.1 } });
+    assert.equal(ssl?.PrimaryURL, 'https://security-tracker.debian.org/tracker/CVE-2024-5535');
+    assert.equal(ssl?.Title, 'openssl: SSL_select_next_proto buffer overread');
+    assert.deepEqual(ssl?.VendorIDs, ['DSA-5764-1']);
+    assert.equal(ssl?.PkgPath, undefined);
+    assert.equal(os[1]?.FixedVersion, undefined);
+    const lodash = report.Results[2]?.Vulnerabilities ?? [];
+    assert.deepEqual(lodash.map((v) => [v.VulnerabilityID, v.Severity, v.PkgPath]), [
+      ['CVE-2020-28500', 'MEDIUM', 'app/node_modules/lodash/package.json'],
+      ['CVE-2021-23337', 'HIGH', 'app/node_modules/lodash/package.json'],
+    ]);
+    const go = report.Results[3]?.Vulnerabilities?.[0];
+    assert.equal(go?.Severity, 'UNKNOWN');
+    assert.equal(go?.PrimaryURL, 'https://pkg.go.dev/vuln/GO-2024-2687');
+  });
+
+  it('joins several fixed versions with commas and names the lockfile type', () => {
+    const base = scanFixture();
+    const first = base.findings[1];
+    assert.ok(first !== undefined);
+    const lock = { ...first.package, location: 'app/package-lock.json' };
+    const result = scanFixture({ packages: [lock], findings: [{ ...first, package: lock, fixedVersions: ['4.17.21', '5.0.0'] }], distro: null });
+    const only = toTrivyJson(result).Results;
+    assert.equal(only.length, 1);
+    assert.equal(only[0]?.Type, 'npm');
+    assert.equal(only[0]?.Vulnerabilities?.[0]?.FixedVersion, '4.17.21, 5.0.0');
+  });
+
+  it('calls a scan without layers a filesystem and is deterministic', () => {
+    assert.equal(toTrivyJson(scanFixture({ artifact: { name: '/srv/app', layers: [] } })).ArtifactType, 'filesystem');
+    assert.equal(JSON.stringify(toTrivyJson(scanFixture())), JSON.stringify(report));
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Trivy's JSON report, `SchemaVersion: 2` (harbor-trivy.md §6), so tooling built on
+ * `trivy image -f json` reads Slipway's output. OS packages form one `os-pkgs` result; language
+ * packages one `lang-pkgs` result per file they were found in.
+ */
+import type { Finding, Package, PackageType } from '../model.ts';
+import { advisorySource, cvssVersion } from './advisory-source.ts';
+import type { ScanResult } from './scan-result.ts';
+import { trivySeverity, type TrivySeverity } from './severity-rank.ts';
+
+export interface TrivyCvss {
+  readonly V2Vector?: string;
+  readonly V3Vector?: string;
+  readonly V40Vector?: string;
+  readonly V2Score?: number;
+  readonly V3Score?: number;
+  readonly V40Score?: number;
+}
+
+export interface TrivyVulnerability {
+  readonly VulnerabilityID: string;
+  readonly VendorIDs?: readonly string[];
+  readonly PkgID: string;
+  readonly PkgName: string;
+  readonly PkgPath?: string;
+  readonly PkgIdentifier: { readonly PURL: string };
+  readonly InstalledVersion: string;
+  readonly FixedVersion?: string;
+  readonly Status: 'fixed' | 'affected';
+  readonly Layer?: { readonly Digest?: string; readonly DiffID?: string };
+  readonly PrimaryURL?: string;
+  readonly Title?: string;
+  readonly Severity: TrivySeverity;
+  readonly CVSS?: Readonly<Record<string, TrivyCvss>>;
+  readonly References?: readonly string[];
+}
+
+export interface TrivyResult {
+  readonly Target: string;
+  readonly Class: 'os-pkgs' | 'lang-pkgs';
+  readonly Type: string;
+  readonly Vulnerabilities?: readonly TrivyVulnerability[];
+}
+
+export interface TrivyReport {
+  readonly SchemaVersion: 2;
+  readonly CreatedAt: string;
+  readonly ArtifactName: string;
+  readonly ArtifactType: 'container_image' | 'filesystem';
+  readonly Metadata: {
+    readonly OS?: { readonly Family: string; readonly Name: string };
+    readonly DiffIDs: readonly string[];
+    readonly RepoTags?: readonly string[];
+    readonly RepoDigests?: readonly string[];
+    readonly ImageConfig?: { readonly architecture?: string; readonly os?: string };
+    readonly Layers: readonly { readonly Size?: number; readonly Digest: string; readonly DiffID: string }[];
+  };
+  readonly Results: readonly TrivyResult[];
+}
+
+const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
+
+/** The file a language package came from decides Trivy's `Type` (lockfile vs installed package). */
+const LANG_TYPES: readonly { readonly type: PackageType; readonly file: RegExp; readonly trivy: string }[] = [
+  { type: 'npm', file: /(^|\/)package-lock\.json$/, trivy: 'npm' },
+  { type: 'npm', file: /(^|\/)yarn\.lock$/, trivy: 'yarn' },
+  { type: 'npm', file: /(^|\/)pnpm-lock\.yaml$/, trivy: 'pnpm' },
+  { type: 'npm', file: /./, trivy: 'node-pkg' },
+  { type: 'pypi', file: /(^|\/)requirements\.txt$/, trivy: 'pip' },
+  { type: 'pypi', file: /(^|\/)poetry\.lock$/, trivy: 'poetry' },
+  { type: 'pypi', file: /(^|\/)Pipfile\.lock$/, trivy: 'pipenv' },
+  { type: 'pypi', file: /./, trivy: 'python-pkg' },
+  { type: 'golang', file: /(^|\/)go\.mod$/, trivy: 'gomod' },
+  { type: 'golang', file: /./, trivy: 'gobinary' },
+  { type: 'maven', file: /(^|\/)pom\.xml$/, trivy: 'pom' },
+  { type: 'maven', file: /./, trivy: 'jar' },
+];
+
+function langType(pkg: Package): string {
+  return LANG_TYPES.find((t) => t.type === pkg.type && t.file.test(pkg.location))?.trivy ?? pkg.type;
+}
+
+function cvss(finding: Finding): Record<string, TrivyCvss> | undefined {
+  if (finding.cvss === undefined) return undefined;
+  const { vector, score } = finding.cvss;
+  const version = cvssVersion(vector);
+  if (version === undefined) return undefined;
+  const fields: TrivyCvss = version === '2' ? { V2Vector: vector, V2Score: score } : version === '4.0' ? { V40Vector: vector, V40Score: score } : { V3Vector: vector, V3Score: score };
+  return { [advisorySource(finding.id).key]: fields };
+}
+
+function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
+  const pkg = finding.package;
+  const vendorIds = [...new Set(finding.aliases)].filter((alias) => alias !== finding.id);
+  const layer = { ...(pkg.layerDigest === undefined ? {} : { Digest: pkg.layerDigest }), ...(pkg.layerDiffId === undefined ? {} : { DiffID: pkg.layerDiffId }) };
+  const scores = cvss(finding);
+  const primary = finding.references[0] ?? advisorySource(finding.id).url;
+  return {
+    VulnerabilityID: finding.id,
+    ...(vendorIds.length === 0 ? {} : { VendorIDs: vendorIds }),
+    PkgID: `${pkg.name}@${pkg.version}`,
+    PkgName: pkg.name,
+    ...(lang ? { PkgPath: pkg.location } : {}),
+    PkgIdentifier: { PURL: pkg.purl },
+    InstalledVersion: pkg.version,
+    ...(finding.fixedVersions.length === 0 ? {} : { FixedVersion: finding.fixedVersions.join(', ') }),
+    Status: finding.fixedVersions.length === 0 ? 'affected' : 'fixed',
+    ...(Object.keys(layer).length === 0 ? {} : { Layer: layer }),
+    PrimaryURL: primary,
+    ...(finding.summary === '' ? {} : { Title: finding.summary }),
+    Severity: trivySeverity(finding.severity),
+    ...(scores === undefined ? {} : { CVSS: scores }),
+    ...(finding.references.length === 0 ? {} : { References: finding.references }),
+  };
+}
+
+function byPackage(a: TrivyVulnerability, b: TrivyVulnerability): number {
+  const key = (v: TrivyVulnerability): string => `${v.PkgName}\0${v.InstalledVersion}\0${v.VulnerabilityID}\0${v.PkgPath ?? ''}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+interface Group {
+  readonly target: string;
+  readonly cls: 'os-pkgs' | 'lang-pkgs';
+  readonly type: string;
+  readonly findings: Finding[];
+}
+
+function groupKey(pkg: Package): string {
+  return OS_TYPES.has(pkg.type) ? '\0os' : `${pkg.location}\0${langType(pkg)}`;
+}
+
+/** One group per result: the OS packages first, then each language file in path order. */
+function groups(result: ScanResult): readonly Group[] {
+  const distro = result.distro;
+  const map = new Map<string, Group>();
+  for (const pkg of [...result.packages, ...result.findings.map((f) => f.package)]) {
+    const key = groupKey(pkg);
+    if (map.has(key)) continue;
+    const os = key === '\0os';
+    const target = os ? (distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.versionId})`) : pkg.location;
+    map.set(key, { target, cls: os ? 'os-pkgs' : 'lang-pkgs', type: os ? (distro?.id ?? 'unknown') : langType(pkg), findings: [] });
+  }
+  for (const finding of result.findings) map.get(groupKey(finding.package))?.findings.push(finding);
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+}
+
+function metadata(result: ScanResult): TrivyReport['Metadata'] {
+  const { artifact, distro } = result;
+  const config = artifact.config;
+  return {
+    ...(distro === undefined ? {} : { OS: { Family: distro.id, Name: distro.versionId } }),
+    DiffIDs: artifact.layers.map((l) => l.diffId),
+    ...(artifact.repoTags === undefined || artifact.repoTags.length === 0 ? {} : { RepoTags: artifact.repoTags }),
+    ...(artifact.repoDigests === undefined || artifact.repoDigests.length === 0 ? {} : { RepoDigests: artifact.repoDigests }),
+    ...(config === undefined || Object.keys(config).length === 0 ? {} : { ImageConfig: config }),
+    Layers: artifact.layers.map((l) => ({ ...(l.size === undefined ? {} : { Size: l.size }), Digest: l.digest, DiffID: l.diffId })),
+  };
+}
+
+/** The scan result as Trivy's `SchemaVersion: 2` JSON report. */
+export function toTrivyJson(result: ScanResult): TrivyReport {
+  const image = result.artifact.digest !== undefined || result.artifact.layers.length > 0;
+  return {
+    SchemaVersion: 2,
+    CreatedAt: new Date(result.createdAt).toISOString(),
+    ArtifactName: result.artifact.name,
+    ArtifactType: image ? 'container_image' : 'filesystem',
+    Metadata: metadata(result),
+    Results: groups(result).map((group): TrivyResult => {
+      const vulnerabilities = group.findings.map((f) => vulnerability(f, group.cls === 'lang-pkgs')).sort(byPackage);
+      return { Target: group.target, Class: group.cls, Type: group.type, ...(vulnerabilities.length === 0 ? {} : { Vulnerabilities: vulnerabilities }) };
+    }),
+  };
+}

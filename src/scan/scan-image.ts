@@ -1,0 +1,84 @@
+import { text } from 'node:stream/consumers';
+import type { RegistryClient } from '../core/oci/client/registry-client.ts';
+import { registrySource, type ImageSource } from '../core/oci/copy-endpoints.ts';
+import { parseCopyLocation } from '../core/oci/copy-location.ts';
+import type { Descriptor, Platform } from '../core/oci/descriptor.ts';
+import { openImageLayout } from '../core/oci/image-layout.ts';
+import { layoutSource } from '../core/oci/layout-endpoints.ts';
+import { parseManifest } from '../core/oci/manifest.ts';
+import { registryApiHost, formatReference } from '../core/oci/reference.ts';
+import { openDockerArchive } from './docker-archive.ts';
+import { parseConfig, type ScanImage } from './image-config.ts';
+import { ScanError } from './scan-error.ts';
+
+export type { ScanImage, ScanLayer } from './image-config.ts';
+export { parseConfig } from './image-config.ts';
+
+export interface OpenScanImageOptions {
+  /** For registry references. */
+  readonly client: RegistryClient;
+  /** Which platform of an index (default linux/amd64, else the first). */
+  readonly platform?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Opens `target`: `docker-archive:<file>` or a `.tar` file (`docker save`), `oci:<dir>[:ref]` or
+ * a directory with an `oci-layout` file, or a registry reference (`[docker://]host/repo:tag`).
+ */
+export async function openScanImage(target: string, options: OpenScanImageOptions): Promise<ScanImage> {
+  if (target.startsWith('docker-archive:') || target.endsWith('.tar')) return openDockerArchive(target.replace(/^docker-archive:/, ''), options);
+  const location = parseCopyLocation(target.startsWith('/') || target.startsWith('.') ? `oci:${target}` : target);
+  if (location.kind === 'layout') {
+    const layout = await openImageLayout(location.dir, { create: false });
+    return fromSource(layoutSource(layout), location.ref, `oci:${location.dir}${location.ref === undefined ? '' : `:${location.ref}`}`, options);
+  }
+  const { reference } = location;
+  const source = registrySource(options.client.repository(registryApiHost(reference.registry), reference.repository));
+  return fromSource(source, reference.digest ?? reference.tag ?? 'latest', formatReference(reference), options);
+}
+
+async function fromSource(source: ImageSource, reference: string | undefined, name: string, options: OpenScanImageOptions): Promise<ScanImage> {
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  let found = await source.getManifest(reference, signal);
+  if (found === undefined) throw new ScanError('IMAGE_UNKNOWN', `${name}: no such image`);
+  let manifest = parseManifest(found.bytes, found.mediaType);
+  if (manifest.kind === 'index') {
+    const child = pickPlatform(manifest.manifests, options.platform, name);
+    found = await source.getManifest(child.digest, signal);
+    if (found === undefined) throw new ScanError('IMAGE_UNKNOWN', `${name}: platform manifest ${child.digest} is missing`);
+    manifest = parseManifest(found.bytes, found.mediaType);
+    if (manifest.kind !== 'image') throw new ScanError('UNSUPPORTED', `${name}: nested indexes are not supported`);
+  }
+  const config = parseConfig(await text(await source.openBlob(manifest.config, signal)), name);
+  if (config.diffIds.length !== manifest.layers.length) {
+    throw new ScanError('UNSUPPORTED', `${name}: the config lists ${config.diffIds.length} layers, the manifest ${manifest.layers.length}`);
+  }
+  const digest = found.digest;
+  return {
+    name,
+    digest,
+    mediaType: found.mediaType,
+    ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
+    ...(config.os === undefined ? {} : { os: config.os }),
+    repoTags: reference !== undefined && !reference.includes(':') ? [name] : [],
+    repoDigests: source.registry === undefined ? [] : [`${source.description}@${digest}`],
+    layers: manifest.layers.map((layer, i) => ({
+      digest: layer.digest,
+      diffId: config.diffIds[i] ?? '',
+      mediaType: layer.mediaType,
+      size: layer.size,
+      open: (o) => source.openBlob(layer, o?.signal === undefined ? {} : { signal: o.signal }),
+    })),
+  };
+}
+
+function pickPlatform(manifests: readonly Descriptor[], wanted: string | undefined, name: string): Descriptor {
+  const [os, architecture, variant] = (wanted ?? 'linux/amd64').split('/');
+  const matches = (p: Platform | undefined) => p !== undefined && p.os === os && p.architecture === architecture && (variant === undefined || p.variant === variant);
+  const images = manifests.filter((m) => m.platform === undefined || m.platform.os !== 'unknown');
+  const chosen = images.find((m) => matches(m.platform)) ?? (wanted === undefined ? images[0] : undefined);
+  if (chosen === undefined) throw new ScanError('IMAGE_UNKNOWN', `${name}: no ${wanted ?? 'image'} platform in the index`);
+  return chosen;
+}
+

@@ -1,0 +1,224 @@
+import type { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { parseManifest } from '../core/oci/manifest.ts';
+import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
+import type { ScanFact } from '../core/policy/pull-policy.ts';
+import type { Cataloger, Finding, Severity } from './model.ts';
+import { SEVERITIES } from './model.ts';
+import type { ScanResult } from './report/scan-result.ts';
+import { parseConfig, type ScanImage } from './image-config.ts';
+import { scanImage } from './scanner.ts';
+import type { VulnDb } from './vulndb/vulndb.ts';
+
+/** Where the scanner reads images it is asked about: the registry's trusted internal reads. */
+export interface ImageContent {
+  manifest(repository: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ bytes: Buffer; mediaType: string } | undefined>;
+  openBlob(digest: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+}
+
+/** A stored finding, compact: what the gate and the API need. */
+export interface StoredFinding {
+  readonly id: string;
+  readonly aliases: readonly string[];
+  readonly severity: Severity;
+  readonly package: string;
+  readonly version: string;
+  readonly fixed: readonly string[];
+}
+
+export interface ScanOutcome {
+  readonly digest: string;
+  readonly status: 'Success' | 'Error' | 'Unsupported';
+  readonly severity: string | null;
+  readonly findings: readonly StoredFinding[];
+  readonly result?: ScanResult;
+  readonly error?: string;
+}
+
+export interface ScanException {
+  readonly id: number;
+  readonly project_id: number;
+  readonly digest: string;
+  readonly vulnerability: string;
+  readonly status: string;
+  readonly justification: string;
+  readonly author: string;
+  readonly expires_at: string | null;
+  readonly creation_time: string;
+}
+
+export type ScanService = ReturnType<typeof createScanService>;
+
+/** How the server asks for scans (implemented where jobs are composed). */
+export interface ScanRequests {
+  /** Marks the artifact (and an index's children) Pending and enqueues their scans. */
+  request(repository: string, digest: string, operator: string): Promise<number[]>;
+  /** After a push: scans when the project asks for it. */
+  afterPush(project: string, repository: string, digest: string): Promise<void>;
+}
+
+const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
+const IMAGE_CONFIGS: ReadonlySet<string> = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+
+/**
+ * Scans in the server: runs a scan of an artifact in the registry, keeps the result per digest,
+ * and answers the pull gate's question "what does the scanner know of this digest", with
+ * per-image exceptions applied until they expire.
+ */
+export function createScanService(deps: {
+  database: MetadataDatabase;
+  content: ImageContent;
+  catalogers: readonly Cataloger[];
+  vulndb: VulnDb;
+  version: string;
+  clock?: () => number;
+}) {
+  const { db } = deps.database;
+  const clock = deps.clock ?? Date.now;
+
+  /** The image, or why it is not scannable (an index: its children are; an artifact that is not a container image). */
+  async function open(repository: string, digest: string, signal?: AbortSignal): Promise<ScanImage | string | undefined> {
+    const o = signal === undefined ? {} : { signal };
+    const found = await deps.content.manifest(repository, digest, o);
+    if (found === undefined) return undefined;
+    const manifest = parseManifest(found.bytes, found.mediaType);
+    if (manifest.kind === 'index') return 'an index is not scanned itself; its children are';
+    if (!IMAGE_CONFIGS.has(manifest.config.mediaType) || manifest.subject !== undefined) return `not a container image (config ${manifest.config.mediaType})`;
+    const config = parseConfig(await text(await deps.content.openBlob(manifest.config.digest, o)), `${repository}@${digest}`);
+    return {
+      name: `${repository}@${digest}`,
+      digest,
+      mediaType: found.mediaType,
+      ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
+      ...(config.os === undefined ? {} : { os: config.os }),
+      repoTags: [],
+      repoDigests: [`${repository}@${digest}`],
+      layers: manifest.layers.map((layer, i) => ({
+        digest: layer.digest,
+        diffId: config.diffIds[i] ?? '',
+        mediaType: layer.mediaType,
+        size: layer.size,
+        open: (options?: { signal?: AbortSignal }) => deps.content.openBlob(layer.digest, options),
+      })),
+    };
+  }
+
+  async function record(digest: string, values: { status: 'Pending' | 'Running' | 'Success' | 'Error' | 'Unsupported'; severity?: string | null; findings?: string | null; packages?: number | null; error?: string | null; dbUpdatedAt?: number | null; finished?: boolean }): Promise<void> {
+    const now = clock();
+    const row = {
+      status: values.status,
+      severity: values.severity ?? null,
+      findings: values.findings ?? null,
+      packages: values.packages ?? null,
+      error: values.error ?? null,
+      db_updated_at: values.dbUpdatedAt ?? null,
+      scanner_version: deps.version,
+      finished_at: values.finished === true ? now : null,
+    };
+    await db
+      .insertInto('scan_reports')
+      .values({ digest, ...row, started_at: now })
+      .onConflict((oc) => oc.column('digest').doUpdateSet(values.status === 'Pending' || values.status === 'Running' ? { ...row, started_at: now } : row))
+      .execute();
+  }
+
+  return {
+    /** Marks a digest as waiting for its scan (the gate then answers "Pending"). */
+    async pending(digest: string): Promise<void> {
+      await record(digest, { status: 'Pending' });
+    },
+
+    /** Scans one image manifest of `repository` and stores the outcome. Indexes: each child is scanned by its own job. */
+    async run(repository: string, digest: string, options: { signal?: AbortSignal } = {}): Promise<ScanOutcome> {
+      await record(digest, { status: 'Running' });
+      try {
+        const image = await open(repository, digest, options.signal);
+        if (image === undefined || typeof image === 'string') {
+          const error = image === undefined ? `${repository}@${digest} is not in the registry` : image;
+          await record(digest, { status: 'Unsupported', error, finished: true });
+          return { digest, status: 'Unsupported', severity: null, findings: [], error };
+        }
+        const result = await scanImage(image, { catalogers: deps.catalogers, vulndb: deps.vulndb, version: deps.version, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+        const findings = result.findings.map(compact);
+        const severity = findings.length === 0 ? 'None' : (findings.map((f) => f.severity).toSorted((a, b) => rank(b) - rank(a))[0] ?? 'Unknown');
+        await record(digest, { status: 'Success', severity, findings: JSON.stringify(findings), packages: result.packages.length, dbUpdatedAt: result.db.updatedAt, finished: true });
+        return { digest, status: 'Success', severity, findings, result };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await record(digest, { status: 'Error', error: message, finished: true });
+        return { digest, status: 'Error', severity: null, findings: [], error: message };
+      }
+    },
+
+    /** What the pull gate asks: the scan status and, after success, the findings not excepted for this project. */
+    async facts(digest: string, project: string): Promise<ScanFact> {
+      const owner = await db.selectFrom('projects').select('id').where('name', '=', project).executeTakeFirst();
+      if (owner === undefined) return { status: 'none' };
+      const projectId = owner.id;
+      const row = await db.selectFrom('scan_reports').selectAll().where('digest', '=', digest).executeTakeFirst();
+      if (row === undefined) return { status: 'none' };
+      if (row.status === 'Unsupported') return { status: 'none' };
+      if (row.status !== 'Success') return { status: row.status };
+      const excepted = new Set((await this.exceptions(projectId, digest)).filter((e) => e.expires_at === null || Date.parse(e.expires_at) > clock()).map((e) => e.vulnerability));
+      const findings = (JSON.parse(row.findings ?? '[]') as StoredFinding[]).filter((f) => !excepted.has(f.id) && !f.aliases.some((a) => excepted.has(a)));
+      return { status: 'Success', findings: findings.map((f) => ({ id: f.id, severity: f.severity })) };
+    },
+
+    async report(digest: string) {
+      const row = await db.selectFrom('scan_reports').selectAll().where('digest', '=', digest).executeTakeFirst();
+      if (row === undefined) return undefined;
+      return {
+        digest,
+        scan_status: row.status,
+        severity: row.severity,
+        packages: row.packages,
+        findings: JSON.parse(row.findings ?? '[]') as StoredFinding[],
+        error: row.error,
+        vulnerability_data_updated_at: row.db_updated_at === null ? null : new Date(row.db_updated_at).toISOString(),
+        scanner: { name: 'Slipway', vendor: 'Slipway', version: row.scanner_version },
+        start_time: new Date(row.started_at).toISOString(),
+        end_time: row.finished_at === null ? null : new Date(row.finished_at).toISOString(),
+      };
+    },
+
+    async addException(input: { projectId: number; digest: string; vulnerability: string; justification: string; author: string; expiresAt: number | null; status?: string }): Promise<ScanException> {
+      const row = await db
+        .insertInto('scan_exceptions')
+        .values({ project_id: input.projectId, digest: input.digest, vulnerability: input.vulnerability, status: input.status ?? 'not_affected', justification: input.justification, author: input.author, expires_at: input.expiresAt, created_at: clock() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return exceptionView(row);
+    },
+    async exceptions(projectId: number, digest?: string): Promise<ScanException[]> {
+      let query = db.selectFrom('scan_exceptions').selectAll().where('project_id', '=', projectId);
+      if (digest !== undefined) query = query.where('digest', '=', digest);
+      return (await query.orderBy('id').execute()).map(exceptionView);
+    },
+    async deleteException(projectId: number, id: number): Promise<boolean> {
+      const result = await db.deleteFrom('scan_exceptions').where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Digests whose last scan succeeded: what a rescan after a database import goes over. */
+    async scannedDigests(): Promise<string[]> {
+      return (await db.selectFrom('scan_reports').select('digest').where('status', 'in', ['Success', 'Error']).execute()).map((r) => r.digest);
+    },
+  };
+}
+
+function compact(f: Finding): StoredFinding {
+  return { id: f.id, aliases: f.aliases, severity: f.severity, package: f.package.name, version: f.package.version, fixed: f.fixedVersions };
+}
+
+function exceptionView(r: { id: number; project_id: number; digest: string; vulnerability: string; status: string; justification: string; author: string; expires_at: number | null; created_at: number }): ScanException {
+  return {
+    id: r.id,
+    project_id: r.project_id,
+    digest: r.digest,
+    vulnerability: r.vulnerability,
+    status: r.status,
+    justification: r.justification,
+    author: r.author,
+    expires_at: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
+    creation_time: new Date(r.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { after, before, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
+import { describeEachDatabase } from '../testing/databases.ts';
+import { tarArchive } from '../testing/tar-writer.ts';
+import { catalogers } from './catalogers.ts';
+import type { ScanImage } from './image-config.ts';
+import { scanImage } from './scanner.ts';
+import { importOsv } from './vulndb/osv-import.ts';
+import { createVulnDb, type VulnDb } from './vulndb/vulndb.ts';
+
+const DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+const MINBASE = `${DATA}pkgdb/debian-bookworm-minbase/`;
+
+/** An image from in-memory layers: each a gzip'd tar of `files`. */
+function image(layers: readonly Readonly<Record<string, string>>[]): ScanImage {
+  return {
+    name: 'test/image:1',
+    repoTags: [],
+    repoDigests: [],
+    layers: layers.map((files, i) => {
+      const gz = gzipSync(tarArchive(Object.entries(files).map(([path, content]) => ({ path, content }))));
+      return { digest: `sha256:${String(i).padStart(64, '0')}`, diffId: `sha256:${String(i + 1).padStart(64, '0')}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', open: () => Promise.resolve(Readable.from([gz])) };
+    }),
+  };
+}
+
+/** Binary packages and their source, read from the status file independently of the cataloger. */
+function statusPackages(status: string): Map<string, { version: string; source: string }> {
+  const result = new Map<string, { version: string; source: string }>();
+  for (const block of status.trim().split(/\n\n+/)) {
+    const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(block)?.[1];
+    if (!/^Status: install ok installed$/m.test(block)) continue;
+    const name = field('Package') ?? '';
+    result.set(name, { version: field('Version') ?? '', source: (field('Source') ?? name).split(' ')[0] ?? name });
+  }
+  return result;
+}
+
+describeEachDatabase('scanning with real package databases and OSV data', (open) => {
+  let database: MetadataDatabase;
+  let vulndb: VulnDb;
+  let status: string;
+  let osRelease: string;
+
+  before(async () => {
+    database = await open();
+    for (const ecosystem of ['Debian', 'npm']) await importOsv(database, `${DATA}osv/${ecosystem}`);
+    vulndb = createVulnDb(database);
+    status = await readFile(`${MINBASE}var/lib/dpkg/status`, 'utf8');
+    osRelease = await readFile(`${MINBASE}etc/os-release`, 'utf8');
+  });
+  after(() => database.close());
+
+  it('finds exactly the packages of a Debian bookworm dpkg status and the advisories of their sources', async () => {
+    const result = await scanImage(image([{ 'etc/os-release': osRelease, 'var/lib/dpkg/status': status }]), { catalogers, vulndb, version: 'test' });
+    const expected = statusPackages(status);
+    const debs = result.packages.filter((p) => p.type === 'deb');
+    assert.deepEqual(debs.map((p) => `${p.name}@${p.version}`).toSorted(), [...expected].map(([name, p]) => `${name}@${p.version}`).toSorted());
+    assert.equal(debs.find((p) => p.name === 'libc6')?.sourceName, 'glibc');
+    assert.equal(result.distro?.versionId, '12');
+    // Unfixed in bookworm (no fixed version): every binary package built from these sources is affected.
+    const bySource = new Map<string, Set<string>>();
+    for (const f of result.findings) bySource.set(f.package.sourceName ?? f.package.name, (bySource.get(f.package.sourceName ?? f.package.name) ?? new Set()).add(f.id));
+    for (const [source, id] of [
+      ['glibc', 'CVE-2010-4756'],
+      ['zlib', 'CVE-2023-45853'],
+      ['coreutils', 'CVE-2016-2781'],
+      ['tar', 'CVE-2005-2541'],
+    ] as const) {
+      assert.ok(bySource.get(source)?.has(id), `${id} is reported for ${source}`);
+    }
+    assert.ok(!bySource.get('tar')?.has('CVE-2022-48303'), 'tar is at the fixed version of CVE-2022-48303');
+    assert.ok(!bySource.get('glibc')?.has('CVE-2023-4911'), 'glibc is past the fix of CVE-2023-4911');
+    const libc = result.findings.filter((f) => f.package.name === 'libc6' && f.id === 'CVE-2010-4756');
+    assert.equal(libc.length, 1);
+    assert.deepEqual(libc[0]?.fixedVersions, []);
+  });
+
+  it('reports the right fixed versions for an older glibc', async () => {
+    const older = status.replace(/(Package: libc6\n(?:.*\n)*?Version: )2\.36-9\+deb12u\d+/, '$12.36-9+deb12u2').replace(/(Package: libc-bin\n(?:.*\n)*?Version: )2\.36-9\+deb12u\d+/, '$12.36-9+deb12u2');
+    assert.notEqual(older, status);
+    const result = await scanImage(image([{ 'etc/os-release': osRelease, 'var/lib/dpkg/status': older }]), { catalogers, vulndb, version: 'test' });
+    const fixes = (id: string) => result.findings.find((f) => f.package.name === 'libc6' && (f.id === id || f.aliases.includes(id)))?.fixedVersions;
+    assert.deepEqual(fixes('CVE-2023-4911'), ['2.36-9+deb12u3']);
+    assert.deepEqual(fixes('CVE-2024-2961'), ['2.36-9+deb12u6']);
+  });
+
+  it('reports known-vulnerable node_modules with their GHSA/CVE ids, and not a package a later layer removed', async () => {
+    const nodeModules = {
+      'srv/app/package.json': JSON.stringify({ name: 'app', version: '1.0.0' }),
+      'srv/app/node_modules/lodash/package.json': JSON.stringify({ name: 'lodash', version: '4.17.15', license: 'MIT' }),
+      'srv/app/node_modules/minimist/package.json': JSON.stringify({ name: 'minimist', version: '1.2.0', license: 'MIT' }),
+    };
+    const first = await scanImage(image([nodeModules]), { catalogers, vulndb, version: 'test' });
+    const ids = (name: string) => first.findings.filter((f) => f.package.name === name).flatMap((f) => [f.id, ...f.aliases]);
+    for (const id of ['CVE-2020-8203', 'GHSA-p6mc-m468-83gw', 'CVE-2021-23337', 'CVE-2020-28500']) assert.ok(ids('lodash').includes(id), `lodash: ${id}`);
+    for (const id of ['CVE-2021-44906', 'GHSA-xvch-5gv4-984h', 'CVE-2020-7598']) assert.ok(ids('minimist').includes(id), `minimist: ${id}`);
+    assert.ok(!ids('minimist').includes('GHSA-7fhm-mqm4-2wp7'), 'a withdrawn advisory never matches');
+    assert.equal(first.findings.find((f) => f.id === 'CVE-2021-44906')?.severity, 'Critical');
+
+    const removed = await scanImage(image([nodeModules, { 'srv/app/node_modules/.wh.minimist': '' }]), { catalogers, vulndb, version: 'test' });
+    assert.deepEqual(removed.packages.map((p) => p.name).toSorted(), ['lodash']);
+    assert.ok(removed.findings.every((f) => f.package.name !== 'minimist'), 'a whited-out package is not reported');
+  });
+});

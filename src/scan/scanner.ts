@@ -1,0 +1,63 @@
+import { walkLayers } from './catalog/layer-walker.ts';
+import type { Cataloger, Finding, Package } from './model.ts';
+import type { ScanResult } from './report/scan-result.ts';
+import type { ScanImage } from './image-config.ts';
+import type { VulnDb } from './vulndb/vulndb.ts';
+
+export interface ScanOptions {
+  readonly catalogers: readonly Cataloger[];
+  /** Without a database only the SBOM is produced (no findings). */
+  readonly vulndb?: VulnDb;
+  readonly version: string;
+  readonly signal?: AbortSignal;
+  readonly now?: () => number;
+}
+
+/**
+ * Scans one image: streams its layers once through the catalogers (whiteouts applied, hostile
+ * entries refused), matches every package against the vulnerability database, and returns the
+ * result every report and SBOM writer takes.
+ */
+export async function scanImage(image: ScanImage, options: ScanOptions): Promise<ScanResult> {
+  const now = options.now ?? Date.now;
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const walked = await walkLayers(
+    (async function* () {
+      yield* image.layers.map((layer) => ({ digest: layer.digest, diffId: layer.diffId, mediaType: layer.mediaType, open: () => layer.open(signal) }));
+    })(),
+    options.catalogers,
+    undefined,
+    signal,
+  );
+  const packages: Package[] = [];
+  const warnings = [...walked.warnings];
+  for (const cataloger of options.catalogers) {
+    try {
+      packages.push(...cataloger.catalog(walked.files, { distro: walked.distro }));
+    } catch (error) {
+      warnings.push(`cataloger ${cataloger.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  packages.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.location.localeCompare(b.location));
+  const findings: Finding[] = [];
+  for (const pkg of packages) findings.push(...((await options.vulndb?.match(pkg, walked.distro)) ?? []));
+  const status = await options.vulndb?.status();
+  return {
+    artifact: {
+      name: image.name,
+      ...(image.digest === undefined ? {} : { digest: image.digest }),
+      ...(image.mediaType === undefined ? {} : { mediaType: image.mediaType }),
+      repoTags: [...image.repoTags],
+      repoDigests: [...image.repoDigests],
+      config: { ...(image.architecture === undefined ? {} : { architecture: image.architecture }), ...(image.os === undefined ? {} : { os: image.os }) },
+      layers: image.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, ...(l.size === undefined ? {} : { size: l.size }) })),
+    },
+    ...(walked.distro === undefined ? {} : { distro: walked.distro }),
+    packages,
+    findings,
+    db: { updatedAt: status?.lastImportAt ?? null, advisories: status?.advisories ?? 0 },
+    scanner: { name: 'Slipway', vendor: 'Slipway', version: options.version },
+    createdAt: now(),
+    warnings,
+  };
+}

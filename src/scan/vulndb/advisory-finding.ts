@@ -1,0 +1,66 @@
+/**
+ * Findings from matched advisories: the id a report shows (a CVE when the advisory names one),
+ * every id as aliases, severity, fixed versions, summary, references. Several advisories about
+ * the same CVE for one package (a DSA and a DEBIAN-CVE record, say) merge into one finding.
+ */
+import type { Finding, Package } from '../model.ts';
+import { SEVERITIES } from '../model.ts';
+import { advisorySeverity } from './advisory-severity.ts';
+import type { Evaluation } from './osv-evaluate.ts';
+import type { OsvAffected, OsvRecord } from './osv-record.ts';
+
+export const NOT_COMPARABLE = 'version not comparable: ';
+const SUMMARY_LENGTH = 200;
+
+export function advisoryFinding(record: OsvRecord, entries: readonly OsvAffected[], pkg: Package, evaluation: Exclude<Evaluation, { kind: 'unaffected' }>): Finding {
+  const ids = [...new Set([record.id, ...record.aliases, ...record.upstream])];
+  const { severity, cvss } = advisorySeverity(record, entries);
+  const summary = summaryOf(record);
+  return {
+    id: record.id.startsWith('CVE-') ? record.id : (ids.find((id) => id.startsWith('CVE-')) ?? record.id),
+    aliases: ids,
+    package: pkg,
+    severity,
+    ...(cvss === undefined ? {} : { cvss }),
+    fixedVersions: evaluation.fixed,
+    summary: evaluation.kind === 'incomparable' ? `${NOT_COMPARABLE}${evaluation.reason}${summary === '' ? '' : ` — ${summary}`}` : summary,
+    references: [...new Set(record.references)],
+  };
+}
+
+/** One finding per id: aliases, fixed versions and references united, the highest severity kept. */
+export function mergeFindings(findings: readonly Finding[]): Finding[] {
+  const byId = new Map<string, Finding>();
+  for (const finding of findings) {
+    const seen = byId.get(finding.id);
+    byId.set(finding.id, seen === undefined ? finding : merge(seen, finding));
+  }
+  return [...byId.values()];
+}
+
+function merge(a: Finding, b: Finding): Finding {
+  const [primary, other] = rank(b) > rank(a) ? [b, a] : [a, b];
+  const notComparable = (f: Finding) => f.summary.startsWith(NOT_COMPARABLE);
+  // A definite match explains the finding better than a not-comparable one.
+  const summary = notComparable(primary) && !notComparable(other) ? other.summary : primary.summary;
+  return {
+    ...primary,
+    aliases: union(primary.aliases, other.aliases),
+    fixedVersions: union(primary.fixedVersions, other.fixedVersions),
+    summary,
+    references: union(primary.references, other.references),
+  };
+}
+
+function rank(finding: Finding): number {
+  return SEVERITIES.indexOf(finding.severity);
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+function summaryOf(record: OsvRecord): string {
+  const text = record.summary ?? record.details?.trim().split('\n')[0] ?? '';
+  return text.length > SUMMARY_LENGTH ? `${text.slice(0, SUMMARY_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,130 @@
+/**
+ * The vulnerability database: what was imported, and which advisories affect a package.
+ * Matching looks up (ecosystem, normalised name) in `advisory_packages` (OS packages by source
+ * package), evaluates the stored `affected[]` entries with the ecosystem's version comparator,
+ * and turns every hit into a finding; a version that cannot be compared is reported as a finding
+ * too (fail closed). Withdrawn advisories never match.
+ */
+import type { MetadataDatabase } from '../../core/storage/metadata/database.ts';
+import type { Distro, Finding, Package } from '../model.ts';
+import { compareVersions, schemeForEcosystem, type VersionScheme } from '../versions/index.ts';
+import { advisoryFinding, mergeFindings } from './advisory-finding.ts';
+import { evaluateAffected, type ComparatorFor } from './osv-evaluate.ts';
+import { parseOsvAffected, parseOsvRecord, type OsvAffected, type OsvRecord } from './osv-record.ts';
+import { packageQuery } from './package-ecosystem.ts';
+import { VulnDbError } from './vulndb-error.ts';
+
+export interface VulnDbImport {
+  readonly source: string;
+  readonly records: number;
+  readonly ecosystems: readonly string[];
+  readonly importedAt: number;
+}
+
+export interface VulnDbStatus {
+  /** Newest first. */
+  readonly imports: readonly VulnDbImport[];
+  readonly advisories: number;
+  /** The largest `modified` of the stored advisories, or null when there is none. */
+  readonly newestModified: number | null;
+  readonly lastImportAt: number | null;
+}
+
+export interface VulnDb {
+  status(options?: { readonly signal?: AbortSignal }): Promise<VulnDbStatus>;
+  /** The findings for one package, one per advisory id, sorted by id. */
+  match(pkg: Package, distro: Distro | undefined, options?: { readonly signal?: AbortSignal }): Promise<Finding[]>;
+}
+
+interface Advisory {
+  readonly record: string;
+  readonly affected: string[];
+}
+
+/** SEMVER ranges are SemVer 2.0 whatever the ecosystem; Go's own scheme reads them the same and knows its pseudo-versions. */
+const comparatorFor: ComparatorFor = (range, ecosystem) => {
+  const own = schemeForEcosystem(ecosystem);
+  const scheme: VersionScheme | undefined = range.type === 'SEMVER' ? (own === 'go' ? 'go' : 'semver') : own;
+  return scheme === undefined ? undefined : (a, b) => compareVersions(scheme, a, b);
+};
+
+export function createVulnDb(database: MetadataDatabase): VulnDb {
+  const { db } = database;
+  return {
+    async status(options = {}) {
+      options.signal?.throwIfAborted();
+      return guard('reading the vulnerability database status', async () => {
+        const imports = await db.selectFrom('vuln_imports').selectAll().orderBy('imported_at', 'desc').orderBy('id', 'desc').execute();
+        const totals = await db
+          .selectFrom('advisories')
+          .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('modified').as('newest')])
+          .executeTakeFirstOrThrow();
+        return {
+          imports: imports.map((row) => ({ source: row.source, records: row.records, ecosystems: parseEcosystems(row.ecosystems), importedAt: row.imported_at })),
+          advisories: totals.count,
+          newestModified: totals.newest === null ? null : totals.newest,
+          lastImportAt: imports.length === 0 ? null : Math.max(...imports.map((row) => row.imported_at)),
+        };
+      });
+    },
+
+    async match(pkg, distro, options = {}) {
+      options.signal?.throwIfAborted();
+      const query = packageQuery(pkg, distro);
+      if (query.ecosystems.length === 0 || query.names.length === 0) return [];
+      const rows = await guard(`looking up advisories for ${pkg.name}`, () =>
+        db
+          .selectFrom('advisory_packages as p')
+          .innerJoin('advisories as a', 'a.id', 'p.advisory_id')
+          .select(['a.id as id', 'a.record as record', 'p.affected as affected'])
+          .where('p.ecosystem', 'in', query.ecosystems)
+          .where('p.name', 'in', query.names)
+          .where('a.withdrawn', 'is', null)
+          .execute(),
+      );
+      const advisories = new Map<string, Advisory>();
+      for (const row of rows) {
+        const advisory = advisories.get(row.id) ?? { record: row.record, affected: [] };
+        advisory.affected.push(row.affected);
+        advisories.set(row.id, advisory);
+      }
+      const findings: Finding[] = [];
+      for (const [id, advisory] of advisories) {
+        const finding = evaluateAdvisory(id, advisory, pkg, query.version);
+        if (finding !== undefined) findings.push(finding);
+      }
+      return mergeFindings(findings).toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+  };
+}
+
+function evaluateAdvisory(id: string, advisory: Advisory, pkg: Package, version: string): Finding | undefined {
+  let entries: OsvAffected[];
+  let record: OsvRecord;
+  try {
+    record = parseOsvRecord(JSON.parse(advisory.record));
+    entries = advisory.affected.map((text) => parseOsvAffected(JSON.parse(text)));
+  } catch (error) {
+    throw new VulnDbError('QUERY_FAILED', `the stored advisory ${id} is damaged`, { cause: error });
+  }
+  if (record.withdrawn !== undefined) return undefined;
+  const evaluation = evaluateAffected(entries, version, comparatorFor);
+  return evaluation.kind === 'unaffected' ? undefined : advisoryFinding(record, entries, pkg, evaluation);
+}
+
+function parseEcosystems(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+async function guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new VulnDbError('QUERY_FAILED', `${what} failed`, { cause: error });
+  }
+}
