@@ -9,8 +9,11 @@ import type { JobQueue } from './core/jobs/job-queue.ts';
 import { parseManifest } from './core/oci/manifest.ts';
 import type { MetadataDatabase } from './core/storage/metadata/database.ts';
 import type { EventFanout } from './app-events.ts';
+import { Readable } from 'node:stream';
+import { digestOf } from './core/oci/digest.ts';
+import { MediaType } from './core/oci/media-types.ts';
 import type { Registry, ScanFacts } from './registry/index.ts';
-import { type ScanRequests, type ScanService } from './scan/index.ts';
+import { toSpdx, toTrivyJson, type ScanRequests, type ScanResult, type ScanService } from './scan/index.ts';
 
 export const SCAN_JOB = 'scan';
 
@@ -43,11 +46,15 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
 }
 
 /** The scan job: runs the scan, then tells webhooks and the audit log. */
-export function scanJobHandler(deps: { scans: ScanService; events: EventFanout; audit: AuditLog; database: MetadataDatabase; externalHost: () => string }): JobHandler {
+export function scanJobHandler(deps: { scans: ScanService; events: EventFanout; audit: AuditLog; database: MetadataDatabase; externalHost: () => string; registry: Registry }): JobHandler {
   return async (payload, _job, { signal }) => {
     const { repository, digest, operator } = payload as { repository: string; digest: string; operator: string };
     const outcome = await deps.scans.run(repository, digest, { signal });
     const project = repository.split('/')[0] ?? '';
+    let attached: readonly string[] = [];
+    if (outcome.result !== undefined) {
+      attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
+    }
     await deps.audit.record({
       username: operator,
       project,
@@ -82,11 +89,122 @@ export function scanJobHandler(deps: { scans: ScanService; events: EventFanout; 
         },
       });
     }
-    return { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length };
+    return { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length, attached };
   };
+}
+
+export const SBOM_ARTIFACT_TYPE = 'application/spdx+json';
+export const REPORT_ARTIFACT_TYPE = 'application/vnd.slipway.vulnerability-report.v1+json';
+const SCANNER_ANNOTATION = 'dev.slipway.scanner';
+
+/**
+ * Attaches the SBOM (SPDX 2.3) and the vulnerability report (Trivy JSON) to the scanned image as
+ * OCI 1.1 referrers, replacing the ones an earlier scan attached. They travel with the image
+ * (copy, promote, mirror) like signatures do.
+ */
+async function attachScanArtifacts(registry: Registry, repository: string, digest: string, result: ScanResult): Promise<string[]> {
+  const repo = { name: repository, project: repository.split('/')[0] ?? '' };
+  const subject = await registry.content.manifest(repository, digest);
+  if (subject === undefined) return [];
+  const previous = (await registry.artifacts.list(repo, { all: true })).filter((a) => a.subject === digest && a.annotations[SCANNER_ANNOTATION] !== undefined);
+  const created = new Date(result.createdAt).toISOString();
+  const pushed: string[] = [];
+  for (const [artifactType, body] of [
+    [SBOM_ARTIFACT_TYPE, JSON.stringify(toSpdx(result))],
+    [REPORT_ARTIFACT_TYPE, JSON.stringify(toTrivyJson(result))],
+  ] as const) {
+    const bytes = Buffer.from(body);
+    const layer = await registry.blobs.uploadMonolithic(repo, digestOf(bytes), Readable.from([bytes]), bytes.byteLength);
+    const empty = Buffer.from('{}');
+    const config = await registry.blobs.uploadMonolithic(repo, digestOf(empty), Readable.from([empty]), empty.byteLength);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType,
+        config: { mediaType: MediaType.ociEmpty, digest: config.digest, size: config.size },
+        layers: [{ mediaType: artifactType === SBOM_ARTIFACT_TYPE ? 'application/spdx+json' : 'application/json', digest: layer.digest, size: layer.size }],
+        subject: { mediaType: subject.mediaType, digest, size: subject.bytes.byteLength },
+        annotations: { 'org.opencontainers.image.created': created, [SCANNER_ANNOTATION]: result.scanner.version },
+      }),
+    );
+    const put = await registry.manifests.putManifest(repo, digestOf(manifest), Readable.from([manifest]), MediaType.ociManifest, 'slipway-scanner');
+    pushed.push(put.digest);
+  }
+  for (const old of previous) if (!pushed.includes(old.digest)) await registry.manifests.deleteManifest(repo, old.digest, 'slipway-scanner').catch(() => undefined);
+  return pushed;
 }
 
 /** The pull gate's scan facts, from the scan service. */
 export function scanFactsFrom(scans: ScanService): ScanFacts {
   return { scanOf: (request) => scans.facts(request.digest, request.project) };
+}
+
+export const RESCAN_JOB = 'rescan';
+export const VULNDB_WATCH_JOB = 'vulndb-watch';
+const WATCH_SETTING = 'rescan_after_import_id';
+
+/** One artifact whose verdict a rescan changed. */
+interface VerdictChange {
+  readonly repository: string;
+  readonly digest: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+/**
+ * Rescans every scannable image of one project (or all), one after the other, and lists the
+ * artifacts whose verdict (status and highest severity) changed: what a new vulnerability
+ * database import, a schedule, or an operator asking "what does today's data say" gets back.
+ */
+export function rescanJobHandler(deps: { database: MetadataDatabase; scans: ScanService }): JobHandler {
+  return async (payload, _job, { signal }) => {
+    const { project, trigger } = payload as { project?: string; trigger: string };
+    let query = deps.database.db
+      .selectFrom('manifests as m')
+      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+      .innerJoin('projects as p', 'p.id', 'r.project_id')
+      .select(['r.name as repository', 'm.digest'])
+      .where('m.subject_digest', 'is', null)
+      .where('m.artifact_type', 'in', ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+    if (project !== undefined) query = query.where('p.name', '=', project);
+    const images = await query.orderBy('r.name').orderBy('m.digest').execute();
+    const changed: VerdictChange[] = [];
+    const seen = new Set<string>();
+    for (const { repository, digest } of images) {
+      signal.throwIfAborted();
+      if (seen.has(digest)) continue;
+      seen.add(digest);
+      const before = verdict(await deps.scans.report(digest));
+      const outcome = await deps.scans.run(repository, digest, { signal });
+      const after = `${outcome.status}${outcome.severity === null ? '' : `/${outcome.severity}`}`;
+      if (before !== after) changed.push({ repository, digest, before, after });
+    }
+    return { trigger, project: project ?? null, scanned: seen.size, changed };
+  };
+}
+
+function verdict(report: { scan_status: string; severity: string | null } | undefined): string {
+  return report === undefined ? 'Not scanned' : `${report.scan_status}${report.severity === null ? '' : `/${report.severity}`}`;
+}
+
+/** Checks for a vulnerability database import newer than the last one rescanned for, and rescans everything once for it. */
+export function vulndbWatchHandler(deps: { database: MetadataDatabase; jobs: JobQueue }): JobHandler {
+  return async () => {
+    const { db } = deps.database;
+    const latest = await db.selectFrom('vuln_imports').select('id').orderBy('id', 'desc').executeTakeFirst();
+    if (latest === undefined) return { rescan: false };
+    const seen = await db.selectFrom('settings').select('value').where('key', '=', WATCH_SETTING).executeTakeFirst();
+    if (seen !== undefined && Number(seen.value) >= latest.id) return { rescan: false };
+    const value = String(latest.id);
+    // Compare-and-set, so that of several nodes exactly one enqueues the rescan.
+    const updated =
+      seen === undefined
+        ? await db.insertInto('settings').values({ key: WATCH_SETTING, value }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst()
+        : await db.updateTable('settings').set({ value }).where('key', '=', WATCH_SETTING).where('value', '=', seen.value).executeTakeFirst();
+    const won = 'numInsertedOrUpdatedRows' in updated ? Number(updated.numInsertedOrUpdatedRows ?? 0n) > 0 : Number(updated.numUpdatedRows) > 0;
+    if (!won) return { rescan: false };
+    const job = await deps.jobs.enqueue(RESCAN_JOB, { trigger: `vulnerability data import ${latest.id}` }, { maxAttempts: 1 });
+    return { rescan: true, job };
+  };
 }

@@ -20,7 +20,7 @@ import { apiMount } from './http/api/api-mount.ts';
 import { apiRoutes } from './http/api/api-routes.ts';
 import type { ApiServices } from './http/api/api-services.ts';
 import { createEventFanout, WEBHOOK_JOB, webhookJobHandler } from './app-events.ts';
-import { createScanRequests, SCAN_JOB, scanFactsFrom, scanJobHandler } from './app-scans.ts';
+import { createScanRequests, RESCAN_JOB, rescanJobHandler, SCAN_JOB, scanFactsFrom, scanJobHandler, VULNDB_WATCH_JOB, vulndbWatchHandler } from './app-scans.ts';
 import { catalogers, createScanService, createVulnDb, type ScanRequests } from './scan/index.ts';
 import { createProjectPullGate, createProjectWritePolicy, noSignatureFacts, normalizeAllowlist } from './registry/index.ts';
 import { SLIPWAY_VERSION } from './version.ts';
@@ -143,6 +143,8 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   for (const project of config.projects) await registry.ensureProject(project.name, { public: project.public });
   const admin = await ensureAdminUser(database, config.adminPassword);
   await scheduler.upsert('audit-purge', '17 3 * * *', 'audit-purge', { olderThanMs: config.auditRetentionDays * 86_400_000 });
+  // A new vulnerability data import (`slipway db import`, from any process) triggers one rescan of everything.
+  await scheduler.upsert('vulndb-watch', '* * * * *', VULNDB_WATCH_JOB, {});
   const tokens = createTokenService({
     keys: [await signingKey(database)],
     issuer: TOKEN_ISSUER,
@@ -155,7 +157,9 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     pollMs: config.jobPollMs,
     handlers: {
       [WEBHOOK_JOB]: webhookJobHandler(webhooks),
-      [SCAN_JOB]: scanJobHandler({ scans, events, audit, database, externalHost }),
+      [SCAN_JOB]: scanJobHandler({ scans, events, audit, database, externalHost, registry }),
+      [RESCAN_JOB]: rescanJobHandler({ database, scans }),
+      [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
       retention: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
       'retention-scheduled': async (payload) => {
         const execution = await registry.retention.startExecution((payload as { policyId: number }).policyId, false, 'SCHEDULE');
@@ -199,6 +203,14 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       async setGcSchedule(cron, options) {
         if (cron === undefined) await scheduler.remove('gc');
         else await scheduler.upsert('gc', cron, 'gc', options);
+      },
+      async setRescanSchedule(cron) {
+        if (cron === undefined) await scheduler.remove('rescan');
+        else await scheduler.upsert('rescan', cron, RESCAN_JOB, { trigger: 'schedule' });
+      },
+      async rescanSchedule() {
+        const found = (await scheduler.list()).find((s) => s.name === 'rescan');
+        return found === undefined ? undefined : { cron: found.cron, next_run_at: new Date(found.nextRunAt).toISOString() };
       },
       async gcSchedule() {
         const found = (await scheduler.list()).find((s) => s.name === 'gc');

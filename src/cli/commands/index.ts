@@ -8,6 +8,7 @@ import { registerMember } from './member.ts';
 import { registerPolicy } from './policy.ts';
 import { registerProject } from './project.ts';
 import { registerRetention } from './retention.ts';
+import { registerRescan } from './rescan.ts';
 import { registerRobot } from './robot.ts';
 import { registerSbom } from './sbom.ts';
 import { registerScan } from './scan.ts';
@@ -24,6 +25,7 @@ export const commands: readonly ((program: Command) => void)[] = [
   registerScan,
   registerSbom,
   registerDb,
+  registerRescan,
   registerProject,
   registerMember,
   registerUser,

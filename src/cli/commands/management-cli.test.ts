@@ -105,6 +105,10 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     const audit = await cli(['audit', '--project', 'platform-qa', '--operation', 'push', '--output', 'json']);
     assert.deepEqual(audit.json<{ username: string; resource: string }[]>().map((e) => [e.username, e.resource]), [['robot$platform-qa+ci', 'platform-qa/app:v1']]);
 
+    const rescan = await cli(['rescan', '--project', 'platform-qa', '--output', 'json']);
+    assert.equal(rescan.code, 0, rescan.stderr);
+    assert.deepEqual(rescan.json<{ result: { scanned: number } }>().result.scanned, 1, 'the one image of platform-qa');
+
     const gc = await cli(['gc', '--dry-run', '--grace-period', '0', '--output', 'json']);
     assert.equal(gc.code, 0, gc.stderr);
     assert.equal(gc.json<{ job_status: string; report: { dryRun: boolean } }>().report.dryRun, true);

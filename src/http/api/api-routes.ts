@@ -5,8 +5,9 @@ import { eventRoutes } from './api-events.ts';
 import { labelRoutes } from './api-labels.ts';
 import { policyRoutes } from './api-policies.ts';
 import { projectRoutes } from './api-projects.ts';
+import { rescanRoutes } from './api-rescans.ts';
 import { scanRoutes } from './api-scans.ts';
 import { systemRoutes } from './api-system.ts';
 
 /** Every operation of `/api/v2.0`, in the order the OpenAPI document lists them. */
-export const apiRoutes: readonly ApiRoute[] = [...projectRoutes, ...accountRoutes, ...artifactRoutes, ...scanRoutes, ...labelRoutes, ...policyRoutes, ...eventRoutes, ...systemRoutes];
+export const apiRoutes: readonly ApiRoute[] = [...projectRoutes, ...accountRoutes, ...artifactRoutes, ...scanRoutes, ...rescanRoutes, ...labelRoutes, ...policyRoutes, ...eventRoutes, ...systemRoutes];

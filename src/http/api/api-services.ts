@@ -24,6 +24,9 @@ export interface ApiServices {
     /** Sets (or clears) the garbage collection schedule. */
     setGcSchedule(cron: string | undefined, options: { dryRun: boolean; gracePeriodMs: number }): Promise<void>;
     gcSchedule(): Promise<{ cron: string; next_run_at: string } | undefined>;
+    /** Sets (or clears) the schedule of full rescans. */
+    setRescanSchedule(cron: string | undefined): Promise<void>;
+    rescanSchedule(): Promise<{ cron: string; next_run_at: string } | undefined>;
     /** Default grace period for blobs and links of GC runs. */
     readonly gcGracePeriodMs: number;
   };

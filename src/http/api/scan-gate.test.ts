@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedCredentials } from '../../core/oci/client/credentials.ts';
@@ -12,6 +13,8 @@ import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts'
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
 
 const OSV_NPM = new URL('../../../../shared/data/osv/npm/', import.meta.url).pathname;
+const OSV_ALPINE = new URL('../../../../shared/data/osv/Alpine/', import.meta.url).pathname;
+const ALPINE_DB = new URL('../../../../shared/data/pkgdb/alpine/v3.18-osv-scalibr/lib/apk/db/installed', import.meta.url).pathname;
 type Errors = { errors: { code: string; message: string }[] };
 
 /** An image whose node_modules hold minimist 1.2.0 (CVE-2021-44906, Critical) and lodash 4.17.15 (High at most). */
@@ -83,9 +86,43 @@ for (const kind of databaseKinds) {
       await sleep(1600);
       assert.equal((await pull()).status, 412, 'after the expiry it is refused again');
 
+      const referrers = await http.request('GET', `/v2/guarded/web/referrers/${digest}`);
+      const attached = referrers.json<{ manifests: { artifactType: string }[] }>().manifests.map((m) => m.artifactType).toSorted();
+      assert.deepEqual(attached, ['application/spdx+json', 'application/vnd.slipway.vulnerability-report.v1+json'], 'the SBOM and the report travel with the image as referrers');
+
       const audit = await admin.ok<{ resource_type: string; operation: string; username: string }[]>('GET', '/projects/guarded/audit-logs?page_size=100');
       assert.ok(audit.some((e) => e.resource_type === 'scan' && e.operation === 'scan' && e.username === 'auto'), 'the scan is audited');
       assert.ok(audit.some((e) => e.resource_type === 'scan_exception' && e.operation === 'create' && e.username === 'admin'), 'the exception is audited with its author');
+    });
+
+    it('rescans everything after a vulnerability data import and lists the verdicts that changed', async () => {
+      const alpine = buildImage({
+        seed: `alpine-${kind}`,
+        files: [{ 'etc/os-release': 'ID=alpine\nVERSION_ID=3.18.4\nPRETTY_NAME="Alpine Linux v3.18"\n', 'lib/apk/db/installed': await readFile(ALPINE_DB, 'utf8') }],
+      });
+      await pushToRegistry(client.repository(server.host, 'guarded/base'), [alpine.config, ...alpine.layers], alpine.manifest, '3.18');
+      const digest = alpine.manifest.descriptor.digest;
+      const reportOf = async () => (await admin.call('GET', `/projects/guarded/repositories/base/artifacts/${digest}/additions/vulnerabilities`)).body as { scan_status?: string; severity?: string };
+      for (let i = 0; i < 200 && (await reportOf()).scan_status !== 'Success'; i++) await sleep(50);
+      assert.equal((await reportOf()).severity, 'None', 'no Alpine data yet: clean');
+
+      await importOsv(server.app.database, OSV_ALPINE);
+      // What the per-minute schedule does: notice the new import and rescan once.
+      await server.app.jobs.enqueue('vulndb-watch', {});
+      let rescan: { result: { changed: { repository: string; digest: string; before: string; after: string }[]; trigger: string } | null } | undefined;
+      for (let i = 0; i < 400 && (rescan?.result ?? null) === null; i++) {
+        const jobs = await server.app.jobs.list({ kind: 'rescan', status: 'succeeded' });
+        const job = jobs[0];
+        rescan = job === undefined ? undefined : { result: job.result as NonNullable<typeof rescan>['result'] };
+        await sleep(50);
+      }
+      assert.match(rescan?.result?.trigger ?? '', /^vulnerability data import \d+$/);
+      assert.deepEqual(
+        rescan?.result?.changed.filter((c) => c.digest === digest),
+        [{ repository: 'guarded/base', digest, before: 'Success/None', after: 'Success/Unknown' }],
+        'musl 1.2.4-r0 is now known to be affected (ALPINE-CVE-2025-26519, no severity in the data)',
+      );
+      assert.equal(rescan?.result?.changed.some((c) => c.repository === 'guarded/web'), false, 'the npm image did not change');
     });
   });
 }

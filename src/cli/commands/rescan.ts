@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { managed, serverOptions, table, waitFor } from '../management-client.ts';
+import { ExitCode } from '../output.ts';
+
+interface Rescan {
+  id: number;
+  job_status: string;
+  error: string | null;
+  result: { scanned: number; changed: { repository: string; digest: string; before: string; after: string }[] } | null;
+}
+
+/** `slipway rescan`: scan every image again with today's vulnerability data; lists the verdicts that changed. */
+export function registerRescan(program: Command): void {
+  const rescan = serverOptions(
+    program
+      .command('rescan')
+      .description("rescan images in the server with the current vulnerability data (all, or one project's) and list the verdicts that changed")
+      .option('--project <name>', "only this project's images"),
+  ).action(
+    managed(
+      async (client, flags) => {
+        const path = flags['project'] === undefined ? '/system/scan-all' : `/projects/${encodeURIComponent(String(flags['project']))}/scan-all`;
+        const { id } = await client.call<{ id: number }>('POST', path);
+        const done = await waitFor(() => client.call<Rescan>('GET', `/system/scan-all/${id}`), (r) => r.job_status === 'succeeded' || r.job_status === 'failed');
+        if (done.job_status !== 'succeeded') process.exitCode = ExitCode.failure;
+        return done;
+      },
+      (r) =>
+        r.result === null
+          ? `Rescan ${r.id} ${r.job_status}: ${r.error ?? ''}`
+          : [
+              `Rescanned ${r.result.scanned} images; ${r.result.changed.length} verdicts changed`,
+              ...(r.result.changed.length === 0 ? [] : [table(['REPOSITORY', 'DIGEST', 'BEFORE', 'AFTER'], r.result.changed.map((c) => [c.repository, c.digest.slice(0, 19), c.before, c.after]))]),
+            ].join('\n'),
+    ),
+  );
+  serverOptions(rescan.command('schedule').description('rescan everything on a cron schedule ("" clears it)').argument('<cron>')).action(
+    managed(
+      (client, _flags, cron: string) => client.call<{ cron: string; next_run_at: string } | null>('PUT', '/system/scan-all/schedule', { cron }),
+      (s) => (s === null ? 'Rescan schedule cleared' : `Rescans scheduled: ${s.cron} (next ${s.next_run_at})`),
+    ),
+  );
+}
