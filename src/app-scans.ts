@@ -52,7 +52,7 @@ export function scanJobHandler(deps: { scans: ScanService; events: EventFanout; 
     const outcome = await deps.scans.run(repository, digest, { signal });
     const project = repository.split('/')[0] ?? '';
     let attached: readonly string[] = [];
-    if (outcome.result !== undefined) {
+    if (outcome.status === 'Success' && outcome.result !== undefined) {
       attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
     }
     await deps.audit.record({

@@ -139,6 +139,12 @@ export function createScanService(deps: {
           return { digest, status: 'Unsupported', severity: null, findings: [], error };
         }
         const result = await scanImage(image, { catalogers: deps.catalogers, vulndb: deps.vulndb, version: deps.version, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+        if (result.distro === undefined && result.packages.length === 0) {
+          // Nothing recognised is not "clean": the gate must not pass what the scanner cannot see into.
+          const error = 'no operating system and no packages recognised in the image';
+          await record(digest, { status: 'Unsupported', error, packages: 0, dbUpdatedAt: result.db.updatedAt, finished: true });
+          return { digest, status: 'Unsupported', severity: null, findings: [], error, result };
+        }
         const findings = result.findings.map(compact);
         const severity = findings.length === 0 ? 'None' : (findings.map((f) => f.severity).toSorted((a, b) => rank(b) - rank(a))[0] ?? 'Unknown');
         await record(digest, { status: 'Success', severity, findings: JSON.stringify(findings), packages: result.packages.length, dbUpdatedAt: result.db.updatedAt, finished: true });
@@ -157,7 +163,6 @@ export function createScanService(deps: {
       const projectId = owner.id;
       const row = await db.selectFrom('scan_reports').selectAll().where('digest', '=', digest).executeTakeFirst();
       if (row === undefined) return { status: 'none' };
-      if (row.status === 'Unsupported') return { status: 'none' };
       if (row.status !== 'Success') return { status: row.status };
       const excepted = new Set((await this.exceptions(projectId, digest)).filter((e) => e.expires_at === null || Date.parse(e.expires_at) > clock()).map((e) => e.vulnerability));
       const findings = (JSON.parse(row.findings ?? '[]') as StoredFinding[]).filter((f) => !excepted.has(f.id) && !f.aliases.some((a) => excepted.has(a)));

@@ -13,7 +13,7 @@ describe('evaluatePullPolicy', () => {
     const none = evaluatePullPolicy(high, facts({ status: 'none' }));
     assert.equal(none.allowed, false);
     assert.match(none.allowed ? '' : (none.reasons[0] ?? ''), /^current image without vulnerability scanning cannot be pulled .*"High" or higher/);
-    for (const status of ['Pending', 'Running', 'Error', 'Stopped'] as const) {
+    for (const status of ['Pending', 'Running', 'Error', 'Stopped', 'Unsupported'] as const) {
       const verdict = evaluatePullPolicy(high, facts({ status }));
       assert.match(verdict.allowed ? '' : (verdict.reasons[0] ?? ''), new RegExp(`^current image with "${status}" status of vulnerability scanning`));
     }

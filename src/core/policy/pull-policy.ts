@@ -15,7 +15,7 @@ export interface ProjectPullSettings {
 /** What the scanner knows of an artifact (filled in by the scan stage). */
 export type ScanFact =
   | { readonly status: 'none' }
-  | { readonly status: 'Pending' | 'Running' | 'Error' | 'Stopped' }
+  | { readonly status: 'Pending' | 'Running' | 'Error' | 'Stopped' | 'Unsupported' }
   | { readonly status: 'Success'; readonly findings: readonly { readonly id: string; readonly severity: string }[] };
 
 /** What signature verification says (filled in by the signing stage). */
