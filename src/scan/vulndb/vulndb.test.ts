@@ -9,7 +9,7 @@ import type { Distro, Finding, Package, PackageType } from '../model.ts';
 import { importOsv, type ImportResult } from './osv-import.ts';
 import { VulnDbError } from './vulndb-error.ts';
 import { createVulnDb, type VulnDb } from './vulndb.ts';
-import { writeZip } from './zip-writer.ts';
+import { writeZip } from '../../testing/zip-writer.ts';
 
 const OSV = new URL('../../../../shared/data/osv/', import.meta.url).pathname;
 const BOOKWORM: Distro = { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' };

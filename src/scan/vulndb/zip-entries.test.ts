@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VulnDbError } from './vulndb-error.ts';
 import { readZipEntries, type ZipOptions } from './zip-entries.ts';
-import { writeZip } from './zip-writer.ts';
+import { writeZip } from '../../testing/zip-writer.ts';
 
 const isCode = (code: string) => (error: unknown) => error instanceof VulnDbError && error.code === code;
 
