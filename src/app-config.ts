@@ -28,6 +28,10 @@ export interface SlipwayConfig {
   readonly gcGracePeriodSeconds: number;
   /** Audit entries older than this are purged daily. */
   readonly auditRetentionDays: number;
+  /** Harbor's Pluggable Scanner API at `/api/v1`: served when enabled; calls must carry the API key when one is set. Absent: `{ enabled: demo }`. */
+  readonly scannerAdapter?: { readonly enabled: boolean; readonly apiKey: string | undefined };
+  /** An external Harbor Pluggable Scanner adapter to scan with instead of the built-in scanner. */
+  readonly externalScanner?: { readonly url: string; readonly auth?: { readonly kind: 'Basic' | 'Bearer' | 'APIKey'; readonly credential: string } } | undefined;
 }
 
 /** Flags as commander hands them over; every one optional. */
@@ -64,9 +68,11 @@ interface FileConfig {
   jobs?: { pollMs?: number };
   gc?: { gracePeriodSeconds?: number };
   audit?: { retentionDays?: number };
+  scannerAdapter?: { enabled?: boolean; apiKey?: string };
+  scanner?: { adapterUrl?: string; auth?: 'Basic' | 'Bearer' | 'APIKey'; credential?: string };
 }
 
-const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects', 'jobs', 'gc', 'audit']);
+const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects', 'jobs', 'gc', 'audit', 'scannerAdapter', 'scanner']);
 
 /** Merges defaults < config file < environment < flags. */
 export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<SlipwayConfig> {
@@ -94,7 +100,25 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     projects: [...projects, ...(file.projects ?? []).map((p) => (typeof p === 'string' ? { name: p, public: false } : { name: p.name, public: p.public ?? false }))],
     adminPassword: nonEmpty(env['SLIPWAY_ADMIN_PASSWORD']),
     demo,
+    scannerAdapter: scannerAdapter(file, env, demo),
+    externalScanner: externalScanner(file, env),
   };
+}
+
+/** An API key turns the adapter on (calls must carry it); without one it is served only when enabled (the demo's default). */
+function scannerAdapter(file: FileConfig, env: NodeJS.ProcessEnv, demo: boolean): NonNullable<SlipwayConfig['scannerAdapter']> {
+  const apiKey = nonEmpty(env['SLIPWAY_SCANNER_API_KEY']) ?? nonEmpty(file.scannerAdapter?.apiKey);
+  return { enabled: file.scannerAdapter?.enabled ?? (demo || apiKey !== undefined), apiKey };
+}
+
+/** `scanner.adapterUrl` / `SLIPWAY_SCANNER_ADAPTER_URL`, with `auth` + `credential` (`SLIPWAY_SCANNER_ADAPTER_AUTH`, `SLIPWAY_SCANNER_ADAPTER_CREDENTIAL`). */
+function externalScanner(file: FileConfig, env: NodeJS.ProcessEnv): SlipwayConfig['externalScanner'] {
+  const url = nonEmpty(env['SLIPWAY_SCANNER_ADAPTER_URL']) ?? nonEmpty(file.scanner?.adapterUrl);
+  if (url === undefined) return undefined;
+  const credential = nonEmpty(env['SLIPWAY_SCANNER_ADAPTER_CREDENTIAL']) ?? nonEmpty(file.scanner?.credential);
+  const kind = nonEmpty(env['SLIPWAY_SCANNER_ADAPTER_AUTH']) ?? file.scanner?.auth ?? 'Bearer';
+  if (kind !== 'Basic' && kind !== 'Bearer' && kind !== 'APIKey') throw new ConfigError(`scanner.auth must be Basic, Bearer or APIKey, not ${JSON.stringify(kind)}`);
+  return { url, ...(credential === undefined ? {} : { auth: { kind, credential } }) };
 }
 
 async function readConfigFile(path: string): Promise<FileConfig> {

@@ -21,10 +21,13 @@ import { apiRoutes } from './http/api/api-routes.ts';
 import type { ApiServices } from './http/api/api-services.ts';
 import { createEventFanout, WEBHOOK_JOB, webhookJobHandler } from './app-events.ts';
 import { createScanRequests, RESCAN_JOB, rescanJobHandler, SCAN_JOB, scanFactsFrom, scanJobHandler, VULNDB_WATCH_JOB, vulndbWatchHandler } from './app-scans.ts';
-import { catalogers, createScanService, createVulnDb, type ScanRequests } from './scan/index.ts';
+import { catalogers, createAdapterScans, createAdapterScanner, createScanService, createVulnDb, type ExternalScanner, type ScanRequests } from './scan/index.ts';
+
+import { scannerAdapterMount } from './http/scanner-adapter/scanner-adapter-mount.ts';
 import { createProjectPullGate, createProjectWritePolicy, noSignatureFacts, normalizeAllowlist } from './registry/index.ts';
 import { SLIPWAY_VERSION } from './version.ts';
-import { createTokenService } from './core/auth/token-service.ts';
+import { createTokenService, type TokenService } from './core/auth/token-service.ts';
+import { SCANNER_PRINCIPAL } from './core/auth/authorizer.ts';
 import type { Logger } from './core/log/logger.ts';
 import { createMetricsRegistry } from './core/metrics/metrics-registry.ts';
 import { createBlobStore } from './core/storage/blob-store.ts';
@@ -97,6 +100,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   });
   const scans = createScanService({
     database,
+    ...(config.externalScanner === undefined ? {} : { external: externalScanner(config.externalScanner, () => tokens, () => config.externalUrl ?? `http://127.0.0.1:${port}`) }),
     // The registry is built just below; the scanner reads through it only when a job runs.
     content: { manifest: (...args) => registry.content.manifest(...args), openBlob: (...args) => registry.content.openBlob(...args) },
     catalogers,
@@ -219,6 +223,9 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       gcGracePeriodMs: config.gcGracePeriodSeconds * 1000,
     },
   };
+  const adapter = config.scannerAdapter ?? { enabled: config.demo, apiKey: undefined };
+  const adapterVulnDb = createVulnDb(database);
+  const adapterScans = createAdapterScans({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION, onFailure: (id, error) => logger.warn('scanner adapter scan failed', { id, error }) });
   const metrics = createMetricsRegistry();
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -239,6 +246,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       tokenMount({ authorizer, tokens }),
       registryMount({ registry, authenticator }),
       apiMount({ routes: apiRoutes, services, authenticator, version: SLIPWAY_VERSION }),
+      ...(adapter.enabled ? [scannerAdapterMount({ scans: adapterScans, vulndb: adapterVulnDb, version: SLIPWAY_VERSION, apiKey: adapter.apiKey })] : []),
     ],
   });
   metrics.gauge('slipway_process_resident_memory_bytes', 'Resident set size of the process.', () => process.memoryUsage.rss());
@@ -274,12 +282,39 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        adapterScans.close();
         for (const timer of timers) clearInterval(timer);
         await http.close(config.shutdownGraceSeconds * 1000);
         await worker.stop();
         await database.close();
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * Scans through an external Harbor Pluggable Scanner adapter: it pulls the image from this
+ * server with a short-lived token of the server's own scanner (which passes the pull gate, as
+ * Harbor's scanner-pull does), and its report becomes the stored findings.
+ */
+function externalScanner(
+  settings: NonNullable<SlipwayConfig['externalScanner']>,
+  tokens: () => TokenService,
+  registryUrl: () => string,
+): ExternalScanner {
+  const client = createAdapterScanner({ url: settings.url, ...(settings.auth === undefined ? {} : { auth: settings.auth }) });
+  return {
+    async scan(target, options) {
+      const { token } = tokens().issue(SCANNER_PRINCIPAL, [{ type: 'repository', name: target.repository, actions: ['pull'] }]);
+      const result = await client.scan(
+        { registryUrl: registryUrl(), authorization: `Bearer ${token}`, repository: target.repository, digest: target.digest, mimeType: target.mediaType },
+        options.signal === undefined ? {} : { signal: options.signal },
+      );
+      return {
+        severity: result.severity,
+        findings: result.findings.map((f) => ({ id: f.id, aliases: f.aliases, severity: f.severity, package: f.package.name, version: f.package.version, fixed: f.fixedVersions })),
+      };
     },
   };
 }

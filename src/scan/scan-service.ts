@@ -49,6 +49,11 @@ export interface ScanException {
 
 export type ScanService = ReturnType<typeof createScanService>;
 
+/** A scanner outside Slipway (a Harbor Pluggable Scanner adapter) used instead of the built-in one. */
+export interface ExternalScanner {
+  scan(target: { repository: string; digest: string; mediaType: string }, options: { signal?: AbortSignal }): Promise<{ severity: string; findings: readonly StoredFinding[] }>;
+}
+
 /** How the server asks for scans (implemented where jobs are composed). */
 export interface ScanRequests {
   /** Marks the artifact (and an index's children) Pending and enqueues their scans. */
@@ -71,6 +76,8 @@ export function createScanService(deps: {
   catalogers: readonly Cataloger[];
   vulndb: VulnDb;
   version: string;
+  /** When set, scans go to this external scanner (no SBOM or report referrers are produced then). */
+  external?: ExternalScanner;
   clock?: () => number;
 }) {
   const { db } = deps.database;
@@ -137,6 +144,11 @@ export function createScanService(deps: {
           const error = image === undefined ? `${repository}@${digest} is not in the registry` : image;
           await record(digest, { status: 'Unsupported', error, finished: true });
           return { digest, status: 'Unsupported', severity: null, findings: [], error };
+        }
+        if (deps.external !== undefined) {
+          const external = await deps.external.scan({ repository, digest, mediaType: image.mediaType ?? '' }, options);
+          await record(digest, { status: 'Success', severity: external.severity, findings: JSON.stringify(external.findings), finished: true });
+          return { digest, status: 'Success', severity: external.severity, findings: external.findings };
         }
         const result = await scanImage(image, { catalogers: deps.catalogers, vulndb: deps.vulndb, version: deps.version, ...(options.signal === undefined ? {} : { signal: options.signal }) });
         if (result.distro === undefined && result.packages.length === 0) {

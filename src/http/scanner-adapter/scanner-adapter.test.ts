@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fixedCredentials } from '../../core/oci/client/credentials.ts';
+import { createRegistryClient, type RegistryClient } from '../../core/oci/client/registry-client.ts';
+import { MediaType } from '../../core/oci/media-types.ts';
+import { AdapterError, AdapterMediaType, createAdapterScanner } from '../../scan/index.ts';
+import { importOsv } from '../../scan/index.ts';
+import { registryHttp } from '../../testing/registry-http.ts';
+import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+import { SLIPWAY_VERSION } from '../../version.ts';
+
+const OSV_NPM = new URL('../../../../shared/data/osv/npm/', import.meta.url).pathname;
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** node_modules with minimist 1.2.0: CVE-2021-44906, Critical, fixed in 1.2.6. */
+const image = buildImage({
+  seed: 'adapter',
+  mediaType: 'docker',
+  files: [
+    { 'etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' },
+    { 'app/node_modules/minimist/package.json': JSON.stringify({ name: 'minimist', version: '1.2.0', license: 'MIT' }) },
+  ],
+});
+const digest = image.manifest.descriptor.digest;
+
+/** A registry that holds every request until released, then answers 404: a scan that is slow, then fails. */
+function heldRegistry(): { server: Server; url: () => string; release: () => void } {
+  const held: ServerResponse[] = [];
+  let released = false;
+  const answer = (res: ServerResponse) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"gone"}]}');
+  const server = createServer((_req, res) => (released ? answer(res) : held.push(res)));
+  return {
+    server,
+    url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    release() {
+      released = true;
+      held.splice(0).forEach(answer);
+    },
+  };
+}
+
+describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
+  let server: TestSlipway;
+  let client: RegistryClient;
+  const held = heldRegistry();
+  const adapter = (path: string, init: RequestInit = {}) => fetch(`${server.url}/api/v1${path}`, { redirect: 'manual', ...init });
+  const post = (body: unknown, contentType: string = AdapterMediaType.scanRequestV10) =>
+    adapter('/scan', { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const scanRequest = (extra: Record<string, unknown> = {}) => ({
+    registry: { url: server.url, authorization: basic('admin', server.adminPassword) },
+    artifact: { repository: 'team/web', digest, mime_type: MediaType.dockerManifest },
+    ...extra,
+  });
+
+  before(async () => {
+    await new Promise<void>((resolve) => held.server.listen(0, '127.0.0.1', resolve));
+    server = await startSlipway({ projects: [{ name: 'team', public: false }], config: { scannerAdapter: { enabled: true, apiKey: undefined } } });
+    client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: 'admin', password: server.adminPassword }) });
+    await importOsv(server.app.database, OSV_NPM);
+    await pushToRegistry(client.repository(server.host, 'team/web'), [image.config, ...image.layers], image.manifest, '1.0.0');
+  });
+  after(async () => {
+    held.release();
+    held.server.close();
+    client.close();
+    await server.stop();
+  });
+
+  it('serves its metadata with the exact media types Harbor compares', async () => {
+    const response = await adapter('/metadata', { headers: { accept: AdapterMediaType.metadataV10 } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'application/vnd.scanner.adapter.metadata+json; version=1.1');
+    const metadata = (await response.json()) as { scanner: unknown; capabilities: { type: string; consumes_mime_types: string[]; produces_mime_types: string[]; additional_attributes?: unknown }[]; properties: Record<string, string> };
+    assert.deepEqual(metadata.scanner, { name: 'Slipway', vendor: 'Slipway', version: SLIPWAY_VERSION });
+    const [vulnerability, sbom] = metadata.capabilities;
+    assert.deepEqual(vulnerability?.consumes_mime_types, ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
+    assert.deepEqual(vulnerability?.produces_mime_types, ['application/vnd.security.vulnerability.report; version=1.1', 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0']);
+    assert.deepEqual(sbom?.produces_mime_types, ['application/vnd.security.sbom.report+json; version=1.0']);
+    assert.deepEqual(sbom?.additional_attributes, { sbom_media_types: ['application/spdx+json', 'application/vnd.cyclonedx+json'] });
+    assert.equal(metadata.properties['harbor.scanner-adapter/scanner-type'], 'os-package-vulnerability');
+    assert.equal(metadata.properties['harbor.scanner-adapter/registry-authorization-type'], 'Bearer');
+    assert.match(metadata.properties['harbor.scanner-adapter/vulnerability-database-updated-at'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const checked = await createAdapterScanner({ url: server.url }).metadata();
+    assert.equal(checked.scanner.name, 'Slipway', 'the client accepts it under Harbor’s health rule');
+  });
+
+  it('scans an image of its own registry for a client that passes a registry token, polling as Harbor does', async () => {
+    const token = await registryHttp(server.url).login('admin', server.adminPassword, ['repository:team/web:pull']);
+    const waits: number[] = [];
+    const scanner = createAdapterScanner({
+      url: server.url,
+      sleep: async (ms) => {
+        waits.push(ms);
+        await sleep(20);
+      },
+    });
+    const result = await scanner.scan({ registryUrl: server.url, authorization: `Bearer ${token}`, repository: 'team/web', digest, mimeType: MediaType.dockerManifest });
+    assert.equal(result.severity, 'Critical');
+    assert.deepEqual(result.scanner.name, 'Slipway');
+    const minimist = result.findings.find((f) => f.id === 'CVE-2021-44906');
+    assert.deepEqual([minimist?.package.name, minimist?.package.version, minimist?.severity, minimist?.fixedVersions], ['minimist', '1.2.0', 'Critical', ['1.2.6']]);
+    assert.ok(waits.every((ms) => ms === 2000), `every wait is the server's Refresh-After: ${waits.join(', ')}`);
+  });
+
+  it('answers every report type under its Accept, for a scan with Basic registry credentials', async () => {
+    const accepted = await post(scanRequest(), AdapterMediaType.scanRequest);
+    assert.equal(accepted.status, 202);
+    assert.equal(accepted.headers.get('content-type'), 'application/vnd.scanner.adapter.scan.response+json; version=1.0');
+    const { id } = (await accepted.json()) as { id: string };
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    const report = (accept?: string, query = '') => adapter(`/scan/${id}/report${query}`, accept === undefined ? {} : { headers: { accept } });
+    for (let i = 0; i < 200 && (await report()).status === 302; i++) await sleep(20);
+
+    for (const [accept, type] of [
+      [undefined, AdapterMediaType.genericReport],
+      ['*/*', AdapterMediaType.genericReport],
+      [AdapterMediaType.genericReport, AdapterMediaType.genericReport],
+      [AdapterMediaType.nativeReport, AdapterMediaType.nativeReport],
+    ] as const) {
+      const response = await report(accept);
+      assert.equal(response.status, 200, `Accept ${accept}`);
+      assert.equal(response.headers.get('content-type'), type);
+      const body = (await response.json()) as { severity: string; artifact: unknown; vulnerabilities: { id: string }[] };
+      assert.equal(body.severity, 'Critical');
+      assert.deepEqual(body.artifact, { repository: 'team/web', digest, mime_type: MediaType.dockerManifest });
+      assert.ok(body.vulnerabilities.some((v) => v.id === 'CVE-2021-44906'));
+    }
+    const spdx = await report(AdapterMediaType.sbomReport, '?sbom_media_type=application%2Fspdx%2Bjson');
+    assert.equal(spdx.status, 200);
+    assert.equal(spdx.headers.get('content-type'), 'application/vnd.security.sbom.report+json; version=1.0');
+    const spdxBody = (await spdx.json()) as { media_type: string; sbom: { spdxVersion: string }; scanner: { name: string } };
+    assert.deepEqual([spdxBody.media_type, spdxBody.sbom.spdxVersion, spdxBody.scanner.name], ['application/spdx+json', 'SPDX-2.3', 'Slipway']);
+    const cdx = (await (await report(AdapterMediaType.sbomReport, '?sbom_media_type=application/vnd.cyclonedx+json')).json()) as { media_type: string; sbom: { bomFormat: string } };
+    assert.deepEqual([cdx.media_type, cdx.sbom.bomFormat], ['application/vnd.cyclonedx+json', 'CycloneDX']);
+
+    const noSbomType = await report(AdapterMediaType.sbomReport);
+    assert.equal(noSbomType.status, 400);
+    assert.equal(noSbomType.headers.get('content-type'), 'application/vnd.scanner.adapter.error+json; version=1.0');
+    assert.match(((await noSbomType.json()) as { error: { message: string } }).error.message, /sbom_media_type/);
+    assert.equal((await report('text/html')).status, 415);
+  });
+
+  it('answers 302 with Refresh-After while the scan runs, then 500 with the reason it failed', async () => {
+    const accepted = await post(scanRequest({ registry: { url: held.url(), authorization: 'Bearer some-token' } }));
+    assert.equal(accepted.status, 202);
+    const { id } = (await accepted.json()) as { id: string };
+    const pending = await adapter(`/scan/${id}/report`, { headers: { accept: AdapterMediaType.genericReport } });
+    assert.equal(pending.status, 302);
+    assert.equal(pending.headers.get('refresh-after'), '2');
+    assert.equal(pending.headers.get('location'), null, 'nothing for a redirect-following client to loop on');
+    held.release();
+    let failed = pending;
+    for (let i = 0; i < 200 && failed.status === 302; i++) {
+      await sleep(20);
+      failed = await adapter(`/scan/${id}/report`);
+    }
+    assert.equal(failed.status, 500);
+    assert.equal(failed.headers.get('content-type'), AdapterMediaType.error);
+    assert.match(((await failed.json()) as { error: { message: string } }).error.message, /scan failed: .*no such image/);
+    const scanner = createAdapterScanner({ url: server.url, sleep: () => sleep(20) });
+    await assert.rejects(
+      scanner.scan({ registryUrl: held.url(), repository: 'team/web', digest, mimeType: MediaType.dockerManifest }),
+      (error: unknown) => error instanceof AdapterError && error.code === 'SCAN_FAILED',
+    );
+  });
+
+  it('refuses bad requests: 400 not JSON, 422 invalid fields, 415 wrong type, 404 unknown id', async () => {
+    assert.equal((await post('{"registry":')).status, 400);
+    assert.equal((await post(scanRequest(), 'text/plain')).status, 415);
+    const invalid: readonly [string, unknown][] = [
+      ['no registry.url', scanRequest({ registry: { authorization: '' } })],
+      ['registry.url not http', scanRequest({ registry: { url: 'ftp://registry.example' } })],
+      ['no artifact.repository', scanRequest({ artifact: { digest } })],
+      ['no artifact.digest', scanRequest({ artifact: { repository: 'team/web' } })],
+      ['bad digest', scanRequest({ artifact: { repository: 'team/web', digest: 'sha256:xyz' } })],
+      ['unknown capability', scanRequest({ enabled_capabilities: [{ type: 'malware', produces_mime_types: [] }] })],
+      ['sbom without media types', scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: null }] })],
+      ['unsupported sbom media type', scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: { sbom_media_types: ['text/plain'] } }] })],
+      ['report type not produced', scanRequest({ enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [AdapterMediaType.rawReport] }] })],
+      ['authorization scheme', scanRequest({ registry: { url: 'https://registry.example', authorization: 'Digest abc' } })],
+    ];
+    for (const [why, body] of invalid) {
+      const response = await post(body);
+      assert.equal(response.status, 422, why);
+      assert.equal(response.headers.get('content-type'), AdapterMediaType.error, why);
+      assert.equal(typeof ((await response.json()) as { error: { message: string } }).error.message, 'string');
+    }
+    const sbom = await post(scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: { sbom_media_types: ['application/spdx+json'] } }] }));
+    assert.equal(sbom.status, 202, 'what Harbor sends for an SBOM');
+    const unknown = await adapter('/scan/00000000-0000-0000-0000-000000000000/report');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('content-type'), AdapterMediaType.error);
+    assert.equal((await adapter('/metadata', { method: 'DELETE' })).status, 405);
+  });
+});
+
+describe('Harbor scanner adapter: configuration', () => {
+  it('requires the configured API key, and is not served unless enabled', async () => {
+    const keyed = await startSlipway({ projects: [], config: { scannerAdapter: { enabled: true, apiKey: 'adapter-key-1' } } });
+    const plain = await startSlipway({ projects: [] });
+    try {
+      const metadata = (headers: Record<string, string>) => fetch(`${keyed.url}/api/v1/metadata`, { headers });
+      const refused = await metadata({});
+      assert.equal(refused.status, 401);
+      assert.equal(refused.headers.get('content-type'), AdapterMediaType.error);
+      assert.equal((await metadata({ 'x-scanneradapter-api-key': 'wrong' })).status, 401);
+      assert.equal((await metadata({ 'x-scanneradapter-api-key': 'adapter-key-1' })).status, 200);
+      assert.equal((await metadata({ authorization: 'Bearer adapter-key-1' })).status, 200);
+      for (const kind of ['APIKey', 'Bearer'] as const) {
+        assert.equal((await createAdapterScanner({ url: keyed.url, auth: { kind, credential: 'adapter-key-1' } }).metadata()).scanner.name, 'Slipway');
+      }
+      await assert.rejects(createAdapterScanner({ url: keyed.url }).metadata(), (error: unknown) => error instanceof AdapterError && error.code === 'UNAUTHORIZED');
+      assert.equal((await fetch(`${plain.url}/api/v1/metadata`)).status, 404, 'disabled by default outside the demo');
+    } finally {
+      await keyed.stop();
+      await plain.stop();
+    }
+  });
+});
