@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedCredentials } from '../../core/oci/client/credentials.ts';
 import { createRegistryClient, type RegistryClient } from '../../core/oci/client/registry-client.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
-import { importOsv } from '../../scan/index.ts';
+import { importOsv, parseOpenVex } from '../../scan/index.ts';
 import { databaseKinds } from '../../testing/databases.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
@@ -83,6 +83,8 @@ for (const kind of databaseKinds) {
       const exception = await admin.call('POST', '/projects/guarded/scan-exceptions', { digest, vulnerability: 'CVE-2021-44906', justification: 'vulnerable_code_not_in_execute_path', expires_at: expires });
       assert.equal(exception.status, 201);
       assert.equal((await pull()).status, 200, 'under the exception the pull passes');
+      const vex = parseOpenVex(await admin.ok<unknown>('GET', '/projects/guarded/scan-exceptions?format=openvex'));
+      assert.deepEqual(vex.statements.map((st) => [st.vulnerability.name, st.status, st.justification]), [['CVE-2021-44906', 'not_affected', 'vulnerable_code_not_in_execute_path']], 'exceptions export as OpenVEX');
       await sleep(1600);
       assert.equal((await pull()).status, 412, 'after the expiry it is refused again');
 
