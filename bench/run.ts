@@ -66,6 +66,9 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
+// Then the scan benchmark (its own images, floor and report).
+await import('./scan.ts');
+
 function report(rssBytes: number): void {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
   const s = results.get('slipway');

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { commands } from './commands/index.ts';
-import { reportFailure } from './output.ts';
+import { enableCompileCache } from 'node:module';
+
+// Compiled code is cached on disk (Node's compile cache): a CLI run in CI starts in a fraction of
+// the time. Everything else is imported after, so that it benefits.
+enableCompileCache();
+const { Command } = await import('commander');
+const { commandsFor } = await import('./commands/index.ts');
+const { reportFailure } = await import('./output.ts');
 
 const program = new Command('slipway')
   .description('Build, scan, sign, publish, promote and mirror container images through gates that fail closed.')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-for (const register of commands) register(program);
+for (const register of await commandsFor(process.argv.slice(2))) register(program);
 
 try {
   await program.parseAsync(process.argv);

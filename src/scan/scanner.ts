@@ -39,8 +39,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
     }
   }
   packages.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.location.localeCompare(b.location));
-  const findings: Finding[] = [];
-  for (const pkg of packages) findings.push(...((await options.vulndb?.match(pkg, walked.distro)) ?? []));
+  const findings: Finding[] = (await options.vulndb?.matchAll(packages, walked.distro, signal)) ?? [];
   const status = await options.vulndb?.status();
   return {
     artifact: {

@@ -1,39 +1,36 @@
 import type { Command } from 'commander';
-import { registerAudit } from './audit.ts';
-import { registerCopy } from './copy.ts';
-import { registerDb } from './db.ts';
-import { registerGc } from './gc.ts';
-import { registerLogin } from './login.ts';
-import { registerMember } from './member.ts';
-import { registerPolicy } from './policy.ts';
-import { registerProject } from './project.ts';
-import { registerRetention } from './retention.ts';
-import { registerRescan } from './rescan.ts';
-import { registerRobot } from './robot.ts';
-import { registerSbom } from './sbom.ts';
-import { registerScan } from './scan.ts';
-import { registerServe } from './serve.ts';
-import { registerUser } from './user.ts';
-import { registerVersion } from './version.ts';
-import { registerWebhook } from './webhook.ts';
 
-/** Every verb, in the order `slipway --help` lists them. Each file registers one verb. */
-export const commands: readonly ((program: Command) => void)[] = [
-  registerServe,
-  registerLogin,
-  registerCopy,
-  registerScan,
-  registerSbom,
-  registerDb,
-  registerRescan,
-  registerProject,
-  registerMember,
-  registerUser,
-  registerRobot,
-  registerPolicy,
-  registerRetention,
-  registerAudit,
-  registerGc,
-  registerWebhook,
-  registerVersion,
+type Register = (program: Command) => void;
+
+/**
+ * Every verb, in the order `slipway --help` lists them. Each file registers one verb; a verb's
+ * module (and what it pulls in: the server, the database drivers, the scanner) is loaded only
+ * when that verb runs, so `slipway scan` in CI does not pay for `serve`.
+ */
+export const commands: readonly { readonly name: string; readonly load: () => Promise<Register> }[] = [
+  { name: 'serve', load: async () => (await import('./serve.ts')).registerServe },
+  { name: 'login', load: async () => (await import('./login.ts')).registerLogin },
+  { name: 'copy', load: async () => (await import('./copy.ts')).registerCopy },
+  { name: 'scan', load: async () => (await import('./scan.ts')).registerScan },
+  { name: 'sbom', load: async () => (await import('./sbom.ts')).registerSbom },
+  { name: 'db', load: async () => (await import('./db.ts')).registerDb },
+  { name: 'rescan', load: async () => (await import('./rescan.ts')).registerRescan },
+  { name: 'project', load: async () => (await import('./project.ts')).registerProject },
+  { name: 'member', load: async () => (await import('./member.ts')).registerMember },
+  { name: 'user', load: async () => (await import('./user.ts')).registerUser },
+  { name: 'robot', load: async () => (await import('./robot.ts')).registerRobot },
+  { name: 'policy', load: async () => (await import('./policy.ts')).registerPolicy },
+  { name: 'retention', load: async () => (await import('./retention.ts')).registerRetention },
+  { name: 'audit', load: async () => (await import('./audit.ts')).registerAudit },
+  { name: 'gc', load: async () => (await import('./gc.ts')).registerGc },
+  { name: 'webhook', load: async () => (await import('./webhook.ts')).registerWebhook },
+  { name: 'version', load: async () => (await import('./version.ts')).registerVersion },
 ];
+
+/** The verbs to register for this command line: the one named (and `version`, which owns `--version`), else all (help, typos). */
+export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const verb = argv.find((arg) => !arg.startsWith('-'));
+  const named = commands.filter((c) => c.name === verb || c.name === 'version');
+  const chosen = named.some((c) => c.name === verb) ? named : commands;
+  return Promise.all(chosen.map((c) => c.load()));
+}

@@ -28,7 +28,7 @@ function manualRunner(): { run: AdapterScanRunner; finish: (n: number) => void; 
 }
 
 /** The runner is injected: the database is never asked. */
-const unusedVulnDb: VulnDb = { status: () => Promise.reject(new Error('unused')), match: () => Promise.resolve([]) };
+const unusedVulnDb: VulnDb = { status: () => Promise.reject(new Error('unused')), match: () => Promise.resolve([]), matchAll: () => Promise.resolve([]) };
 const deps = { vulndb: unusedVulnDb, catalogers: [], version: 'test' };
 
 describe('adapter scan requests', () => {

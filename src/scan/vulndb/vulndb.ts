@@ -34,7 +34,19 @@ export interface VulnDb {
   status(options?: { readonly signal?: AbortSignal }): Promise<VulnDbStatus>;
   /** The findings for one package, one per advisory id, sorted by id. */
   match(pkg: Package, distro: Distro | undefined, options?: { readonly signal?: AbortSignal }): Promise<Finding[]>;
+  /** The findings for many packages, looked up in a few batched queries (an image's thousands of npm packages). */
+  matchAll(packages: readonly Package[], distro: Distro | undefined, options?: { readonly signal?: AbortSignal }): Promise<Finding[]>;
 }
+
+interface Row {
+  readonly id: string;
+  readonly record: string;
+  readonly affected: string;
+  readonly ecosystem: string;
+  readonly name: string;
+}
+
+const BATCH = 500;
 
 interface Advisory {
   readonly record: string;
@@ -82,20 +94,55 @@ export function createVulnDb(database: MetadataDatabase): VulnDb {
           .where('a.withdrawn', 'is', null)
           .execute(),
       );
-      const advisories = new Map<string, Advisory>();
-      for (const row of rows) {
-        const advisory = advisories.get(row.id) ?? { record: row.record, affected: [] };
-        advisory.affected.push(row.affected);
-        advisories.set(row.id, advisory);
+      return findingsFor(rows, pkg, query.version);
+    },
+
+    async matchAll(packages, distro, options = {}) {
+      const queries = packages.map((pkg) => ({ pkg, query: packageQuery(pkg, distro) }));
+      const wanted = new Map<string, Set<string>>();
+      for (const { query } of queries) for (const ecosystem of query.ecosystems) for (const name of query.names) wanted.set(ecosystem, (wanted.get(ecosystem) ?? new Set()).add(name));
+      const byKey = new Map<string, Row[]>();
+      for (const [ecosystem, names] of wanted) {
+        const list = [...names];
+        for (let i = 0; i < list.length; i += BATCH) {
+          options.signal?.throwIfAborted();
+          const rows = await guard(`looking up advisories in ${ecosystem}`, () =>
+            db
+              .selectFrom('advisory_packages as p')
+              .innerJoin('advisories as a', 'a.id', 'p.advisory_id')
+              .select(['a.id as id', 'a.record as record', 'p.affected as affected', 'p.ecosystem as ecosystem', 'p.name as name'])
+              .where('p.ecosystem', '=', ecosystem)
+              .where('p.name', 'in', list.slice(i, i + BATCH))
+              .where('a.withdrawn', 'is', null)
+              .execute(),
+          );
+          for (const row of rows) byKey.set(`${row.ecosystem}\0${row.name}`, [...(byKey.get(`${row.ecosystem}\0${row.name}`) ?? []), row]);
+        }
       }
       const findings: Finding[] = [];
-      for (const [id, advisory] of advisories) {
-        const finding = evaluateAdvisory(id, advisory, pkg, query.version);
-        if (finding !== undefined) findings.push(finding);
+      for (const { pkg, query } of queries) {
+        const rows = query.ecosystems.flatMap((e) => query.names.flatMap((n) => byKey.get(`${e}\0${n}`) ?? []));
+        if (rows.length > 0) findings.push(...findingsFor(rows, pkg, query.version));
       }
-      return mergeFindings(findings).toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return findings;
     },
   };
+}
+
+/** Evaluates the advisories of `rows` (one row per affected[] entry) for one package. */
+function findingsFor(rows: readonly { id: string; record: string; affected: string }[], pkg: Package, version: string): Finding[] {
+  const advisories = new Map<string, Advisory>();
+  for (const row of rows) {
+    const advisory = advisories.get(row.id) ?? { record: row.record, affected: [] };
+    advisory.affected.push(row.affected);
+    advisories.set(row.id, advisory);
+  }
+  const findings: Finding[] = [];
+  for (const [id, advisory] of advisories) {
+    const finding = evaluateAdvisory(id, advisory, pkg, version);
+    if (finding !== undefined) findings.push(finding);
+  }
+  return mergeFindings(findings).toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function evaluateAdvisory(id: string, advisory: Advisory, pkg: Package, version: string): Finding | undefined {

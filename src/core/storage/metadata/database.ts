@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { Pool, types } from 'pg';
+import type { types as PgTypes } from 'pg';
 import type { Logger } from '../../log/logger.ts';
 import { migrate, type DatabaseKind } from './migrations.ts';
 import type { Schema } from './schema.ts';
@@ -54,7 +54,7 @@ const SQLITE_CONSTRAINT_UNIQUE = 2067;
 /** Opens the database (creating a SQLite file's directory), checks it answers, and migrates it. */
 export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<MetadataDatabase> {
   options.signal?.throwIfAborted();
-  const database = config.kind === 'sqlite' ? await openSqlite(config.path) : openPostgres(config, options.logger);
+  const database = config.kind === 'sqlite' ? await openSqlite(config.path) : await openPostgres(config, options.logger);
   const secrets = config.kind === 'postgres' ? urlSecrets(config.url) : [];
   const where = config.kind === 'postgres' ? redactUrl(config.url) : config.path;
   try {
@@ -108,7 +108,12 @@ async function makeDirectory(dir: string): Promise<void> {
   }
 }
 
-function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger: Logger | undefined): MetadataDatabase {
+/** `pg` is loaded only when PostgreSQL is used, so SQLite deployments and the CLI start faster. */
+async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, logger: Logger | undefined): Promise<MetadataDatabase> {
+  const { default: pg } = await import('pg');
+  const { Pool, types } = pg;
+  const getTypeParser: typeof PgTypes.getTypeParser = (oid, format) =>
+    oid === types.builtins.INT8 || oid === types.builtins.NUMERIC ? Number : types.getTypeParser(oid, format);
   const poolSize = config.poolSize ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(poolSize) || poolSize < 1) {
     throw new DatabaseError('CONFIG_INVALID', `the PostgreSQL pool size must be a positive integer, not ${poolSize}`);
@@ -119,6 +124,8 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, log
     max: poolSize,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'slipway',
+    // Bigints (ids, sizes, millisecond timestamps, counts) and numerics (sums) are read as JavaScript
+    // numbers, as SQLite returns them: exact below 2^53. Set on this pool only, not globally.
     types: { getTypeParser },
   });
   // An idle client whose connection drops emits 'error' on the pool; unhandled, that would end the process.
@@ -126,12 +133,6 @@ function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, log
   return wrap(new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }), 'postgres', secrets);
 }
 
-/**
- * Bigints (ids, sizes, millisecond timestamps, counts) and numerics (sums) are read as JavaScript
- * numbers, as SQLite returns them: exact below 2^53. Set on this pool only, not globally.
- */
-const getTypeParser: typeof types.getTypeParser = (oid, format) =>
-  oid === types.builtins.INT8 || oid === types.builtins.NUMERIC ? Number : types.getTypeParser(oid, format);
 
 function wrap(db: Kysely<Schema>, kind: DatabaseKind, secrets: readonly string[]): MetadataDatabase {
   let closing: Promise<void> | undefined;
