@@ -35,9 +35,10 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { sharedData } from '../src/testing/shared-data.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const DATA = new URL('../../shared/data/', import.meta.url).pathname;
+const DATA = sharedData('');
 const DEBIAN = join(DATA, 'pkgdb/debian-bookworm-minbase');
 const NPM_APP = join(DATA, 'pkgdb/npm/legacy-web-app');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);

@@ -12,8 +12,9 @@ import type { ScanResult } from './report/scan-result.ts';
 import { scanImage } from './scanner.ts';
 import { importOsv } from './vulndb/osv-import.ts';
 import { createVulnDb } from './vulndb/vulndb.ts';
+import { sharedData } from '../testing/shared-data.ts';
 
-const OSV_DEBIAN = new URL('../../../shared/data/osv/Debian/', import.meta.url).pathname;
+const OSV_DEBIAN = sharedData('osv/Debian/');
 
 /**
  * A real Debian bookworm rootfs (debootstrap minbase, built once into the test cache) scanned

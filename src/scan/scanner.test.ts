@@ -11,8 +11,9 @@ import type { ScanImage } from './image-config.ts';
 import { scanImage } from './scanner.ts';
 import { importOsv } from './vulndb/osv-import.ts';
 import { createVulnDb, type VulnDb } from './vulndb/vulndb.ts';
+import { sharedData } from '../testing/shared-data.ts';
 
-const DATA = new URL('../../../shared/data/', import.meta.url).pathname;
+const DATA = sharedData('');
 const MINBASE = `${DATA}pkgdb/debian-bookworm-minbase/`;
 
 /** An image from in-memory layers: each a gzip'd tar of `files`. */

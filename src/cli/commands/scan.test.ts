@@ -10,8 +10,9 @@ import { isolatedCredentialEnv, runSlipway } from '../../testing/cli.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, writeImageToLayout } from '../../testing/test-images.ts';
 import { requireTool } from '../../testing/tools.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const OSV = new URL('../../../../shared/data/osv/', import.meta.url).pathname;
+const OSV = sharedData('osv/');
 const exec = promisify(execFile);
 
 const image = buildImage({

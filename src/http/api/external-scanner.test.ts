@@ -9,8 +9,9 @@ import { apiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const OSV_NPM = new URL('../../../../shared/data/osv/npm/', import.meta.url).pathname;
+const OSV_NPM = sharedData('osv/npm/');
 const ADAPTER_KEY = 'external-adapter-key-1';
 
 /**
@@ -20,9 +21,9 @@ const ADAPTER_KEY = 'external-adapter-key-1';
  * pull gate of a project that blocks unscanned images.
  */
 describe('scanning with an external scanner adapter', () => {
-  let adapter: TestSlipway;
-  let server: TestSlipway;
-  let client: RegistryClient;
+  let adapter: TestSlipway | undefined;
+  let server: TestSlipway | undefined;
+  let client: RegistryClient | undefined;
 
   before(async () => {
     adapter = await startSlipway({ projects: [], config: { scannerAdapter: { enabled: true, apiKey: ADAPTER_KEY } } });
@@ -30,12 +31,14 @@ describe('scanning with an external scanner adapter', () => {
     server = await startSlipway({ projects: [], config: { externalScanner: { url: adapter.url, auth: { kind: 'APIKey', credential: ADAPTER_KEY } } } });
     client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: 'admin', password: server.adminPassword }) });
   });
+  // Whatever started is stopped, even when the setup failed half-way (else the file never exits).
   after(async () => {
-    client.close();
-    await Promise.all([server.stop(), adapter.stop()]);
+    client?.close();
+    await Promise.all([server?.stop(), adapter?.stop()]);
   });
 
   it('stores the adapter’s findings and gates pulls on them', async () => {
+    assert.ok(server !== undefined && adapter !== undefined && client !== undefined);
     const admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
     await admin.ok('POST', '/projects', { project_name: 'outsourced', metadata: { auto_scan: 'true', prevent_vul: 'true', severity: 'critical' } });
     const image = buildImage({ seed: 'external', files: [{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', 'srv/node_modules/minimist/package.json': JSON.stringify({ name: 'minimist', version: '1.2.0' }) }] });

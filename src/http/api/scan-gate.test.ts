@@ -11,10 +11,11 @@ import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const OSV_NPM = new URL('../../../../shared/data/osv/npm/', import.meta.url).pathname;
-const OSV_ALPINE = new URL('../../../../shared/data/osv/Alpine/', import.meta.url).pathname;
-const ALPINE_DB = new URL('../../../../shared/data/pkgdb/alpine/v3.18-osv-scalibr/lib/apk/db/installed', import.meta.url).pathname;
+const OSV_NPM = sharedData('osv/npm/');
+const OSV_ALPINE = sharedData('osv/Alpine/');
+const ALPINE_DB = sharedData('pkgdb/alpine/v3.18-osv-scalibr/lib/apk/db/installed');
 type Errors = { errors: { code: string; message: string }[] };
 
 /** An image whose node_modules hold minimist 1.2.0 (CVE-2021-44906, Critical) and lodash 4.17.15 (High at most). */
@@ -83,7 +84,7 @@ for (const kind of databaseKinds) {
       const exception = await admin.call('POST', '/projects/guarded/scan-exceptions', { digest, vulnerability: 'CVE-2021-44906', justification: 'vulnerable_code_not_in_execute_path', expires_at: expires });
       assert.equal(exception.status, 201);
       assert.equal((await pull()).status, 200, 'under the exception the pull passes');
-      const vex = parseOpenVex(await admin.ok<unknown>('GET', '/projects/guarded/scan-exceptions?format=openvex'));
+      const vex = parseOpenVex(await admin.ok('GET', '/projects/guarded/scan-exceptions?format=openvex'));
       assert.deepEqual(vex.statements.map((st) => [st.vulnerability.name, st.status, st.justification]), [['CVE-2021-44906', 'not_affected', 'vulnerable_code_not_in_execute_path']], 'exceptions export as OpenVEX');
       await sleep(1600);
       assert.equal((await pull()).status, 412, 'after the expiry it is refused again');

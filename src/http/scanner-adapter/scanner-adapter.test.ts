@@ -12,8 +12,9 @@ import { registryHttp } from '../../testing/registry-http.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
 import { SLIPWAY_VERSION } from '../../version.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const OSV_NPM = new URL('../../../../shared/data/osv/npm/', import.meta.url).pathname;
+const OSV_NPM = sharedData('osv/npm/');
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** node_modules with minimist 1.2.0: CVE-2021-44906, Critical, fixed in 1.2.6. */

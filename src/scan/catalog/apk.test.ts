@@ -4,8 +4,9 @@ import { it } from 'node:test';
 import { apk } from './apk.ts';
 import { dpkg } from './dpkg.ts';
 import { testLayer, walk } from './test-layers.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const ALPINE = '/work/shared/data/pkgdb/alpine';
+const ALPINE = sharedData('pkgdb/alpine');
 const catalogers = [apk, dpkg];
 const osRelease = (version: string) => ({ path: 'etc/os-release', content: `NAME="Alpine Linux"\nID=alpine\nVERSION_ID=${version}\nPRETTY_NAME="Alpine Linux v${version.split('.').slice(0, 2).join('.')}"\n` });
 

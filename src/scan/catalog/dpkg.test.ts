@@ -5,8 +5,9 @@ import { apk } from './apk.ts';
 import { copyrightLicenses, dpkg, parseSource } from './dpkg.ts';
 import { rpm } from './rpm.ts';
 import { entriesFromDisk, testLayer, walk } from './test-layers.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const DEBIAN = '/work/shared/data/pkgdb/debian-bookworm-minbase';
+const DEBIAN = sharedData('pkgdb/debian-bookworm-minbase');
 const STATUS = readFileSync(`${DEBIAN}/var/lib/dpkg/status`, 'utf8');
 const catalogers = [dpkg, apk, rpm];
 const baseLayer = testLayer(entriesFromDisk({ 'etc/os-release': `${DEBIAN}/etc/os-release`, 'etc/debian_version': `${DEBIAN}/etc/debian_version`, 'var/lib/dpkg/status': `${DEBIAN}/var/lib/dpkg/status` }));

@@ -8,8 +8,9 @@ import { walkLayers } from './layer-walker.ts';
 import { ScanError } from './scan-error.ts';
 import { createWarningLog } from './warning-log.ts';
 import { blobLayer, entriesFromDisk, rawTar, testLayer, walk } from './test-layers.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const DEBIAN = '/work/shared/data/pkgdb/debian-bookworm-minbase';
+const DEBIAN = sharedData('pkgdb/debian-bookworm-minbase');
 
 /** Wants everything under a `keep/` directory, and `etc/passwd`. */
 const probe: Cataloger = { name: 'probe', version: 1, wants: (path) => /(^|\/)keep\//.test(path) || path === 'etc/passwd', catalog: () => [] };

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { parseOsRelease } from './os-release.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
 it('parses a real os-release file', () => {
-  const text = readFileSync('/work/shared/data/pkgdb/debian-bookworm-minbase/etc/os-release', 'utf8');
+  const text = readFileSync(sharedData('pkgdb/debian-bookworm-minbase/etc/os-release'), 'utf8');
   assert.deepEqual(parseOsRelease(text), { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
 });
 

@@ -4,8 +4,9 @@ import { describe, it } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { IMAGE_DIGEST, LIBSSL, scanFixture } from './scan-result-fixture.ts';
 import { spdxPackageId, toSpdx } from './spdx.ts';
+import { sharedDataUrl } from '../../testing/shared-data.ts';
 
-const DATA = new URL('../../../../shared/data/sbom/spdx-2.3/', import.meta.url);
+const DATA = sharedDataUrl('sbom/spdx-2.3/');
 const schema = JSON.parse(readFileSync(new URL('spdx-schema.json', DATA), 'utf8')) as object;
 const validate = new Ajv2019({ allErrors: true, strict: false }).compile(schema);
 

@@ -1,10 +1,11 @@
-/** Test helper: loads the shared version vectors (`/work/shared/data/versions/*.jsonl`) and asserts them in bulk. */
+/** Test helper: loads the shared version vectors (`../shared/data/versions/*.jsonl`) and asserts them in bulk. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Order } from './order.ts';
+import { sharedDataUrl } from '../../testing/shared-data.ts';
 
-/** The vectors live outside the repository, next to it: /work/main/src/scan/versions → /work/shared/data/versions. */
-export const VECTORS_DIR = new URL('../../../../shared/data/versions/', import.meta.url);
+/** The vectors live outside the repository, beside it (see testing/shared-data.ts). */
+export const VECTORS_DIR = sharedDataUrl('versions/');
 
 export interface Vector {
   /** The original JSON line, quoted in failure messages. */

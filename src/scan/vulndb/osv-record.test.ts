@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parseOsvRecord, parseOsvText } from './osv-record.ts';
 import { VulnDbError } from './vulndb-error.ts';
+import { sharedDataUrl } from '../../testing/shared-data.ts';
 
-const OSV = new URL('../../../../shared/data/osv/', import.meta.url);
+const OSV = sharedDataUrl('osv/');
 const invalid = (error: unknown) => error instanceof VulnDbError && error.code === 'RECORD_INVALID';
 const minimal = { id: 'TEST-1', modified: '2024-01-02T03:04:05Z' };
 const withRange = (range: unknown) => ({ ...minimal, affected: [{ package: { ecosystem: 'npm', name: 'x' }, ranges: [range] }] });

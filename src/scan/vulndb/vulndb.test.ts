@@ -10,8 +10,9 @@ import { importOsv, type ImportResult } from './osv-import.ts';
 import { VulnDbError } from './vulndb-error.ts';
 import { createVulnDb, type VulnDb } from './vulndb.ts';
 import { writeZip } from '../../testing/zip-writer.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
-const OSV = new URL('../../../../shared/data/osv/', import.meta.url).pathname;
+const OSV = sharedData('osv/');
 const BOOKWORM: Distro = { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' };
 const ALPINE_318: Distro = { id: 'alpine', versionId: '3.18.0', prettyName: 'Alpine Linux v3.18' };
 const ALPINE_321: Distro = { id: 'alpine', versionId: '3.21.3', prettyName: 'Alpine Linux v3.21' };

@@ -6,8 +6,9 @@ import { readElfImage } from './elf-image.ts';
 import { parseModInfo, readGoBuildInfo } from './go-build-info.ts';
 import { goBinary, stdlibVersion } from './go-binary.ts';
 import { memoryCatalogFiles } from './memory-catalog-files.ts';
+import { sharedData } from '../../../testing/shared-data.ts';
 
-const ESBUILD = '/work/shared/data/pkgdb/go-buildinfo/esbuild-0.17.19-linux-x64';
+const ESBUILD = sharedData('pkgdb/go-buildinfo/esbuild-0.17.19-linux-x64');
 const SECTION = readFileSync(`${ESBUILD}/buildinfo-section.bin`);
 const context = { distro: undefined };
 

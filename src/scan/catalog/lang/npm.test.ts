@@ -5,8 +5,9 @@ import type { Package } from '../../model.ts';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { catalogFilesFromDir, memoryCatalogFiles } from './memory-catalog-files.ts';
 import { catalogNpm, npm } from './npm.ts';
+import { sharedData } from '../../../testing/shared-data.ts';
 
-const APP = '/work/shared/data/pkgdb/npm/legacy-web-app';
+const APP = sharedData('pkgdb/npm/legacy-web-app');
 const context = { distro: undefined };
 
 function versionsOf(packages: readonly Package[], name: string): string[] {

@@ -4,8 +4,9 @@ import { it } from 'node:test';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { catalogFilesFromDir, memoryCatalogFiles } from './memory-catalog-files.ts';
 import { catalogPython, normalizePythonName, python } from './python.ts';
+import { sharedData } from '../../../testing/shared-data.ts';
 
-const DATA = '/work/shared/data/pkgdb/python';
+const DATA = sharedData('pkgdb/python');
 const context = { distro: undefined };
 
 catalogerConformance(python, {
