@@ -1,3 +1,4 @@
+import { formatBytes } from '../core/format/format-bytes.ts';
 import type { WriteStream } from 'node:tty';
 
 /** A one-line progress bar redrawn in place on a terminal (stderr). */
@@ -38,13 +39,3 @@ export function renderBar(done: number, total: number, note: string, columns = 8
   return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 1)) : line;
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}

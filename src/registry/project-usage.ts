@@ -56,14 +56,3 @@ export async function projectHolds(database: MetadataDatabase, projectId: number
   return { blob: blob !== undefined, manifest: manifest !== undefined };
 }
 
-/** Harbor's human figures: `2.1 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit] ?? 'B'}`;
-}

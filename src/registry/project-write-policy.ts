@@ -1,6 +1,7 @@
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { isImmutable, type ImmutableRule } from '../core/policy/immutability.ts';
-import { formatBytes, projectHolds, projectUsage } from './project-usage.ts';
+import { formatBytes } from '../core/format/format-bytes.ts';
+import { projectHolds, projectUsage } from './project-usage.ts';
 import { RegistryError } from './registry-error.ts';
 import type { RegistryEventSink } from './registry-events.ts';
 import type { RepositoryName } from './repository-name.ts';

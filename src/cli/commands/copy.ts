@@ -5,7 +5,8 @@ import { createRegistryClient, type RegistryClient } from '../../core/oci/client
 import { copyImage, type CopyProgress, type CopyResult } from '../../core/oci/copy.ts';
 import { parseCopyLocation, planCopy } from '../../core/oci/copy-location.ts';
 import { ExitCode, parseOutputFormat, printResult } from '../output.ts';
-import { createProgressBar, formatBytes } from '../progress-bar.ts';
+import { formatBytes } from '../../core/format/format-bytes.ts';
+import { createProgressBar } from '../progress-bar.ts';
 
 interface CopyFlags {
   readonly insecure?: boolean;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { managed, serverOptions, waitFor } from '../management-client.ts';
 import { ExitCode } from '../output.ts';
-import { formatBytes } from '../progress-bar.ts';
+import { formatBytes } from '../../core/format/format-bytes.ts';
 
 interface GcRun {
   id: number;

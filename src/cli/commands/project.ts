@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { managed, serverOptions, table } from '../management-client.ts';
-import { formatBytes } from '../progress-bar.ts';
+import { formatBytes } from '../../core/format/format-bytes.ts';
 
 interface Project {
   project_id: number;
