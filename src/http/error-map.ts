@@ -5,7 +5,7 @@ import { HttpError, type HttpErrorCode } from './http-error.ts';
 import { EventError, type EventErrorCode } from '../core/events/event-error.ts';
 import { JobError, type JobErrorCode } from '../core/jobs/job-error.ts';
 import { PolicyError, type PolicyErrorCode } from '../core/policy/policy-error.ts';
-import { CatalogError, ReportError, ScanError, VulnDbError } from '../scan/index.ts';
+import { ReportError, ScanError, VulnDbError } from '../scan/index.ts';
 
 /** An error as the wire shows it: HTTP status plus the Distribution spec's error code. */
 export interface WireError {
@@ -136,7 +136,7 @@ function lookup(error: unknown): Mapping | undefined {
   if (error instanceof PolicyError) return POLICY[error.code];
   if (error instanceof EventError) return EVENT[error.code];
   if (error instanceof JobError) return JOB[error.code];
-  if (error instanceof ScanError || error instanceof VulnDbError || error instanceof ReportError || error instanceof CatalogError) return scanMapping(error);
+  if (error instanceof ScanError || error instanceof VulnDbError || error instanceof ReportError) return scanMapping(error);
   return undefined;
 }
 

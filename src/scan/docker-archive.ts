@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { BLOCK_SIZE, cString, isZeroBlock, parsePaxRecords, parseTarHeader, type RawTarHeader } from '../core/archive/tar-header.ts';
 import { ScanError } from './scan-error.ts';
 import { parseConfig, type ScanImage } from './image-config.ts';
 
@@ -12,7 +13,6 @@ interface TarEntry {
   readonly linkname: string;
 }
 
-const BLOCK = 512;
 const MAX_JSON = 16 * 1024 * 1024;
 
 /**
@@ -49,7 +49,7 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
         diffId,
         mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
         size: entry.size,
-        open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? emptyStream() : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 })),
+        open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? Readable.from([]) : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 })),
       };
     });
     const tags = (first.RepoTags ?? []).filter((t): t is string => typeof t === 'string');
@@ -64,10 +64,6 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
   } finally {
     await handle.close();
   }
-}
-
-function emptyStream(): Readable {
-  return createReadStream('/dev/null');
 }
 
 /** Follows symlinks and hard links inside the archive (skopeo's `<id>/layer.tar` → `<diffid>.tar`). */
@@ -85,34 +81,34 @@ function resolveEntry(entries: Map<string, TarEntry>, name: string, file: string
 async function indexTar(handle: FileHandle, file: string, signal: AbortSignal | undefined): Promise<Map<string, TarEntry>> {
   const entries = new Map<string, TarEntry>();
   const { size: total } = await handle.stat();
-  const header = Buffer.alloc(BLOCK);
+  const block = Buffer.alloc(BLOCK_SIZE);
   let offset = 0;
   let longName: string | undefined;
-  while (offset + BLOCK <= total) {
+  while (offset + BLOCK_SIZE <= total) {
     signal?.throwIfAborted();
-    await handle.read(header, 0, BLOCK, offset);
-    if (header.every((b) => b === 0)) break;
-    const size = parseInt(field(header, 124, 12).trim() || '0', 8);
-    const type = String.fromCharCode(header[156] ?? 48) || '0';
-    if (Number.isNaN(size) || offset + BLOCK + size > total) throw new ScanError('ARCHIVE_INVALID', `${file}: truncated or corrupt tar header at byte ${offset}`);
-    const dataOffset = offset + BLOCK;
-    if (type === 'L' || type === 'x') {
-      const data = Buffer.alloc(size);
-      await handle.read(data, 0, size, dataOffset);
-      longName = type === 'L' ? data.toString('utf8').replace(/\0.*$/s, '') : /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString('utf8'))?.[1] ?? longName;
-    } else if (type !== 'g') {
-      const prefix = field(header, 345, 155);
-      const name = longName ?? (prefix === '' ? field(header, 0, 100) : `${prefix}/${field(header, 0, 100)}`);
-      entries.set(posix.normalize(name).replace(/^\.?\//, ''), { offset: dataOffset, size, type: type === '\0' ? '0' : type, linkname: field(header, 157, 100) });
+    await handle.read(block, 0, BLOCK_SIZE, offset);
+    if (isZeroBlock(block)) break;
+    const header = parseArchiveHeader(block, file, offset);
+    const dataOffset = offset + BLOCK_SIZE;
+    if (dataOffset + header.size > total) throw new ScanError('ARCHIVE_INVALID', `${file}: ${header.name} is truncated`);
+    if (header.typeflag === 'L' || header.typeflag === 'x') {
+      const data = Buffer.alloc(header.size);
+      await handle.read(data, 0, header.size, dataOffset);
+      longName = header.typeflag === 'L' ? cString(data) : (parsePaxRecords(data, header.name).get('path') ?? longName);
+    } else if (header.typeflag !== 'g') {
+      const name = longName ?? header.name;
+      entries.set(posix.normalize(name).replace(/^\.?\//, ''), { offset: dataOffset, size: header.size, type: header.typeflag === '\0' ? '0' : header.typeflag, linkname: header.linkname });
       longName = undefined;
     }
-    offset = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+    offset = dataOffset + Math.ceil(header.size / BLOCK_SIZE) * BLOCK_SIZE;
   }
   return entries;
 }
 
-function field(header: Buffer, start: number, length: number): string {
-  const raw = header.subarray(start, start + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end === -1 ? length : end).toString('utf8');
+function parseArchiveHeader(block: Buffer, file: string, offset: number): RawTarHeader {
+  try {
+    return parseTarHeader(block);
+  } catch (cause) {
+    throw new ScanError('ARCHIVE_INVALID', `${file}: corrupt tar header at byte ${offset}: ${(cause as Error).message}`, { cause });
+  }
 }

@@ -23,5 +23,4 @@ export { toHarborReport } from './report/harbor-report.ts';
 export { filterFindings, parseOpenVex, type OpenVexDocument } from './report/filters.ts';
 export { VEX_JUSTIFICATIONS } from './report/openvex.ts';
 export { ReportError } from './report/report-error.ts';
-export { ScanError as CatalogError } from './catalog/scan-error.ts';
 export * from './adapter/index.ts';

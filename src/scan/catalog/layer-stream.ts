@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
-import { ScanError } from './scan-error.ts';
+import { ScanError } from '../scan-error.ts';
 
 const DECOMPRESS_CHUNK = 256 * 1024;
 const DECOMPRESS_READ_AHEAD = 4 * 1024 * 1024;

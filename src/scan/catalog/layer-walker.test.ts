@@ -5,7 +5,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { tarArchive } from '../../testing/tar-writer.ts';
 import type { Cataloger } from '../model.ts';
 import { walkLayers } from './layer-walker.ts';
-import { ScanError } from './scan-error.ts';
+import { ScanError } from '../scan-error.ts';
 import { createWarningLog } from './warning-log.ts';
 import { blobLayer, entriesFromDisk, rawTar, testLayer, walk } from './test-layers.ts';
 import { sharedData } from '../../testing/shared-data.ts';

@@ -5,7 +5,7 @@ import { baseName, joinPath, linkEscapesRoot, normaliseEntryPath, parentOf } fro
 import { LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
 import { isDecompressionError, layerTarBytes, type ByteBudget, type LayerSource } from './layer-stream.ts';
 import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.ts';
-import { ScanError } from './scan-error.ts';
+import { ScanError } from '../scan-error.ts';
 import { createWarningLog, type WarningLog } from './warning-log.ts';
 
 export type { LayerSource } from './layer-stream.ts';

@@ -7,7 +7,7 @@ import { it } from 'node:test';
 import { dpkg } from './dpkg.ts';
 import { parseRpmHeader, RPM_TAG, RPM_TYPE } from './rpm-header.ts';
 import { parseSourceRpm, rpm } from './rpm.ts';
-import { ScanError } from './scan-error.ts';
+import { ScanError } from '../scan-error.ts';
 import { testLayer, walk } from './test-layers.ts';
 
 type Tag = readonly [tag: number, value: string | number];

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 import { parseRpmHeader, type RpmHeader } from './rpm-header.ts';
-import { ScanError } from './scan-error.ts';
+import { ScanError } from '../scan-error.ts';
 
 /** The SQLite rpmdb (RHEL 9, recent Fedora); the first one found wins (`var/lib/rpm` is often a symlink to the second). */
 const DATABASES: readonly string[] = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
