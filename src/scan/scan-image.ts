@@ -1,4 +1,3 @@
-import { text } from 'node:stream/consumers';
 import type { RegistryClient } from '../core/oci/client/registry-client.ts';
 import { registrySource, type ImageSource } from '../core/oci/copy-endpoints.ts';
 import { parseCopyLocation } from '../core/oci/copy-location.ts';
@@ -6,6 +5,8 @@ import type { Descriptor, Platform } from '../core/oci/descriptor.ts';
 import { openImageLayout } from '../core/oci/image-layout.ts';
 import { layoutSource } from '../core/oci/layout-endpoints.ts';
 import { parseManifest } from '../core/oci/manifest.ts';
+import { MediaType } from '../core/oci/media-types.ts';
+import { readLimited } from '../core/stream/read-limited.ts';
 import { registryApiHost, formatReference } from '../core/oci/reference.ts';
 import { openDockerArchive } from './docker-archive.ts';
 import { parseConfig, type ScanImage } from './image-config.ts';
@@ -38,11 +39,29 @@ export async function openScanImage(target: string, options: OpenScanImageOption
   return fromSource(source, reference.digest ?? reference.tag ?? 'latest', formatReference(reference), options);
 }
 
-async function fromSource(source: ImageSource, reference: string | undefined, name: string, options: OpenScanImageOptions): Promise<ScanImage> {
+const IMAGE_CONFIGS: ReadonlySet<string> = new Set([MediaType.ociConfig, MediaType.dockerConfig]);
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+function fromSource(source: ImageSource, reference: string | undefined, name: string, options: OpenScanImageOptions): Promise<ScanImage> {
+  return imageFromSource(source, reference, name, { ...(options.platform === undefined ? {} : { platform: options.platform }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+}
+
+/**
+ * The container image `reference` names in `source`: an index resolves to one platform (or,
+ * with `indexes: 'refuse'`, is refused: the server scans each child by its own digest).
+ * Artifacts that are not container images (signatures, SBOMs) are refused as UNSUPPORTED.
+ */
+export async function imageFromSource(
+  source: ImageSource,
+  reference: string | undefined,
+  name: string,
+  options: { readonly platform?: string; readonly signal?: AbortSignal; readonly indexes?: 'pick-platform' | 'refuse' } = {},
+): Promise<ScanImage> {
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   let found = await source.getManifest(reference, signal);
   if (found === undefined) throw new ScanError('IMAGE_UNKNOWN', `${name}: no such image`);
   let manifest = parseManifest(found.bytes, found.mediaType);
+  if (manifest.kind === 'index' && options.indexes === 'refuse') throw new ScanError('UNSUPPORTED', 'an index is not scanned itself; its children are');
   if (manifest.kind === 'index') {
     const child = pickPlatform(manifest.manifests, options.platform, name);
     found = await source.getManifest(child.digest, signal);
@@ -50,7 +69,11 @@ async function fromSource(source: ImageSource, reference: string | undefined, na
     manifest = parseManifest(found.bytes, found.mediaType);
     if (manifest.kind !== 'image') throw new ScanError('UNSUPPORTED', `${name}: nested indexes are not supported`);
   }
-  const config = parseConfig(await text(await source.openBlob(manifest.config, signal)), name);
+  if (!IMAGE_CONFIGS.has(manifest.config.mediaType) || manifest.subject !== undefined) {
+    throw new ScanError('UNSUPPORTED', `not a container image (config ${manifest.config.mediaType})`);
+  }
+  const configBytes = await readLimited(await source.openBlob(manifest.config, signal), MAX_CONFIG_BYTES, signal);
+  const config = parseConfig(configBytes.toString('utf8'), name);
   if (config.diffIds.length !== manifest.layers.length) {
     throw new ScanError('UNSUPPORTED', `${name}: the config lists ${config.diffIds.length} layers, the manifest ${manifest.layers.length}`);
   }

@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
-import { parseManifest } from '../core/oci/manifest.ts';
+import type { ImageSource } from '../core/oci/copy-endpoints.ts';
+import type { Digest } from '../core/oci/digest.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import type { ScanFact } from '../core/policy/pull-policy.ts';
 import type { Cataloger, Finding, Severity } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import type { ScanResult } from './report/scan-result.ts';
-import { parseConfig, type ScanImage } from './image-config.ts';
+import type { ScanImage } from './image-config.ts';
+import { imageFromSource } from './scan-image.ts';
+import { ScanError } from './scan-error.ts';
 import { scanImage } from './scanner.ts';
 import type { VulnDb } from './vulndb/vulndb.ts';
 
@@ -63,7 +65,6 @@ export interface ScanRequests {
 }
 
 const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
-const IMAGE_CONFIGS: ReadonlySet<string> = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
 
 /**
  * Scans in the server: runs a scan of an artifact in the registry, keeps the result per digest,
@@ -85,29 +86,13 @@ export function createScanService(deps: {
 
   /** The image, or why it is not scannable (an index: its children are; an artifact that is not a container image). */
   async function open(repository: string, digest: string, signal?: AbortSignal): Promise<ScanImage | string | undefined> {
-    const o = signal === undefined ? {} : { signal };
-    const found = await deps.content.manifest(repository, digest, o);
-    if (found === undefined) return undefined;
-    const manifest = parseManifest(found.bytes, found.mediaType);
-    if (manifest.kind === 'index') return 'an index is not scanned itself; its children are';
-    if (!IMAGE_CONFIGS.has(manifest.config.mediaType) || manifest.subject !== undefined) return `not a container image (config ${manifest.config.mediaType})`;
-    const config = parseConfig(await text(await deps.content.openBlob(manifest.config.digest, o)), `${repository}@${digest}`);
-    return {
-      name: `${repository}@${digest}`,
-      digest,
-      mediaType: found.mediaType,
-      ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
-      ...(config.os === undefined ? {} : { os: config.os }),
-      repoTags: [],
-      repoDigests: [`${repository}@${digest}`],
-      layers: manifest.layers.map((layer, i) => ({
-        digest: layer.digest,
-        diffId: config.diffIds[i] ?? '',
-        mediaType: layer.mediaType,
-        size: layer.size,
-        open: (options?: { signal?: AbortSignal }) => deps.content.openBlob(layer.digest, options),
-      })),
-    };
+    try {
+      return await imageFromSource(contentSource(deps.content, repository), digest, `${repository}@${digest}`, { indexes: 'refuse', ...(signal === undefined ? {} : { signal }) });
+    } catch (error) {
+      if (error instanceof ScanError && error.code === 'IMAGE_UNKNOWN') return undefined;
+      if (error instanceof ScanError && error.code === 'UNSUPPORTED') return error.message;
+      throw error;
+    }
   }
 
   async function record(digest: string, values: { status: 'Pending' | 'Running' | 'Success' | 'Error' | 'Unsupported'; severity?: string | null; findings?: string | null; packages?: number | null; error?: string | null; dbUpdatedAt?: number | null; finished?: boolean }): Promise<void> {
@@ -219,6 +204,20 @@ export function createScanService(deps: {
     async scannedDigests(): Promise<string[]> {
       return (await db.selectFrom('scan_reports').select('digest').where('status', 'in', ['Success', 'Error']).execute()).map((r) => r.digest);
     },
+  };
+}
+
+/** The registry's trusted reads of one repository, as an image source. */
+function contentSource(content: ImageContent, repository: string): ImageSource {
+  return {
+    description: repository,
+    async getManifest(reference, options) {
+      if (reference === undefined) return undefined;
+      const found = await content.manifest(repository, reference, options);
+      return found === undefined ? undefined : { ...found, digest: reference as Digest };
+    },
+    openBlob: (descriptor, options) => content.openBlob(descriptor.digest, options),
+    referrers: () => Promise.resolve([]),
   };
 }
 
