@@ -66,8 +66,8 @@ export function createProjectWritePolicy(database: MetadataDatabase, events: Reg
           });
         }
       }
-      const held = await projectHolds(database, p.id, manifest.digest);
-      if (!held.manifest && p.count_limit >= 0) {
+      // Only a project with a count limit pays for the lookup (every push goes through here).
+      if (p.count_limit >= 0 && !(await projectHolds(database, p.id, manifest.digest)).manifest) {
         const used = (await projectUsage(database, p.id)).count;
         if (used + 1 > p.count_limit) {
           refuse(repo, manifest.digest, `adding 1 of count resource, which when updated to current usage of ${used} will exceed the configured upper limit of ${p.count_limit}.`);

@@ -2,6 +2,7 @@ import { walkLayers } from './catalog/layer-walker.ts';
 import type { Cataloger, Finding, Package } from './model.ts';
 import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
+import { ScanError } from './scan-error.ts';
 import type { VulnDb } from './vulndb/vulndb.ts';
 
 export interface ScanOptions {
@@ -21,6 +22,11 @@ export interface ScanOptions {
 export async function scanImage(image: ScanImage, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? Date.now;
   const signal = options.signal === undefined ? {} : { signal: options.signal };
+  // Fail closed, for the CLI and the server alike: no advisories must never read as "no vulnerabilities".
+  const status = await options.vulndb?.status();
+  if (status !== undefined && status.advisories === 0) {
+    throw new ScanError('DB_EMPTY', 'the vulnerability database is empty: import OSV data first (slipway db import <zip|dir>); refusing to report "no vulnerabilities"');
+  }
   const walked = await walkLayers(
     (async function* () {
       yield* image.layers.map((layer) => ({ digest: layer.digest, diffId: layer.diffId, mediaType: layer.mediaType, open: () => layer.open(signal) }));
@@ -40,7 +46,6 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
   }
   packages.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.location.localeCompare(b.location));
   const findings: Finding[] = (await options.vulndb?.matchAll(packages, walked.distro, signal)) ?? [];
-  const status = await options.vulndb?.status();
   return {
     artifact: {
       name: image.name,

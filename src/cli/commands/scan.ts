@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createCredentialStore } from '../../core/oci/client/credentials.ts';
 import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
-import { SEVERITIES, ScanError, catalogers, createVulnDb, filterFindings, openScanImage, parseOpenVex, scanImage, toCycloneDx, toSarif, toSpdx, toTable, toTrivyJson, type ScanResult, type Severity } from '../../scan/index.ts';
+import { SEVERITIES, catalogers, createVulnDb, filterFindings, openScanImage, parseOpenVex, scanImage, toCycloneDx, toSarif, toSpdx, toTable, toTrivyJson, type ScanResult, type Severity } from '../../scan/index.ts';
 import { SLIPWAY_VERSION } from '../../version.ts';
 import { dataOptions, openLocalDatabase, type DataFlags } from '../local-database.ts';
 import { UsageError } from '../output.ts';
@@ -51,9 +51,6 @@ export async function scanTarget(target: string, flags: DataFlags & { insecure?:
   try {
     const image = await openScanImage(target, { client, ...(flags.platform === undefined ? {} : { platform: flags.platform }) });
     const vulndb = database === undefined ? undefined : createVulnDb(database);
-    if (vulndb !== undefined && (await vulndb.status()).advisories === 0) {
-      throw new ScanError('DB_EMPTY', 'the vulnerability database is empty: import OSV data first (slipway db import <zip|dir>); refusing to report "no vulnerabilities"');
-    }
     return await scanImage(image, { catalogers, ...(vulndb === undefined ? {} : { vulndb }), version: SLIPWAY_VERSION });
   } finally {
     client.close();
