@@ -9,6 +9,7 @@ import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
 import { imageFromSource } from './scan-image.ts';
 import { ScanError } from './scan-error.ts';
+import { VEX_JUSTIFICATIONS } from './report/openvex.ts';
 import { scanImage } from './scanner.ts';
 import type { VulnDb } from './vulndb/vulndb.ts';
 
@@ -236,5 +237,27 @@ function exceptionView(r: { id: number; project_id: number; digest: string; vuln
     author: r.author,
     expires_at: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
     creation_time: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** Exceptions as an OpenVEX 0.2.0 document (what `slipway scan --vex` and other VEX consumers read). */
+export function exceptionsAsOpenVex(list: readonly ScanException[], document: { readonly id: string; readonly author: string }): Record<string, unknown> {
+  const newest = list.reduce((t, e) => (e.creation_time > t ? e.creation_time : t), '1970-01-01T00:00:00.000Z');
+  return {
+    '@context': 'https://openvex.dev/ns/v0.2.0',
+    '@id': document.id,
+    author: document.author,
+    timestamp: newest,
+    version: 1,
+    statements: list.map((e) => ({
+      vulnerability: { name: e.vulnerability },
+      products: [{ '@id': e.digest }],
+      status: e.status,
+      // OpenVEX names a fixed set of justifications; anything else is the free-text impact statement.
+      ...((VEX_JUSTIFICATIONS as readonly string[]).includes(e.justification) ? { justification: e.justification } : { impact_statement: e.justification }),
+      timestamp: e.creation_time,
+      supplier: e.author,
+      ...(e.expires_at === null ? {} : { slipway_expires: e.expires_at }),
+    })),
   };
 }

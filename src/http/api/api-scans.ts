@@ -1,4 +1,4 @@
-import { VEX_JUSTIFICATIONS } from '../../scan/index.ts';
+import { exceptionsAsOpenVex } from '../../scan/index.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf } from './api-guards.ts';
@@ -51,24 +51,7 @@ export const scanRoutes: readonly ApiRoute[] = [
       const project = await projectOf(req, 'scan', 'read');
       const list = await req.services.scans.exceptions(project.project_id);
       if (req.query.get('format') !== 'openvex') return ok(list);
-      const newest = list.reduce((t, e) => (e.creation_time > t ? e.creation_time : t), '1970-01-01T00:00:00.000Z');
-      return ok({
-        '@context': 'https://openvex.dev/ns/v0.2.0',
-        '@id': `${req.ctx.url.origin}${API_PREFIX}/projects/${project.project_id}/scan-exceptions?format=openvex`,
-        author: `Slipway project ${project.name}`,
-        timestamp: newest,
-        version: 1,
-        statements: list.map((e) => ({
-          vulnerability: { name: e.vulnerability },
-          products: [{ '@id': e.digest }],
-          status: e.status,
-          // OpenVEX names a fixed set of justifications; anything else is the free-text impact statement.
-          ...((VEX_JUSTIFICATIONS as readonly string[]).includes(e.justification) ? { justification: e.justification } : { impact_statement: e.justification }),
-          timestamp: e.creation_time,
-          supplier: e.author,
-          ...(e.expires_at === null ? {} : { slipway_expires: e.expires_at }),
-        })),
-      });
+      return ok(exceptionsAsOpenVex(list, { id: `${req.ctx.url.origin}${API_PREFIX}/projects/${project.project_id}/scan-exceptions?format=openvex`, author: `Slipway project ${project.name}` }));
     },
   },
   {
