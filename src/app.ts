@@ -57,6 +57,8 @@ export interface App {
 const TOKEN_KEY_SETTING = 'token_signing_key';
 export const TOKEN_SERVICE = 'slipway-registry';
 const TOKEN_ISSUER = 'slipway-token-issuer';
+const GC_JOB = 'gc';
+const RETENTION_JOB = 'retention';
 
 export async function createApp(config: SlipwayConfig, logger: Logger): Promise<App> {
   const database = await openDatabase(config.database);
@@ -164,13 +166,13 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       [SCAN_JOB]: scanJobHandler({ scans, events, audit, database, externalHost, registry }),
       [RESCAN_JOB]: rescanJobHandler({ database, scans }),
       [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
-      retention: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
+      [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
       'retention-scheduled': async (payload) => {
         const execution = await registry.retention.startExecution((payload as { policyId: number }).policyId, false, 'SCHEDULE');
         const result = await registry.retention.run(execution.id);
         return { executionId: result.id, status: result.status, deleted: result.deleted };
       },
-      gc: async (payload, _job, { signal }) => {
+      [GC_JOB]: async (payload, _job, { signal }) => {
         const { dryRun, gracePeriodMs } = payload as { dryRun: boolean; gracePeriodMs: number };
         const report = await registry.gc.run({ dryRun, gracePeriodMs, signal });
         logger.info('garbage collection finished', { dryRun, blobsDeleted: report.blobsDeleted, bytesFreed: report.bytesFreed, errors: report.errors.length });
@@ -190,6 +192,12 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     audit,
     webhooks,
     jobs,
+    start: {
+      gc: (options) => jobs.enqueue(GC_JOB, options, { maxAttempts: 1 }),
+      rescan: (options) => jobs.enqueue(RESCAN_JOB, options, { maxAttempts: 1 }),
+      retention: (executionId) => jobs.enqueue(RETENTION_JOB, { executionId }, { maxAttempts: 1 }),
+    },
+    jobKinds: { gc: GC_JOB, rescan: RESCAN_JOB },
     system: {
       async getAllowlist() {
         const row = await database.db.selectFrom('settings').select('value').where('key', '=', 'cve_allowlist').executeTakeFirst();
@@ -206,7 +214,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       },
       async setGcSchedule(cron, options) {
         if (cron === undefined) await scheduler.remove('gc');
-        else await scheduler.upsert('gc', cron, 'gc', options);
+        else await scheduler.upsert('gc', cron, GC_JOB, options);
       },
       async setRescanSchedule(cron) {
         if (cron === undefined) await scheduler.remove('rescan');

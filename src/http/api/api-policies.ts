@@ -182,7 +182,7 @@ export const policyRoutes: readonly ApiRoute[] = [
       const { policy, project } = await retentionOf(req, 'operate');
       const dryRun = (req.body as { dry_run?: boolean }).dry_run === true;
       const execution = await req.services.registry.retention.startExecution(policy.id, dryRun, 'MANUAL');
-      await req.services.jobs.enqueue('retention', { executionId: execution.id }, { maxAttempts: 1 });
+      await req.services.start.retention(execution.id);
       await audit(req, { project: project.name, resource: `retention ${policy.id}`, resourceType: 'retention', operation: dryRun ? 'dry_run' : 'execute' });
       return created(`${API_PREFIX}/retentions/${policy.id}/executions/${execution.id}`, execution);
     },

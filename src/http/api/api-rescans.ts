@@ -3,7 +3,6 @@ import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRoute } from './api-route.ts';
 import { audit, created, intParam, ok, projectOf, requireSystem } from './api-guards.ts';
 
-const RESCAN_JOB = 'rescan';
 
 /** A rescan as the API shows it: the job's state and, once done, which verdicts changed. */
 function rescanView(job: JobRecord): unknown {
@@ -27,7 +26,7 @@ export const rescanRoutes: readonly ApiRoute[] = [
     summary: 'Rescans every image with the current vulnerability data; the result lists the artifacts whose verdict changed.',
     async handle(req) {
       await requireSystem(req, 'scan-all', 'create');
-      const id = await req.services.jobs.enqueue(RESCAN_JOB, { trigger: `manual by ${req.principal.name}` }, { maxAttempts: 1 });
+      const id = await req.services.start.rescan({ trigger: `manual by ${req.principal.name}` });
       await audit(req, { resource: 'all images', resourceType: 'scan', operation: 'rescan' });
       return created(`${API_PREFIX}/system/scan-all/${id}`, { id });
     },
@@ -40,7 +39,7 @@ export const rescanRoutes: readonly ApiRoute[] = [
     summary: "Rescans every image of a project; the result lists the artifacts whose verdict changed.",
     async handle(req) {
       const project = await projectOf(req, 'scan', 'create');
-      const id = await req.services.jobs.enqueue(RESCAN_JOB, { project: project.name, trigger: `manual by ${req.principal.name}` }, { maxAttempts: 1 });
+      const id = await req.services.start.rescan({ project: project.name, trigger: `manual by ${req.principal.name}` });
       await audit(req, { project: project.name, resource: project.name, resourceType: 'scan', operation: 'rescan' });
       return created(`${API_PREFIX}/system/scan-all/${id}`, { id });
     },
@@ -53,7 +52,7 @@ export const rescanRoutes: readonly ApiRoute[] = [
     summary: 'One rescan: status and the verdicts it changed.',
     async handle(req) {
       const job = await req.services.jobs.get(intParam(req, 'id'));
-      if (job === undefined || job.kind !== RESCAN_JOB) throw new HttpError('NOT_FOUND', `rescan ${req.params['id'] ?? ''} does not exist`);
+      if (job === undefined || job.kind !== req.services.jobKinds.rescan) throw new HttpError('NOT_FOUND', `rescan ${req.params['id'] ?? ''} does not exist`);
       const project = (job.payload as { project?: string }).project;
       if (project === undefined) await requireSystem(req, 'scan-all', 'read');
       else await projectOf({ ...req, params: { project_name_or_id: project } }, 'scan', 'read');

@@ -17,7 +17,16 @@ export interface ApiServices {
   readonly robots: Robots;
   readonly audit: AuditLog;
   readonly webhooks: WebhookPolicyStore;
-  readonly jobs: JobQueue;
+  /** Reads job state; starting work goes through `start`, which knows the job kinds. */
+  readonly jobs: Pick<JobQueue, 'get' | 'list'>;
+  /** Starts background work as durable jobs; each returns the job id. */
+  readonly start: {
+    gc(options: { dryRun: boolean; gracePeriodMs: number }): Promise<number>;
+    rescan(options: { project?: string; trigger: string }): Promise<number>;
+    retention(executionId: number): Promise<number>;
+  };
+  /** Job kinds the API reads back by id. */
+  readonly jobKinds: { readonly gc: string; readonly rescan: string };
   readonly system: {
     getAllowlist(): Promise<CveAllowlist>;
     setAllowlist(value: unknown): Promise<CveAllowlist>;

@@ -29,7 +29,7 @@ export const systemRoutes: readonly ApiRoute[] = [
       await requireSystem(req, 'garbage-collection', 'create');
       const body = req.body as { dry_run?: boolean; grace_period_seconds?: number };
       const payload = { dryRun: body.dry_run === true, gracePeriodMs: body.grace_period_seconds === undefined ? req.services.system.gcGracePeriodMs : body.grace_period_seconds * 1000 };
-      const id = await req.services.jobs.enqueue('gc', payload, { maxAttempts: 1 });
+      const id = await req.services.start.gc(payload);
       await audit(req, { resource: `gc ${id}`, resourceType: 'garbage_collection', operation: payload.dryRun ? 'dry_run' : 'execute' });
       const job = await req.services.jobs.get(id);
       return created(`${API_PREFIX}/system/gc/${id}`, job === undefined ? { id } : gcView(job));
@@ -43,7 +43,7 @@ export const systemRoutes: readonly ApiRoute[] = [
     summary: 'Recent garbage collection runs with their reports.',
     async handle(req) {
       await requireSystem(req, 'garbage-collection', 'list');
-      return ok((await req.services.jobs.list({ kind: 'gc', limit: 50 })).map(gcView));
+      return ok((await req.services.jobs.list({ kind: req.services.jobKinds.gc, limit: 50 })).map(gcView));
     },
   },
   {
@@ -55,7 +55,7 @@ export const systemRoutes: readonly ApiRoute[] = [
     async handle(req) {
       await requireSystem(req, 'garbage-collection', 'read');
       const job = await req.services.jobs.get(intParam(req, 'gc_id'));
-      if (job === undefined || job.kind !== 'gc') throw new HttpError('NOT_FOUND', `gc run ${req.params['gc_id'] ?? ''} does not exist`);
+      if (job === undefined || job.kind !== req.services.jobKinds.gc) throw new HttpError('NOT_FOUND', `gc run ${req.params['gc_id'] ?? ''} does not exist`);
       return ok(gcView(job));
     },
   },
