@@ -123,6 +123,14 @@ function readZip64Directory(zip: Buffer, eocd: number): Directory {
   };
 }
 
+/**
+ * The `count` entries of a central directory read on its own (a file-backed reader reads just
+ * the directory with positional reads, then each entry's data on demand).
+ */
+export function centralDirectoryEntries(directory: Buffer, count: number): ZipEntry[] {
+  return readEntries(directory, 0, directory.length, count, 0);
+}
+
 function readEntries(zip: Buffer, start: number, end: number, count: number, base: number): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let at = start;

@@ -7,6 +7,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { crc32, inflateRaw, inflateRawSync } from 'node:zlib';
+import { centralDirectoryEntries, type ZipEntry as ArchiveZipEntry } from '../../core/archive/zip-reader.ts';
 import { VulnDbError } from './vulndb-error.ts';
 
 export interface ZipEntry {
@@ -22,22 +23,13 @@ export interface ZipOptions {
   readonly maxEntrySize?: number;
 }
 
-interface CentralEntry {
-  readonly name: string;
-  readonly flags: number;
-  readonly method: number;
-  readonly crc: number;
-  readonly compressedSize: number;
-  readonly size: number;
-  readonly offset: number;
-}
+type CentralEntry = ArchiveZipEntry;
 
 const DEFAULT_MAX_ENTRY = 16 * 1024 * 1024;
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
-const CENTRAL_HEADER = 0x02014b50;
 const LOCAL_HEADER = 0x04034b50;
 const inflate = promisify(inflateRaw);
 const SYNC_INFLATE_LIMIT = 64 * 1024;
@@ -52,11 +44,11 @@ export async function* readZipEntries(path: string, options: ZipOptions = {}): A
   });
   try {
     const { size } = await file.stat();
-    const directory = await readCentralDirectory(file, size, path);
-    for (const entry of parseCentralDirectory(directory, path)) {
+    const { directory, count } = await readCentralDirectory(file, size, path);
+    for (const entry of centralEntries(directory, count, path)) {
       options.signal?.throwIfAborted();
-      if (entry.name.endsWith('/')) continue;
-      yield { name: entry.name, size: entry.size, read: (readOptions = {}) => readEntry(file, entry, max, readOptions.signal) };
+      if (entry.isDirectory) continue;
+      yield { name: entry.name, size: entry.uncompressedSize, read: (readOptions = {}) => readEntry(file, entry, max, readOptions.signal) };
     }
   } finally {
     await file.close();
@@ -70,7 +62,7 @@ async function readAt(file: FileHandle, position: number, length: number): Promi
   return buffer;
 }
 
-async function readCentralDirectory(file: FileHandle, size: number, path: string): Promise<Buffer> {
+async function readCentralDirectory(file: FileHandle, size: number, path: string): Promise<{ directory: Buffer; count: number }> {
   const tailLength = Math.min(size, 22 + 0xffff);
   const tail = await readAt(file, size - tailLength, tailLength);
   let at = -1;
@@ -91,7 +83,7 @@ async function readCentralDirectory(file: FileHandle, size: number, path: string
   if (length > MAX_CENTRAL_DIRECTORY || offset + length > size) {
     throw new VulnDbError('ZIP_INVALID', `${path}: the central directory (${length} bytes at ${offset}) is out of bounds`);
   }
-  return readAt(file, offset, length);
+  return { directory: await readAt(file, offset, length), count };
 }
 
 async function readZip64End(file: FileHandle, eocdPosition: number, path: string): Promise<{ count: number; length: number; offset: number }> {
@@ -112,49 +104,13 @@ function safeNumber(value: bigint, path: string): number {
   return Number(value);
 }
 
-function* parseCentralDirectory(directory: Buffer, path: string): Generator<CentralEntry> {
-  let at = 0;
-  while (at + 46 <= directory.length) {
-    if (directory.readUInt32LE(at) !== CENTRAL_HEADER) throw new VulnDbError('ZIP_INVALID', `${path}: bad central directory header at byte ${at}`);
-    const nameLength = directory.readUInt16LE(at + 28);
-    const extraLength = directory.readUInt16LE(at + 30);
-    const commentLength = directory.readUInt16LE(at + 32);
-    const end = at + 46 + nameLength + extraLength + commentLength;
-    if (end > directory.length) throw new VulnDbError('ZIP_INVALID', `${path}: truncated central directory`);
-    const extra = directory.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength);
-    const sizes = zip64Sizes(extra, {
-      size: directory.readUInt32LE(at + 24),
-      compressedSize: directory.readUInt32LE(at + 20),
-      offset: directory.readUInt32LE(at + 42),
-    });
-    yield {
-      name: directory.toString('utf8', at + 46, at + 46 + nameLength),
-      flags: directory.readUInt16LE(at + 8),
-      method: directory.readUInt16LE(at + 10),
-      crc: directory.readUInt32LE(at + 16),
-      ...sizes,
-    };
-    at = end;
+/** The central directory's entries, parsed by the archive module's one zip parser. */
+function centralEntries(directory: Buffer, count: number, path: string): CentralEntry[] {
+  try {
+    return centralDirectoryEntries(directory, count);
+  } catch (error) {
+    throw new VulnDbError('ZIP_INVALID', `${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-}
-
-/** Applies the ZIP64 extra field (id 1): the 64-bit values, in order, of the fields that are 0xffffffff. */
-function zip64Sizes(extra: Buffer, sizes: { size: number; compressedSize: number; offset: number }): { size: number; compressedSize: number; offset: number } {
-  const result = { ...sizes };
-  for (let at = 0; at + 4 <= extra.length; ) {
-    const id = extra.readUInt16LE(at);
-    const length = extra.readUInt16LE(at + 2);
-    if (id === 1) {
-      let field = at + 4;
-      for (const key of ['size', 'compressedSize', 'offset'] as const) {
-        if (result[key] !== 0xffffffff || field + 8 > at + 4 + length) continue;
-        result[key] = Number(extra.readBigUInt64LE(field));
-        field += 8;
-      }
-    }
-    at += 4 + length;
-  }
-  return result;
 }
 
 async function readEntry(file: FileHandle, entry: CentralEntry, max: number, signal: AbortSignal | undefined): Promise<Buffer> {
@@ -163,7 +119,7 @@ async function readEntry(file: FileHandle, entry: CentralEntry, max: number, sig
     throw new VulnDbError('ZIP_ENTRY_INVALID', `zip entry ${entry.name}: ${reason}`, cause === undefined ? {} : { cause });
   };
   if ((entry.flags & 1) !== 0) fail('encrypted entries are not supported');
-  if (entry.size > max || entry.compressedSize > max) fail(`larger than the ${max}-byte limit`);
+  if (entry.uncompressedSize > max || entry.compressedSize > max) fail(`larger than the ${max}-byte limit`);
   if (entry.method !== 0 && entry.method !== 8) fail(`compression method ${entry.method} is not supported`);
   const compressed = await readData(file, entry).catch((error: unknown) => fail('data out of bounds', error));
   let data = compressed;
@@ -172,8 +128,8 @@ async function readEntry(file: FileHandle, entry: CentralEntry, max: number, sig
     const inflated = compressed.length < SYNC_INFLATE_LIMIT ? Promise.resolve().then(() => inflateRawSync(compressed, { maxOutputLength: max })) : inflate(compressed, { maxOutputLength: max });
     data = await inflated.catch((error: unknown) => fail('cannot inflate', error));
   }
-  if (data.length !== entry.size) fail(`inflated to ${data.length} bytes, the directory says ${entry.size}`);
-  if (crc32(data) !== entry.crc) fail('CRC-32 mismatch');
+  if (data.length !== entry.uncompressedSize) fail(`inflated to ${data.length} bytes, the directory says ${entry.uncompressedSize}`);
+  if (crc32(data) !== entry.crc32) fail('CRC-32 mismatch');
   return data;
 }
 
@@ -182,9 +138,9 @@ async function readData(file: FileHandle, entry: CentralEntry): Promise<Buffer> 
   const nameLength = Buffer.byteLength(entry.name, 'utf8');
   const guess = 30 + nameLength + LOCAL_EXTRA_GUESS + entry.compressedSize;
   const buffer = Buffer.alloc(guess);
-  const { bytesRead } = await file.read(buffer, 0, guess, entry.offset);
+  const { bytesRead } = await file.read(buffer, 0, guess, entry.localHeaderOffset);
   if (bytesRead < 30 || buffer.readUInt32LE(0) !== LOCAL_HEADER) throw new Error('bad local header');
   const start = 30 + buffer.readUInt16LE(26) + buffer.readUInt16LE(28);
   if (start + entry.compressedSize <= bytesRead) return buffer.subarray(start, start + entry.compressedSize);
-  return readAt(file, entry.offset + start, entry.compressedSize);
+  return readAt(file, entry.localHeaderOffset + start, entry.compressedSize);
 }
