@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { managed, serverOptions, table } from '../management-client.ts';
 import { UsageError } from '../output.ts';
+import { registerTrustPolicy } from './policy-trust.ts';
 import { showProject, type Project } from './project.ts';
 
 const bool = (value: unknown, name: string): string => {
@@ -20,9 +21,9 @@ interface Rule {
   scope_selectors: { repository: { decoration: string; pattern: string }[] };
 }
 
-/** `slipway policy`: a project's gates (vulnerability threshold, signatures), visibility, quotas, CVE allowlist and immutable tags. */
+/** `slipway policy`: a project's gates (vulnerability threshold, signatures), visibility, quotas, CVE allowlist, immutable tags and trust policy. */
 export function registerPolicy(program: Command): void {
-  const policy = program.command('policy').description("a project's policies: vulnerability gate, signature requirement, quotas, allowlist, immutable tags");
+  const policy = program.command('policy').description("a project's policies: vulnerability gate, signature requirement, quotas, allowlist, immutable tags, trusted signers");
   serverOptions(policy.command('show').argument('<project>')).action(
     managed((client, _flags, project: string) => client.call<Project>('GET', `/projects/${encodeURIComponent(project)}`), showProject),
   );
@@ -115,4 +116,5 @@ export function registerPolicy(program: Command): void {
       (r) => `Removed immutable rule ${r.removed}`,
     ),
   );
+  registerTrustPolicy(policy);
 }

@@ -38,6 +38,7 @@ const TABLES = [
   'schema_migrations',
   'settings',
   'tags',
+  'trust_policies',
   'uploads',
   'users',
   'vuln_imports',

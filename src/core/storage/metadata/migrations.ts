@@ -339,8 +339,28 @@ const scans: Migration = {
   },
 };
 
+/**
+ * Each project's trust policy for signatures (keys, keyless identities, threshold, required
+ * attestations) as JSON, with a version that every change increments: verification results are
+ * cached per (digest, policy version).
+ */
+const trustPolicies: Migration = {
+  name: '0006_trust_policies',
+  async up(db) {
+    await db.schema
+      .createTable('trust_policies')
+      .addColumn('project_id', 'bigint', (col) => col.primaryKey().references('projects.id').onDelete('cascade'))
+      .addColumn('policy', 'text', required)
+      .addColumn('version', 'integer', required)
+      .addColumn('updated_at', 'bigint', required)
+      .addColumn('updated_by', 'text', required)
+      .addCheckConstraint('trust_policies_version_positive', sql`version >= 1`)
+      .execute();
+  },
+};
+
 /** Every migration, in the order it is applied. Append only. */
-export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities, scans];
+export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities, scans, trustPolicies];
 
 /**
  * Applies the pending migrations in one transaction and returns the names applied (empty when the

@@ -32,6 +32,7 @@ export interface Schema {
   advisory_packages: AdvisoryPackagesTable;
   scan_reports: ScanReportsTable;
   scan_exceptions: ScanExceptionsTable;
+  trust_policies: TrustPoliciesTable;
 }
 
 type Id = Generated<number>;
@@ -324,4 +325,16 @@ export interface ScanExceptionsTable {
   author: string;
   expires_at: Millis | null;
   created_at: Millis;
+}
+
+/** A project's trust policy for signatures; at most one per project. */
+export interface TrustPoliciesTable {
+  project_id: number;
+  /** JSON: the policy (`keys` with their computed `keyId`, `identities`, `threshold`, …). */
+  policy: string;
+  /** 1 for the first policy, incremented on every change (a verification cache key). */
+  version: number;
+  updated_at: Millis;
+  /** Who made the change. */
+  updated_by: string;
 }
