@@ -1,0 +1,108 @@
+/**
+ * An independent cross-check: the same bundles verified by Slipway's code and by @sigstore/verify (a dev dependency,
+ * used here only). Both must accept the real bundles with the same signer, and both must refuse the tampered ones.
+ */
+import assert from 'node:assert/strict';
+import { createHash, X509Certificate } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { TrustedRoot as ProtoTrustedRoot } from '@sigstore/protobuf-specs';
+import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import { SignError } from '../sign-error.ts';
+import { parseBundle } from './bundle.ts';
+import { certificateIdentity, verifyCertificateChain } from './certificate.ts';
+import { fixtureJson, fixtureRecord } from '../../testing/sigstore-fixtures.ts';
+import { checkTlogBody, verifyTlogEntry, type TlogBodyExpectation } from './tlog.ts';
+import { parseTrustedRoot } from './trusted-root.ts';
+
+const ROOT = 'cosign-trusted-root-pgi.json';
+
+type Outcome = { readonly ok: true; readonly subject: string; readonly issuer: string | undefined } | { readonly ok: false };
+
+/** Slipway: log entry, entry body, certificate chain at the integrated time, identity. */
+function slipway(json: unknown, artifact?: Buffer): Outcome {
+  try {
+    const root = parseTrustedRoot(fixtureJson(ROOT));
+    const bundle = parseBundle(json);
+    assert.ok(bundle.material.kind === 'certificate');
+    const verifier = Buffer.from(new X509Certificate(bundle.material.certificate).toString());
+    const expected: TlogBodyExpectation =
+      bundle.content.kind === 'dsse'
+        ? { kind: 'dsse', payload: bundle.content.envelope.payload, signatures: bundle.content.envelope.signatures.map((s) => ({ sig: s.sig, verifier })) }
+        : { kind: 'message', digest: createHash('sha256').update(artifact ?? Buffer.alloc(0)).digest(), signature: bundle.content.signature, verifier };
+    let time: Date | undefined;
+    for (const entry of bundle.tlogEntries) {
+      time = verifyTlogEntry(entry, root).integratedTime;
+      checkTlogBody(entry, expected);
+    }
+    assert.ok(time !== undefined);
+    verifyCertificateChain(bundle.material.certificate, root, time);
+    return { ok: true, ...certificateIdentity(bundle.material.certificate) };
+  } catch (error) {
+    if (error instanceof SignError) return { ok: false };
+    throw error;
+  }
+}
+
+/** @sigstore/verify, with the same trusted root (it also checks SCTs and the signature itself). */
+function sigstoreJs(json: unknown, artifact?: Buffer): Outcome {
+  const trust = toTrustMaterial(ProtoTrustedRoot.fromJSON(fixtureJson(ROOT)));
+  try {
+    const signer = new Verifier(trust).verify(toSignedEntity(bundleFromJSON(json), artifact));
+    return { ok: true, subject: signer.identity?.subjectAlternativeName ?? '', issuer: signer.identity?.extensions?.issuer };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function agree(json: unknown, artifact?: Buffer): Outcome {
+  const ours = slipway(json, artifact);
+  assert.deepEqual(ours, sigstoreJs(json, artifact));
+  return ours;
+}
+
+/** The JSON fields of a bundle's log entry the tampering touches. */
+interface JsonEntry {
+  inclusionPromise: { signedEntryTimestamp: string };
+  inclusionProof: { hashes: string[]; checkpoint: { envelope: string } };
+  canonicalizedBody: string;
+}
+
+function firstTlogEntry(json: Record<string, unknown>): JsonEntry {
+  const entries = (json['verificationMaterial'] as { tlogEntries: JsonEntry[] }).tlogEntries;
+  const [entry] = entries;
+  assert.ok(entry !== undefined);
+  return entry;
+}
+
+function flipBase64(text: string, index: number): string {
+  const bytes = Buffer.from(text, 'base64');
+  bytes[index] = (bytes[index] ?? 0) ^ 0x01;
+  return bytes.toString('base64');
+}
+
+describe('Slipway and @sigstore/verify agree', () => {
+  it('on the cosign v3 DSSE bundle', () => {
+    assert.deepEqual(agree(fixtureJson('cosign-oci-attestation.sigstore.json')), { ok: true, subject: 'cody@soyland.com', issuer: 'https://github.com/login/oauth' });
+  });
+
+  it('on sigstore-js bundles (DSSE, and a message signature over "hello, world!")', () => {
+    assert.equal(agree(fixtureJson('sigstore-js-v3-dsse.sigstore.json')).ok, true);
+    assert.equal(agree(fixtureJson('sigstore-js-v3-message-signature.sigstore.json'), Buffer.from('hello, world!')).ok, true);
+    assert.equal(agree(fixtureJson('sigstore-js-v3-message-signature.sigstore.json'), Buffer.from('hello, world?')).ok, false);
+  });
+
+  it('on tampered bundles: SET, proof hash, checkpoint signature, body', () => {
+    const tampers: readonly ((entry: JsonEntry) => void)[] = [
+      (e) => (e.inclusionPromise.signedEntryTimestamp = flipBase64(e.inclusionPromise.signedEntryTimestamp, 30)),
+      (e) => (e.inclusionProof.hashes = e.inclusionProof.hashes.map((h, i) => (i === 2 ? flipBase64(h, 0) : h))),
+      (e) => (e.inclusionProof.checkpoint.envelope = e.inclusionProof.checkpoint.envelope.replace(/(— \S+ )(\S+)\n$/, (_, p: string, b: string) => `${p}${flipBase64(b, 30)}\n`)),
+      (e) => (e.canonicalizedBody = flipBase64(e.canonicalizedBody, 60)),
+    ];
+    for (const tamper of tampers) {
+      const json = fixtureRecord('cosign-oci-attestation.sigstore.json');
+      tamper(firstTlogEntry(json));
+      assert.deepEqual(agree(json), { ok: false });
+    }
+  });
+});
