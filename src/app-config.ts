@@ -32,6 +32,12 @@ export interface SlipwayConfig {
   readonly scannerAdapter?: { readonly enabled: boolean; readonly apiKey: string | undefined };
   /** An external Harbor Pluggable Scanner adapter to scan with instead of the built-in scanner. */
   readonly externalScanner?: { readonly url: string; readonly auth?: { readonly kind: 'Basic' | 'Bearer' | 'APIKey'; readonly credential: string } } | undefined;
+  /**
+   * Signing in the server: the sigstore trusted root that keyless trust policies verify against
+   * (read offline), and the key (cosign.key, password from `SLIPWAY_SIGNING_PASSWORD`) with
+   * which the server attests scan results for projects that ask (`auto_attest`).
+   */
+  readonly signing?: { readonly trustedRootFile?: string; readonly keyFile?: string; readonly keyPassword?: string; readonly rekorUrl?: string };
 }
 
 /** Flags as commander hands them over; every one optional. */
@@ -70,9 +76,10 @@ interface FileConfig {
   audit?: { retentionDays?: number };
   scannerAdapter?: { enabled?: boolean; apiKey?: string };
   scanner?: { adapterUrl?: string; auth?: 'Basic' | 'Bearer' | 'APIKey'; credential?: string };
+  signing?: { trustedRoot?: string; key?: string; rekorUrl?: string };
 }
 
-const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects', 'jobs', 'gc', 'audit', 'scannerAdapter', 'scanner']);
+const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects', 'jobs', 'gc', 'audit', 'scannerAdapter', 'scanner', 'signing']);
 
 /** Merges defaults < config file < environment < flags. */
 export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Promise<SlipwayConfig> {
@@ -102,6 +109,21 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
     demo,
     scannerAdapter: scannerAdapter(file, env, demo),
     externalScanner: externalScanner(file, env),
+    signing: signing(file, env),
+  };
+}
+
+/** `signing.trustedRoot` / `SLIPWAY_TRUSTED_ROOT`, `signing.key` / `SLIPWAY_SIGNING_KEY` (+ `SLIPWAY_SIGNING_PASSWORD`), `signing.rekorUrl` / `SLIPWAY_REKOR_URL`. */
+function signing(file: FileConfig, env: NodeJS.ProcessEnv): NonNullable<SlipwayConfig['signing']> {
+  const trustedRootFile = nonEmpty(env['SLIPWAY_TRUSTED_ROOT']) ?? nonEmpty(file.signing?.trustedRoot);
+  const keyFile = nonEmpty(env['SLIPWAY_SIGNING_KEY']) ?? nonEmpty(file.signing?.key);
+  const rekorUrl = nonEmpty(env['SLIPWAY_REKOR_URL']) ?? nonEmpty(file.signing?.rekorUrl);
+  const keyPassword = env['SLIPWAY_SIGNING_PASSWORD'];
+  return {
+    ...(trustedRootFile === undefined ? {} : { trustedRootFile: resolve(trustedRootFile) }),
+    ...(keyFile === undefined ? {} : { keyFile: resolve(keyFile) }),
+    ...(keyPassword === undefined ? {} : { keyPassword }),
+    ...(rekorUrl === undefined ? {} : { rekorUrl }),
   };
 }
 

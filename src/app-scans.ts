@@ -34,9 +34,7 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
   return {
     request,
     async afterPush(project, repository, digest) {
-      const row = await deps.database.db.selectFrom('projects').select('metadata').where('name', '=', project).executeTakeFirst();
-      const meta = row === undefined ? {} : (JSON.parse(row.metadata) as Record<string, string>);
-      if (meta['auto_scan'] !== 'true') return;
+      if ((await projectMetadata(deps.database, project))['auto_scan'] !== 'true') return;
       const found = await deps.registry.content.manifest(repository, digest);
       // Signatures, SBOMs and other referrers are not images: they are not scanned.
       if (found === undefined || parseManifest(found.bytes, found.mediaType).subject !== undefined) return;
@@ -45,8 +43,22 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
   };
 }
 
+async function projectMetadata(database: MetadataDatabase, project: string): Promise<Record<string, string>> {
+  const row = await database.db.selectFrom('projects').select('metadata').where('name', '=', project).executeTakeFirst();
+  return row === undefined ? {} : (JSON.parse(row.metadata) as Record<string, string>);
+}
+
 /** The scan job: runs the scan, then tells webhooks and the audit log. */
-export function scanJobHandler(deps: { scans: ScanService; events: EventFanout; audit: AuditLog; database: MetadataDatabase; externalHost: () => string; registry: Registry }): JobHandler {
+export function scanJobHandler(deps: {
+  scans: ScanService;
+  events: EventFanout;
+  audit: AuditLog;
+  database: MetadataDatabase;
+  externalHost: () => string;
+  registry: Registry;
+  /** Attests the SBOM and vulnerability report of a successful scan, for projects with `auto_attest` (absent: the server has no signing key). */
+  attest?: (repository: string, digest: string, result: ScanResult) => Promise<readonly string[]>;
+}): JobHandler {
   return async (payload, _job, { signal }) => {
     const { repository, digest, operator } = payload as { repository: string; digest: string; operator: string };
     const outcome = await deps.scans.run(repository, digest, { signal });
@@ -54,6 +66,12 @@ export function scanJobHandler(deps: { scans: ScanService; events: EventFanout; 
     let attached: readonly string[] = [];
     if (outcome.status === 'Success' && outcome.result !== undefined) {
       attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
+      if (deps.attest !== undefined && (await projectMetadata(deps.database, repository.split('/')[0] ?? ''))['auto_attest'] === 'true') {
+        const attest = deps.attest;
+        const result = outcome.result;
+        const attested = await attest(repository, digest, result).catch((error: unknown) => [`not attested: ${error instanceof Error ? error.message : String(error)}`]);
+        attached = [...attached, ...attested];
+      }
     }
     await deps.audit.record({
       username: operator,

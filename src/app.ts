@@ -24,7 +24,9 @@ import { createScanRequests, RESCAN_JOB, rescanJobHandler, SCAN_JOB, scanFactsFr
 import { catalogers, createAdapterScans, createAdapterScanner, createScanService, createVulnDb, type ExternalScanner, type ScanRequests } from './scan/index.ts';
 
 import { scannerAdapterMount } from './http/scanner-adapter/scanner-adapter-mount.ts';
-import { createProjectPullGate, createProjectWritePolicy, noSignatureFacts, normalizeAllowlist } from './registry/index.ts';
+import { createProjectPullGate, createProjectWritePolicy, createScanGate, noSignatureFacts, normalizeAllowlist, type SignatureFacts } from './registry/index.ts';
+import { scanAttester, signatureFactsFrom } from './app-signing.ts';
+import { keySigner, loadPrivateKey, loadTrustedRoot, type Signer } from './sign/index.ts';
 import { SLIPWAY_VERSION } from './version.ts';
 import { createTokenService, type TokenService } from './core/auth/token-service.ts';
 import { SCANNER_PRINCIPAL } from './core/auth/authorizer.ts';
@@ -109,10 +111,14 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     vulndb: createVulnDb(database),
     version: SLIPWAY_VERSION,
   });
+  const signing = config.signing ?? {};
+  const trustedRoot = signing.trustedRootFile === undefined ? undefined : await loadTrustedRoot(signing.trustedRootFile);
+  // Built once the registry exists (verification reads signatures through it).
+  let signatureFacts: SignatureFacts = noSignatureFacts;
   const registry = createRegistry({
     database,
     blobs,
-    pullGate: createProjectPullGate(database, { scans: scanFactsFrom(scans), signatures: noSignatureFacts }),
+    pullGate: createProjectPullGate(database, { scans: scanFactsFrom(scans), signatures: { signatureOf: (request, options) => signatureFacts.signatureOf(request, options) } }),
     writePolicy: createProjectWritePolicy(database, events),
     events,
     retentionSchedules: {
@@ -126,6 +132,8 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       void notifyRetention(execution, project).catch((error: unknown) => logger.warn('retention webhook failed', { error }));
     },
   });
+  signatureFacts = signatureFactsFrom({ registry, ...(trustedRoot === undefined ? {} : { trustedRoot }) });
+  const attestor = await serverSigner(signing);
   const requests = createScanRequests({ database, registry, scans, jobs });
   scanRequests = requests;
   async function notifyRetention(execution: RetentionExecutionView, project: string): Promise<void> {
@@ -163,7 +171,15 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     pollMs: config.jobPollMs,
     handlers: {
       [WEBHOOK_JOB]: webhookJobHandler(webhooks),
-      [SCAN_JOB]: scanJobHandler({ scans, events, audit, database, externalHost, registry }),
+      [SCAN_JOB]: scanJobHandler({
+        scans,
+        events,
+        audit,
+        database,
+        externalHost,
+        registry,
+        ...(attestor === undefined ? {} : { attest: scanAttester({ registry, signer: attestor, ...(signing.rekorUrl === undefined ? {} : { rekorUrl: signing.rekorUrl }) }) }),
+      }),
       [RESCAN_JOB]: rescanJobHandler({ database, scans }),
       [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
       [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
@@ -186,6 +202,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     registry,
     scans,
     scanRequests: requests,
+    scanGate: createScanGate(database, scanFactsFrom(scans)),
     access,
     users: createUsers(database, { onChange }),
     robots: createRobots(database, { onChange }),
@@ -340,4 +357,12 @@ async function signingKey(database: MetadataDatabase): Promise<SigningKey> {
   const stored = await read();
   if (stored === undefined) throw new Error('token signing key could not be stored');
   return loadSigningKey(stored.value);
+}
+
+/** The server's own signer (attesting scan results), from `signing.key`; none when not configured. */
+async function serverSigner(signing: NonNullable<SlipwayConfig['signing']>): Promise<Signer | undefined> {
+  if (signing.keyFile === undefined) return undefined;
+  const password = signing.keyPassword;
+  const key = await loadPrivateKey(await readFile(signing.keyFile, 'utf8'), () => Promise.resolve(password ?? ''));
+  return keySigner(key);
 }

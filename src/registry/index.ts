@@ -15,6 +15,7 @@ import { createProjects, type Projects } from './projects.ts';
 import { noRegistryEvents, type RegistryEventSink } from './registry-events.ts';
 import { openWritePolicy, type WritePolicy } from './write-policy.ts';
 import { createImmutableRules, type ImmutableRules } from './immutable-rules.ts';
+import { createTrustPolicies, type TrustPolicies } from './trust-policies.ts';
 import { createLabels, type Labels } from './labels.ts';
 import { createRetentionService, type RetentionExecutionView, type RetentionSchedules, type RetentionService } from './retention-service.ts';
 import { createGarbageCollector, type GarbageCollector } from './garbage-collector.ts';
@@ -39,6 +40,8 @@ export interface Registry {
   readonly projects: Projects;
   readonly artifacts: Artifacts;
   readonly immutableRules: ImmutableRules;
+  /** Each project's trust policy for signatures (keys, identities, threshold, required attestations), versioned. */
+  readonly trustPolicies: TrustPolicies;
   readonly labels: Labels;
   readonly retention: RetentionService;
   readonly gc: GarbageCollector;
@@ -49,6 +52,8 @@ export interface Registry {
   readonly content: {
     manifest(repository: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ bytes: Buffer; mediaType: string } | undefined>;
     openBlob(digest: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+    /** The digest a tag names in a repository (cosign's legacy `.sig`/`.att` tags, say). */
+    resolveTag(repository: string, tag: string): Promise<string | undefined>;
   };
   /** Creates a project if it does not exist (bootstrap and tests; the projects API comes later). */
   ensureProject(name: string, options: { public: boolean }): Promise<void>;
@@ -70,6 +75,7 @@ export function createRegistry(deps: RegistryDeps): Registry {
     projects: createProjects(deps.database, clock),
     artifacts,
     immutableRules: createImmutableRules(deps.database, clock),
+    trustPolicies: createTrustPolicies(deps.database, clock),
     labels,
     retention: createRetentionService({
       database: deps.database,
@@ -87,6 +93,10 @@ export function createRegistry(deps: RegistryDeps): Registry {
         return { bytes: await deps.blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options }), mediaType: row.mediaType };
       },
       openBlob: (digest, options) => deps.blobs.open(digest as Digest, options),
+      async resolveTag(repository, tag) {
+        const repositoryId = await metadata.findRepositoryId(repository);
+        return repositoryId === undefined ? undefined : metadata.resolveTag(repositoryId, tag);
+      },
     },
     async ensureProject(name, options) {
       await metadata.ensureProject(name, { public: options.public, now: clock() });
@@ -103,10 +113,11 @@ export { openPullGate, type PullGate, type PullRequest, type PullVerdict } from 
 export { openWritePolicy, type WritePolicy } from './write-policy.ts';
 export { noRegistryEvents, type RegistryEvent, type RegistryEventSink } from './registry-events.ts';
 export { createProjectWritePolicy } from './project-write-policy.ts';
-export { createProjectPullGate, noScanFacts, noSignatureFacts, type ScanFacts, type SignatureFacts } from './project-pull-gate.ts';
+export { createProjectPullGate, createScanGate, noScanFacts, noSignatureFacts, type ScanFacts, type ScanGate, type SignatureFacts } from './project-pull-gate.ts';
 export type { Projects, ProjectView, ProjectInput, MemberView, ProjectSummary } from './projects.ts';
 export type { Artifacts, ArtifactView, RepositoryView } from './artifacts.ts';
 export type { ImmutableRules, ImmutableRuleView } from './immutable-rules.ts';
+export { trustedKeyId, type TrustPolicies, type StoredTrustPolicy } from './trust-policies.ts';
 export type { Labels, LabelView, LabelInput } from './labels.ts';
 export type { RetentionService, RetentionPolicyView, RetentionExecutionView, RetentionSchedules } from './retention-service.ts';
 export type { GarbageCollector, GcReport } from './garbage-collector.ts';

@@ -2,7 +2,7 @@ import { parseSeverity } from '../core/policy/pull-policy.ts';
 import { RegistryError } from './registry-error.ts';
 
 /** Harbor's project metadata keys Slipway honours; all values are strings, as in Harbor. */
-const BOOLEAN_KEYS = ['public', 'auto_scan', 'auto_sbom_generation', 'prevent_vul', 'reuse_sys_cve_allowlist', 'enable_content_trust', 'enable_content_trust_cosign'] as const;
+const BOOLEAN_KEYS = ['public', 'auto_scan', 'auto_sbom_generation', 'auto_attest', 'prevent_vul', 'reuse_sys_cve_allowlist', 'enable_content_trust', 'enable_content_trust_cosign'] as const;
 const KEYS: ReadonlySet<string> = new Set([...BOOLEAN_KEYS, 'severity', 'retention_id']);
 
 /** Validates and normalises metadata as Harbor does: booleans to "true"/"false", severity lower-cased (`negligible` → `none`). */

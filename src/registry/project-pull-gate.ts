@@ -44,21 +44,6 @@ export function createProjectPullGate(database: MetadataDatabase, ports: { scans
     return tags.length > 0 && tags.every((t) => COSIGN_TAG.test(t.name));
   }
 
-  async function allowlist(cveAllowlist: string, reuseSystem: boolean): Promise<Set<string>> {
-    const lists = [cveAllowlist];
-    if (reuseSystem) {
-      const system = await db.selectFrom('settings').select('value').where('key', '=', 'cve_allowlist').executeTakeFirst();
-      if (system !== undefined) lists.push(system.value);
-    }
-    const ids = new Set<string>();
-    for (const text of lists) {
-      const list = JSON.parse(text) as { items?: { cve_id?: string }[]; expires_at?: number | null };
-      if (typeof list.expires_at === 'number' && list.expires_at * 1000 <= clock()) continue;
-      for (const item of list.items ?? []) if (typeof item.cve_id === 'string') ids.add(item.cve_id);
-    }
-    return ids;
-  }
-
   return {
     async check(request, options) {
       const project = await db.selectFrom('projects').select(['metadata', 'cve_allowlist']).where('name', '=', request.project).executeTakeFirst();
@@ -75,9 +60,51 @@ export function createProjectPullGate(database: MetadataDatabase, ports: { scans
       const [scan, signature, allowed] = await Promise.all([
         settings.preventVulnerable ? ports.scans.scanOf(request, options) : Promise.resolve<ScanFact>({ status: 'none' }),
         settings.requireSignature ? ports.signatures.signatureOf(request, options) : Promise.resolve<SignatureFact>({ verified: true, by: [] }),
-        allowlist(project.cve_allowlist, meta['reuse_sys_cve_allowlist'] !== 'false'),
+        allowlist(database, clock, project.cve_allowlist, meta['reuse_sys_cve_allowlist'] !== 'false'),
       ]);
       return evaluatePullPolicy(settings, { scan, signature, allowlist: allowed });
+    },
+  };
+}
+
+/** The CVE ids a project allows: its own list and, unless it opts out, the system list; expired lists left out. */
+async function allowlist(database: MetadataDatabase, clock: () => number, cveAllowlist: string, reuseSystem: boolean): Promise<Set<string>> {
+  const lists = [cveAllowlist];
+  if (reuseSystem) {
+    const system = await database.db.selectFrom('settings').select('value').where('key', '=', 'cve_allowlist').executeTakeFirst();
+    if (system !== undefined) lists.push(system.value);
+  }
+  const ids = new Set<string>();
+  for (const text of lists) {
+    const list = JSON.parse(text) as { items?: { cve_id?: string }[]; expires_at?: number | null };
+    if (typeof list.expires_at === 'number' && list.expires_at * 1000 <= clock()) continue;
+    for (const item of list.items ?? []) if (typeof item.cve_id === 'string') ids.add(item.cve_id);
+  }
+  return ids;
+}
+
+/** Whether an image passed its project's scan gate: what signing asks before it signs. */
+export interface ScanGate {
+  check(project: string, repository: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ readonly passed: boolean; readonly reasons: readonly string[] }>;
+}
+
+/**
+ * The scan gate: a successful scan, and — when the project prevents vulnerable images — no
+ * finding at or above its severity outside the allowlists and exceptions. Not scanned, still
+ * running or failed means not passed, whatever the project's pull settings.
+ */
+export function createScanGate(database: MetadataDatabase, scans: ScanFacts, clock: () => number = Date.now): ScanGate {
+  return {
+    async check(project, repository, digest, options) {
+      const row = await database.db.selectFrom('projects').select(['metadata', 'cve_allowlist']).where('name', '=', project).executeTakeFirst();
+      if (row === undefined) return { passed: false, reasons: [`project ${project} does not exist`] };
+      const meta = JSON.parse(row.metadata) as Record<string, string>;
+      const request: PullRequest = { project, repository, digest, mediaType: '', artifactType: null, subject: null, principal: SCANNER_PRINCIPAL };
+      const scan = await scans.scanOf(request, options);
+      const preventVulnerable = isTrue(meta['prevent_vul']) || scan.status !== 'Success';
+      const settings = { preventVulnerable, severity: parseSeverity(meta['severity'] ?? 'critical') ?? 'critical', requireSignature: false };
+      const verdict = evaluatePullPolicy(settings, { scan, signature: { verified: true, by: [] }, allowlist: await allowlist(database, clock, row.cve_allowlist, meta['reuse_sys_cve_allowlist'] !== 'false') });
+      return verdict.allowed ? { passed: true, reasons: [] } : { passed: false, reasons: verdict.reasons };
     },
   };
 }

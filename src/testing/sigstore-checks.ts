@@ -12,6 +12,7 @@ import { toSignedEntity, toTrustMaterial, Verifier, type Signer } from '@sigstor
 import type { TlogEntry } from '../sign/model.ts';
 import type { TrustedRootDocument } from './fake-sigstore.ts';
 import { leafHash, rootFromAuditPath } from './merkle-tree.ts';
+import { tlogEntryJson } from '../sign/scheme/bundle-json.ts';
 
 /** The trusted root's log key whose `logId` is the entry's. */
 export function tlogKey(trustedRoot: TrustedRootDocument, logId: Buffer): KeyObject {
@@ -92,26 +93,3 @@ function contentJson(content: BundleContent): Record<string, unknown> {
   };
 }
 
-/** A `TransparencyLogEntry` in protobuf JSON (int64 as strings, bytes base64). */
-export function tlogEntryJson(entry: TlogEntry): Record<string, unknown> {
-  const proof = entry.inclusionProof;
-  return {
-    logIndex: String(entry.logIndex),
-    logId: { keyId: entry.logId.toString('base64') },
-    kindVersion: { kind: entry.kind, version: entry.version },
-    integratedTime: String(entry.integratedTime),
-    ...(entry.signedEntryTimestamp === undefined ? {} : { inclusionPromise: { signedEntryTimestamp: entry.signedEntryTimestamp.toString('base64') } }),
-    ...(proof === undefined
-      ? {}
-      : {
-          inclusionProof: {
-            logIndex: String(proof.logIndex),
-            rootHash: proof.rootHash.toString('base64'),
-            treeSize: String(proof.treeSize),
-            hashes: proof.hashes.map((hash) => hash.toString('base64')),
-            checkpoint: { envelope: proof.checkpoint },
-          },
-        }),
-    canonicalizedBody: entry.canonicalizedBody.toString('base64'),
-  };
-}

@@ -12,6 +12,14 @@ async function artifactOf(req: ApiRequest, resource: 'scan' | 'artifact', action
   return { project, repo, artifact };
 }
 
+/** The scan gate of an artifact; an index passes when every child does (the children are what is scanned and run). */
+async function scanGateOf(req: ApiRequest, project: string, repository: string, artifact: { digest: string; references: readonly string[] }) {
+  const digests = artifact.references.length > 0 ? artifact.references : [artifact.digest];
+  const verdicts = await Promise.all(digests.map((d) => req.services.scanGate.check(project, repository, d)));
+  const reasons = verdicts.flatMap((v, i) => v.reasons.map((r) => (digests.length > 1 ? `${digests[i] ?? ''}: ${r}` : r)));
+  return { passed: verdicts.every((v) => v.passed), reasons };
+}
+
 export const scanRoutes: readonly ApiRoute[] = [
   {
     operationId: 'scanArtifact',
@@ -38,6 +46,39 @@ export const scanRoutes: readonly ApiRoute[] = [
       const report = await req.services.scans.report(artifact.digest);
       if (report === undefined) throw new HttpError('NOT_FOUND', `artifact ${artifact.digest} has not been scanned`);
       return ok(report);
+    },
+  },
+  {
+    operationId: 'getScanGate',
+    method: 'GET',
+    path: `${R}/scan-gate`,
+    tag: 'scan',
+    summary: 'Whether the artifact passed its scan gate (scanned, and under the project threshold with allowlists and exceptions): what signing asks first.',
+    async handle(req) {
+      const { project, repo, artifact } = await artifactOf(req, 'artifact', 'read');
+      return ok(await scanGateOf(req, project.name, repo.name, artifact));
+    },
+  },
+  {
+    operationId: 'overrideScanGate',
+    method: 'POST',
+    path: `${R}/scan-gate/overrides`,
+    tag: 'scan',
+    summary: 'Records that the caller signs or attests the artifact although its scan gate has not passed, and why (the audit log keeps who, what and why).',
+    body: {
+      type: 'object',
+      required: ['action', 'reason'],
+      additionalProperties: false,
+      properties: { action: { type: 'string', enum: ['sign', 'attest'] }, reason: { type: 'string', minLength: 1, maxLength: 1024 } },
+    },
+    async handle(req) {
+      const project = await projectOf(req, 'repository', 'push');
+      const repo = { name: `${project.name}/${req.params['repository_name'] ?? ''}`, project: project.name };
+      const artifact = await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '');
+      const { action, reason } = req.body as { action: string; reason: string };
+      const gate = await scanGateOf(req, project.name, repo.name, artifact);
+      await audit(req, { project: project.name, resource: `${repo.name}@${artifact.digest}`, resourceType: 'scan-gate', operation: `override-${action}`, detail: { reason, gate } });
+      return { status: 201, body: { recorded: true, gate } };
     },
   },
   {

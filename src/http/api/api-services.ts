@@ -4,7 +4,7 @@ import type { Users } from '../../core/auth/users.ts';
 import type { AuditLog } from '../../core/events/audit-log.ts';
 import type { WebhookPolicyStore } from '../../core/events/webhook-policy-store.ts';
 import type { JobQueue } from '../../core/jobs/job-queue.ts';
-import type { CveAllowlist, Registry } from '../../registry/index.ts';
+import type { CveAllowlist, Registry, ScanGate } from '../../registry/index.ts';
 import { type ScanRequests, type ScanService } from '../../scan/index.ts';
 
 /** What the management API's handlers may call: facades only, no database. */
@@ -12,6 +12,8 @@ export interface ApiServices {
   readonly registry: Registry;
   readonly scans: ScanService;
   readonly scanRequests: ScanRequests;
+  /** Whether an image passed its project's scan gate (what signing asks first). */
+  readonly scanGate: ScanGate;
   readonly access: AccessControl;
   readonly users: Users;
   readonly robots: Robots;

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { attestationPredicate, attestImage, type SignResult } from '../../sign/index.ts';
+import { parseOutputFormat, printResult } from '../output.ts';
+import { checkScanGate } from '../scan-gate-check.ts';
+import { openSigningTarget, parseSchemes } from '../signing-target.ts';
+import { parseAnnotations, signerFrom, signerOptions, type SignerFlags } from './sign.ts';
+
+/** `slipway attest`: an in-toto statement about an image, in a DSSE envelope, stored in both schemes. */
+export function registerAttest(program: Command): void {
+  signerOptions(
+    program
+      .command('attest')
+      .description('attest an image: an in-toto statement (SBOM, vulnerability report, provenance, …) signed in a DSSE envelope')
+      .argument('<image>', 'host/repository:tag or @digest'),
+  )
+    .requiredOption('--predicate <file>', 'the predicate (JSON; any text for --type custom)')
+    .option('--type <type>', 'spdxjson, cyclonedx, vuln, slsaprovenance, slsaprovenance1, openvex, custom or a predicate type URI', 'custom')
+    .action(async (image: string, flags: SignerFlags & { predicate: string; type: string }) => {
+      const format = parseOutputFormat(flags.output);
+      const schemes = parseSchemes(flags.scheme);
+      const { predicateType, predicate } = attestationPredicate(flags.type, await readFile(flags.predicate));
+      const target = await openSigningTarget(image, flags);
+      try {
+        await checkScanGate(target, flags, 'attest');
+        parseAnnotations(flags.annotations);
+        const { signer, rekorUrl } = await signerFrom(flags);
+        const result: SignResult = await attestImage(target.store, target.subject, {
+          signer,
+          schemes,
+          predicateType,
+          predicate,
+          ...(rekorUrl === undefined ? {} : { rekorUrl }),
+        });
+        printResult(format, { image: target.store.repository, signer: signer.description, predicateType, attested: result }, (r) =>
+          `Attested ${r.image}@${r.attested.digest} (${r.predicateType}) as ${r.signer}${r.attested.legacy === undefined ? '' : `\n  legacy: ${r.attested.legacy}`}${r.attested.bundle === undefined ? '' : `\n  bundle: ${r.attested.bundle}`}`,
+        );
+      } finally {
+        target.client.close();
+      }
+    });
+}
+

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { predicateTypeOf } from '../../core/policy/trust-policy.ts';
+import { verifyImage } from '../../sign/index.ts';
+import { ExitCode, parseOutputFormat, printResult, UsageError } from '../output.ts';
+import { openSigningTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
+import { renderVerification, summarise } from './verify.ts';
+
+/** `slipway verify-attestation`: verifies an image's attestations (both schemes), optionally of one type. */
+export function registerVerifyAttestation(program: Command): void {
+  verificationOptions(
+    program
+      .command('verify-attestation')
+      .description('verify the attestations of an image (legacy .att and sigstore bundles) against a key or a keyless identity')
+      .argument('<image>', 'host/repository:tag or @digest'),
+  )
+    .option('--type <type>', 'only attestations of this type (spdxjson, cyclonedx, vuln, slsaprovenance, custom or a predicate type URI)')
+    .action(async (image: string, flags: VerificationFlags & { type?: string }) => {
+      const format = parseOutputFormat(flags.output);
+      const wanted = flags.type === undefined ? undefined : predicateTypeOf(flags.type);
+      if (flags.type !== undefined && wanted === undefined) throw new UsageError(`unknown attestation type ${JSON.stringify(flags.type)}`);
+      const target = await openSigningTarget(image, flags);
+      try {
+        const policy = await verificationPolicyFrom(flags, target.store);
+        const result = await verifyImage(target.store, target.subject.digest, 'attestation', policy, { schemes: parseSchemes(flags.scheme) });
+        const outcomes = result.outcomes.filter((o) => wanted === undefined || !o.verified || o.statement?.predicateType === wanted);
+        const verified = outcomes.some((o) => o.verified && (wanted === undefined || o.statement?.predicateType === wanted));
+        const summary = { image: target.store.repository, ...summarise({ ...result, outcomes }), verified };
+        printResult(format, summary, renderVerification);
+        process.exitCode = verified ? ExitCode.ok : ExitCode.failure;
+      } finally {
+        target.client.close();
+      }
+    });
+}

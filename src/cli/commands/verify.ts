@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { describeSigner, verifyImage, type ImageVerification, type SignatureOutcome } from '../../sign/index.ts';
+import { ExitCode, parseOutputFormat, printResult } from '../output.ts';
+import { openSigningTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
+
+/** `slipway verify`: verifies an image's signatures in both schemes against keys or keyless identities, offline. */
+export function registerVerify(program: Command): void {
+  verificationOptions(
+    program
+      .command('verify')
+      .description('verify the signatures of an image (legacy .sig and sigstore bundles) against a key or a keyless identity')
+      .argument('<image>', 'host/repository:tag or @digest'),
+  ).action(async (image: string, flags: VerificationFlags) => {
+    const format = parseOutputFormat(flags.output);
+    const target = await openSigningTarget(image, flags);
+    try {
+      const policy = await verificationPolicyFrom(flags, target.store);
+      const result = await verifyImage(target.store, target.subject.digest, 'signature', policy, { schemes: parseSchemes(flags.scheme) });
+      printResult(format, { image: target.store.repository, ...summarise(result) }, renderVerification);
+      process.exitCode = result.outcomes.some((o) => o.verified) ? ExitCode.ok : ExitCode.failure;
+    } finally {
+      target.client.close();
+    }
+  });
+}
+
+export function summarise(result: ImageVerification): { digest: string; verified: boolean; outcomes: readonly SignatureOutcome[] } {
+  return { digest: result.digest, verified: result.outcomes.some((o) => o.verified), outcomes: result.outcomes };
+}
+
+export function renderVerification(r: { image: string; digest: string; verified: boolean; outcomes: readonly SignatureOutcome[] }): string {
+  const lines = r.outcomes.map((o) =>
+    o.verified
+      ? `✓ ${o.scheme.padEnd(6)} ${o.location}: signed by ${describeSigner(o.signer)}${o.integratedTime === undefined ? '' : `, logged ${o.integratedTime.toISOString()}`}${o.statement === undefined || o.statement.predicateType.endsWith('/sign/v1') ? '' : ` (${o.statement.predicateType})`}`
+      : `✗ ${o.scheme.padEnd(6)} ${o.location}: ${o.code}: ${o.message}`,
+  );
+  const verified = r.outcomes.filter((o) => o.verified).length;
+  return [...lines, `${r.image}@${r.digest}: ${verified} of ${r.outcomes.length} verified${r.verified ? '' : ' — NOT VERIFIED'}`].join('\n');
+}

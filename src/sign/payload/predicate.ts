@@ -1,0 +1,36 @@
+import { predicateTypeOf } from '../../core/policy/trust-policy.ts';
+import { SignError } from '../sign-error.ts';
+
+/**
+ * The predicate of `attest --type <type> --predicate <file>`, as cosign builds it: `custom`
+ * wraps the file as `{Data, Timestamp}`, `spdx` takes it as a string, the JSON types take it
+ * verbatim; `vuln` wraps a bare scanner report (our Trivy JSON) in cosign's vuln predicate.
+ */
+export function attestationPredicate(type: string, file: Buffer, now: Date = new Date()): { predicateType: string; predicate: unknown } {
+  const predicateType = predicateTypeOf(type);
+  if (predicateType === undefined) throw new SignError('ATTESTATION_INVALID', `unknown attestation type ${JSON.stringify(type)}: use spdxjson, cyclonedx, vuln, slsaprovenance, slsaprovenance1, openvex, link, custom or a predicate type URI`);
+  const name = type.toLowerCase();
+  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (name === 'custom') return { predicateType, predicate: { Data: file.toString('utf8'), Timestamp: timestamp } };
+  if (name === 'spdx') return { predicateType, predicate: file.toString('utf8') };
+  const json = parseJson(file, type);
+  if (name === 'vuln' && (json === null || typeof json !== 'object' || !('scanner' in json))) {
+    return {
+      predicateType,
+      predicate: {
+        invocation: { parameters: null, uri: '', event_id: '', 'builder.id': '' },
+        scanner: { uri: 'pkg:github/slipway/slipway', version: '', db: { uri: '', version: '' }, result: json },
+        metadata: { scanStartedOn: timestamp, scanFinishedOn: timestamp },
+      },
+    };
+  }
+  return { predicateType, predicate: json };
+}
+
+function parseJson(file: Buffer, type: string): unknown {
+  try {
+    return JSON.parse(file.toString('utf8'));
+  } catch (error) {
+    throw new SignError('ATTESTATION_INVALID', `the ${type} predicate file is not JSON`, { cause: error });
+  }
+}

@@ -1,0 +1,83 @@
+import { Readable } from 'node:stream';
+import type { RepositoryClient } from '../core/oci/client/registry-client.ts';
+import type { Descriptor } from '../core/oci/descriptor.ts';
+import { digestOf, type Digest } from '../core/oci/digest.ts';
+import { SignError } from './sign-error.ts';
+
+/** Signature payloads, envelopes and bundles are read whole to verify their bytes: at most this many. */
+export const MAX_SIGNATURE_BLOB_BYTES = 32 * 1024 * 1024;
+
+export interface StoredManifest {
+  readonly bytes: Buffer;
+  readonly mediaType: string;
+  readonly digest: Digest;
+}
+
+/**
+ * Where an image's signatures live: its repository, in a remote registry (the CLI) or in
+ * Slipway's own registry (the server's gates). The signing stage reads and writes both schemes
+ * through this port only.
+ */
+export interface SignatureStore {
+  /** `host/path` of the repository: the docker-reference legacy signatures name. */
+  readonly repository: string;
+  manifest(reference: string, options?: { signal?: AbortSignal }): Promise<StoredManifest | undefined>;
+  /** A small blob, whole, its digest verified; larger than MAX_SIGNATURE_BLOB_BYTES is refused. */
+  blob(descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<Buffer>;
+  /** The OCI 1.1 referrers of a subject, however the registry stores them (API or tag schema). */
+  referrers(subject: Digest, options?: { signal?: AbortSignal }): Promise<readonly Descriptor[]>;
+  putBlob(bytes: Buffer, mediaType: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
+  /** `subjectIndexed`: the registry lists this referrer by its subject itself (no fallback tag needed). */
+  putManifest(reference: string, bytes: Buffer, mediaType: string, options?: { signal?: AbortSignal }): Promise<{ readonly subjectIndexed: boolean }>;
+  addReferrerToFallbackTag(subject: Digest, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** A repository of a remote registry as a signature store. */
+export function registrySignatureStore(repository: RepositoryClient): SignatureStore {
+  return {
+    repository: `${repository.host}/${repository.name}`,
+    manifest: (reference, o = {}) => repository.getManifest(reference, o),
+    async blob(descriptor, o = {}) {
+      checkSize(descriptor);
+      return readVerified(descriptor, await repository.openBlob(descriptor.digest, { ...o, verify: false }));
+    },
+    referrers: (subject, o = {}) => repository.referrers(subject, o),
+    async putBlob(bytes, mediaType, o = {}) {
+      const descriptor: Descriptor = { mediaType, digest: digestOf(bytes), size: bytes.byteLength };
+      await repository.uploadBlob(descriptor, () => Promise.resolve(Readable.from([bytes])), o);
+      return descriptor;
+    },
+    async putManifest(reference, bytes, mediaType, o = {}) {
+      const result = await repository.putManifest(reference, bytes, mediaType, o);
+      return { subjectIndexed: result.subjectIndexed };
+    },
+    async addReferrerToFallbackTag(subject, descriptor, o = {}) {
+      await repository.addReferrerToFallbackTag(subject, descriptor, o);
+    },
+  };
+}
+
+export function checkSize(descriptor: Descriptor): void {
+  if (descriptor.size > MAX_SIGNATURE_BLOB_BYTES) {
+    throw new SignError('SIGNATURE_MALFORMED', `${descriptor.digest} is ${descriptor.size} bytes, over the ${MAX_SIGNATURE_BLOB_BYTES}-byte limit for signature content`);
+  }
+}
+
+/** Reads a stream whole, refusing more bytes than the descriptor says and a digest other than its own. */
+export async function readVerified(descriptor: Descriptor, stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > descriptor.size) {
+      stream.destroy();
+      throw new SignError('SIGNATURE_MALFORMED', `${descriptor.digest} is longer than its descriptor's ${descriptor.size} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (bytes.byteLength !== descriptor.size || digestOf(bytes, descriptor.digest.startsWith('sha512:') ? 'sha512' : 'sha256') !== descriptor.digest) {
+    throw new SignError('SIGNATURE_MALFORMED', `the content of ${descriptor.digest} does not match its digest`);
+  }
+  return bytes;
+}

@@ -1,0 +1,32 @@
+import type { Digest } from '../core/oci/digest.ts';
+import { discover, type Scheme, type SignatureKind } from './discover.ts';
+import type { SignatureStore } from './signature-store.ts';
+import { verifySignature, type SignatureOutcome, type VerificationPolicy } from './verify/verify-signature.ts';
+
+export interface ImageVerification {
+  readonly digest: Digest;
+  readonly kind: SignatureKind;
+  /** One outcome per stored signature or attestation, verified or with the reason it is not. */
+  readonly outcomes: readonly SignatureOutcome[];
+}
+
+/**
+ * Verifies every signature (or attestation) stored for `digest` in both schemes against a
+ * policy. Unreadable ones are outcomes too (SIGNATURE_MALFORMED), so nothing fails silently;
+ * with none stored at all the single outcome is SIGNATURE_NOT_FOUND.
+ */
+export async function verifyImage(
+  store: SignatureStore,
+  digest: Digest,
+  kind: SignatureKind,
+  policy: VerificationPolicy,
+  options: { schemes?: readonly Scheme[]; signal?: AbortSignal } = {},
+): Promise<ImageVerification> {
+  const { found, unreadable } = await discover(store, digest, kind, options);
+  const outcomes: SignatureOutcome[] = found.map((f) => verifySignature(f, digest, policy));
+  for (const u of unreadable) outcomes.push({ verified: false, scheme: u.location.startsWith('referrer') ? 'bundle' : 'legacy', location: u.location, code: u.error.code, message: u.error.message });
+  if (outcomes.length === 0) {
+    outcomes.push({ verified: false, scheme: 'bundle', location: store.repository, code: 'SIGNATURE_NOT_FOUND', message: `no ${kind} is stored for ${store.repository}@${digest} (looked for the legacy .${kind === 'signature' ? 'sig' : 'att'} tag and sigstore bundle referrers)` });
+  }
+  return { digest, kind, outcomes };
+}
