@@ -1,52 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Descriptor } from '../../core/oci/descriptor.ts';
 import { digestOf, type Digest } from '../../core/oci/digest.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
 import { startFakeSigstore, type FakeSigstore } from '../../testing/fake-sigstore.ts';
 import { discover } from '../discover.ts';
 import type { FoundSignature, TlogEntry } from '../model.ts';
-import type { SignatureStore } from '../signature-store.ts';
 import { signImage } from '../sign-image.ts';
 import { keylessSigner } from '../signer.ts';
 import { parseTrustedRoot } from '../sigstore/trusted-root.ts';
 import { verifySignature, type VerificationPolicy } from './verify-signature.ts';
+import { memorySignatureStore } from '../../testing/memory-signature-store.ts';
 
 const ISSUER = 'https://oidc.ci.example';
 const IDENTITY = 'release-bot@ci.example';
-
-/** A signature store in memory: the schemes' writers and readers, without a registry. */
-function memoryStore(repository: string): SignatureStore {
-  const blobs = new Map<string, Buffer>();
-  const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
-  const referrers = new Map<string, Descriptor[]>();
-  return {
-    repository,
-    manifest: (reference) => {
-      const found = manifests.get(reference);
-      return Promise.resolve(found === undefined ? undefined : { ...found, digest: digestOf(found.bytes) });
-    },
-    blob: (descriptor) => Promise.resolve(blobs.get(descriptor.digest) ?? Buffer.alloc(0)),
-    referrers: (subject) => Promise.resolve(referrers.get(subject) ?? []),
-    putBlob(bytes, mediaType) {
-      const digest = digestOf(bytes);
-      blobs.set(digest, bytes);
-      return Promise.resolve({ mediaType, digest, size: bytes.byteLength });
-    },
-    putManifest(reference, bytes, mediaType) {
-      manifests.set(reference, { bytes, mediaType });
-      manifests.set(digestOf(bytes), { bytes, mediaType });
-      const parsed = JSON.parse(bytes.toString()) as { subject?: { digest: string }; artifactType?: string };
-      if (parsed.subject !== undefined) {
-        const list = referrers.get(parsed.subject.digest) ?? [];
-        list.push({ mediaType, digest: digestOf(bytes), size: bytes.byteLength, ...(parsed.artifactType === undefined ? {} : { artifactType: parsed.artifactType }) });
-        referrers.set(parsed.subject.digest, list);
-      }
-      return Promise.resolve({ subjectIndexed: true });
-    },
-    addReferrerToFallbackTag: () => Promise.resolve(),
-  };
-}
 
 const flip = (bytes: Buffer, i: number) => {
   const copy = Buffer.from(bytes);
@@ -75,7 +41,7 @@ describe('tampering with a keyless signature', () => {
       requireTlog: true,
       dockerReference: { reference: 'registry.example/team/app' },
     };
-    const store = memoryStore('registry.example/team/app');
+    const store = memorySignatureStore('registry.example/team/app');
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: {}, layers: [] }));
     digest = digestOf(manifest);
     const signer = await keylessSigner({ fulcioUrl: sigstore.fulcioUrl, identityToken: sigstore.identityToken({ email: IDENTITY, issuer: ISSUER }) });
