@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { attestationPredicate, attestImage, type SignResult } from '../../sign/index.ts';
-import { parseOutputFormat, printResult } from '../output.ts';
+import { parseOutputFormat, printResult, UsageError } from '../output.ts';
 import { checkScanGate } from '../scan-gate-check.ts';
 import { openSigningTarget, parseSchemes } from '../signing-target.ts';
-import { parseAnnotations, signerFrom, signerOptions, type SignerFlags } from './sign.ts';
+import { signerFrom, signerOptions, type SignerFlags } from './sign.ts';
 
 /** `slipway attest`: an in-toto statement about an image, in a DSSE envelope, stored in both schemes. */
 export function registerAttest(program: Command): void {
@@ -18,12 +18,12 @@ export function registerAttest(program: Command): void {
     .option('--type <type>', 'spdxjson, cyclonedx, vuln, slsaprovenance, slsaprovenance1, openvex, custom or a predicate type URI', 'custom')
     .action(async (image: string, flags: SignerFlags & { predicate: string; type: string }) => {
       const format = parseOutputFormat(flags.output);
+      if ((flags.annotations ?? []).length > 0) throw new UsageError('-a annotates signatures; an attestation says what it says in its predicate');
       const schemes = parseSchemes(flags.scheme);
       const { predicateType, predicate } = attestationPredicate(flags.type, await readFile(flags.predicate));
       const target = await openSigningTarget(image, flags);
       try {
         await checkScanGate(target, flags, 'attest');
-        parseAnnotations(flags.annotations);
         const { signer, rekorUrl } = await signerFrom(flags);
         const result: SignResult = await attestImage(target.store, target.subject, {
           signer,
