@@ -1,7 +1,8 @@
 /**
  * The hash and signature primitives the sigstore checks share, over node:crypto.
  */
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { algorithmOf, verifyWith } from '../key-algorithm.ts';
 
 /** SHA-256 over the concatenation of `parts`. */
 export function sha256(...parts: readonly (Buffer | Uint8Array | string)[]): Buffer {
@@ -10,24 +11,14 @@ export function sha256(...parts: readonly (Buffer | Uint8Array | string)[]): Buf
   return hash.digest();
 }
 
-/** The digest a key signs with the way sigstore logs and CAs use it: ECDSA by curve size, RSA SHA-256, Ed25519 none. */
-function digestFor(key: KeyObject): string | null {
-  if (key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyType === 'ed448') return null;
-  if (key.asymmetricKeyType === 'ec') {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'secp384r1') return 'sha384';
-    if (curve === 'secp521r1') return 'sha512';
-  }
-  return 'sha256';
-}
-
 /**
- * Whether `signature` (ECDSA: DER; RSA: PKCS#1 v1.5; Ed25519: raw) verifies over `data` with `key`. Never throws: a
- * signature that does not even parse simply does not verify.
+ * Whether `signature` verifies over `data` with `key`, in the algorithm the key implies (the one
+ * table in `key-algorithm.ts`). Never throws: a key of an unsupported kind, or a signature that
+ * does not even parse, simply does not verify.
  */
 export function verifySignature(key: KeyObject, data: Buffer, signature: Buffer): boolean {
   try {
-    return verify(digestFor(key), data, key, signature);
+    return verifyWith(algorithmOf(key), key, data, signature);
   } catch {
     return false;
   }
