@@ -1,6 +1,6 @@
 import { SCANNER_PRINCIPAL } from '../core/auth/authorizer.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
-import { evaluatePullPolicy, parseSeverity, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
+import { evaluatePullPolicy, parseSeverity, type ProjectPullSettings, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
 import type { PullGate, PullRequest } from './pull-gate.ts';
 import { isIndexMediaType } from '../core/oci/media-types.ts';
 
@@ -46,31 +46,48 @@ export function createProjectPullGate(database: MetadataDatabase, ports: { scans
 
   return {
     async check(request, options) {
-      const project = await db.selectFrom('projects').select(['metadata', 'cve_allowlist']).where('name', '=', request.project).executeTakeFirst();
+      const project = await projectPolicy(database, request.project);
       if (project === undefined) return { allowed: false, reasons: [`project ${request.project} does not exist`] };
-      const meta = JSON.parse(project.metadata) as Record<string, string>;
-      const settings = {
-        preventVulnerable: isTrue(meta['prevent_vul']),
-        severity: parseSeverity(meta['severity'] ?? 'critical') ?? 'critical',
-        requireSignature: isTrue(meta['enable_content_trust_cosign']),
-      };
+      const { settings } = project;
       if (!settings.preventVulnerable && !settings.requireSignature) return { allowed: true };
       if (request.principal.kind === SCANNER_PRINCIPAL.kind && request.principal.name === SCANNER_PRINCIPAL.name) return { allowed: true };
       if (isIndexMediaType(request.mediaType) || (await isAccessory(request))) return { allowed: true };
       const [scan, signature, allowed] = await Promise.all([
         settings.preventVulnerable ? ports.scans.scanOf(request, options) : Promise.resolve<ScanFact>({ status: 'none' }),
         settings.requireSignature ? ports.signatures.signatureOf(request, options) : Promise.resolve<SignatureFact>({ verified: true, by: [] }),
-        allowlist(database, clock, project.cve_allowlist, meta['reuse_sys_cve_allowlist'] !== 'false'),
+        allowlist(database, clock, project),
       ]);
       return evaluatePullPolicy(settings, { scan, signature, allowlist: allowed });
     },
   };
 }
 
+/** A project's pull settings and CVE allowlist, from its metadata; undefined when there is no such project. */
+interface ProjectPolicy {
+  readonly settings: ProjectPullSettings;
+  readonly cveAllowlist: string;
+  readonly reuseSystemAllowlist: boolean;
+}
+
+async function projectPolicy(database: MetadataDatabase, name: string): Promise<ProjectPolicy | undefined> {
+  const row = await database.db.selectFrom('projects').select(['metadata', 'cve_allowlist']).where('name', '=', name).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const meta = JSON.parse(row.metadata) as Record<string, string>;
+  return {
+    settings: {
+      preventVulnerable: isTrue(meta['prevent_vul']),
+      severity: parseSeverity(meta['severity'] ?? 'critical') ?? 'critical',
+      requireSignature: isTrue(meta['enable_content_trust_cosign']),
+    },
+    cveAllowlist: row.cve_allowlist,
+    reuseSystemAllowlist: meta['reuse_sys_cve_allowlist'] !== 'false',
+  };
+}
+
 /** The CVE ids a project allows: its own list and, unless it opts out, the system list; expired lists left out. */
-async function allowlist(database: MetadataDatabase, clock: () => number, cveAllowlist: string, reuseSystem: boolean): Promise<Set<string>> {
-  const lists = [cveAllowlist];
-  if (reuseSystem) {
+async function allowlist(database: MetadataDatabase, clock: () => number, project: ProjectPolicy): Promise<Set<string>> {
+  const lists = [project.cveAllowlist];
+  if (project.reuseSystemAllowlist) {
     const system = await database.db.selectFrom('settings').select('value').where('key', '=', 'cve_allowlist').executeTakeFirst();
     if (system !== undefined) lists.push(system.value);
   }
@@ -96,14 +113,13 @@ export interface ScanGate {
 export function createScanGate(database: MetadataDatabase, scans: ScanFacts, clock: () => number = Date.now): ScanGate {
   return {
     async check(project, repository, digest, options) {
-      const row = await database.db.selectFrom('projects').select(['metadata', 'cve_allowlist']).where('name', '=', project).executeTakeFirst();
-      if (row === undefined) return { passed: false, reasons: [`project ${project} does not exist`] };
-      const meta = JSON.parse(row.metadata) as Record<string, string>;
+      const policy = await projectPolicy(database, project);
+      if (policy === undefined) return { passed: false, reasons: [`project ${project} does not exist`] };
       const request: PullRequest = { project, repository, digest, mediaType: '', artifactType: null, subject: null, principal: SCANNER_PRINCIPAL };
       const scan = await scans.scanOf(request, options);
-      const preventVulnerable = isTrue(meta['prevent_vul']) || scan.status !== 'Success';
-      const settings = { preventVulnerable, severity: parseSeverity(meta['severity'] ?? 'critical') ?? 'critical', requireSignature: false };
-      const verdict = evaluatePullPolicy(settings, { scan, signature: { verified: true, by: [] }, allowlist: await allowlist(database, clock, row.cve_allowlist, meta['reuse_sys_cve_allowlist'] !== 'false') });
+      // Not scanned successfully fails the gate even where the project does not prevent vulnerable pulls.
+      const settings = { ...policy.settings, preventVulnerable: policy.settings.preventVulnerable || scan.status !== 'Success', requireSignature: false };
+      const verdict = evaluatePullPolicy(settings, { scan, signature: { verified: true, by: [] }, allowlist: await allowlist(database, clock, policy) });
       return verdict.allowed ? { passed: true, reasons: [] } : { passed: false, reasons: verdict.reasons };
     },
   };
