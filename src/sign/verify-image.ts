@@ -20,10 +20,11 @@ export async function verifyImage(
   digest: Digest,
   kind: SignatureKind,
   policy: VerificationPolicy,
-  options: { schemes?: readonly Scheme[]; signal?: AbortSignal } = {},
+  options: { schemes?: readonly Scheme[]; /** Attestations: only verified ones of this predicate type count (failures are all kept). */ predicateType?: string; signal?: AbortSignal } = {},
 ): Promise<ImageVerification> {
   const { found, unreadable } = await discover(store, digest, kind, options);
-  const outcomes: SignatureOutcome[] = found.map((f) => verifySignature(f, digest, policy));
+  const wanted = options.predicateType;
+  const outcomes: SignatureOutcome[] = found.map((f) => verifySignature(f, digest, policy)).filter((o) => wanted === undefined || !o.verified || o.statement?.predicateType === wanted);
   for (const u of unreadable) outcomes.push({ verified: false, scheme: u.location.startsWith('referrer') ? 'bundle' : 'legacy', location: u.location, code: u.error.code, message: u.error.message });
   if (outcomes.length === 0) {
     outcomes.push({ verified: false, scheme: 'bundle', location: store.repository, code: 'SIGNATURE_NOT_FOUND', message: `no ${kind} is stored for ${store.repository}@${digest} (looked for the legacy .${kind === 'signature' ? 'sig' : 'att'} tag and sigstore bundle referrers)` });

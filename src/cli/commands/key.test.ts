@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKey, publicKeyPem } from '../../sign/keys.ts';
+import { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKey, publicKeyPem } from '../../sign/index.ts';
 import { runSlipway as slipway } from '../../testing/cli.ts';
 
 // The password comes from COSIGN_PASSWORD only when a test sets it; the CLI inherits this environment.

@@ -1,6 +1,6 @@
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, publicKeyPem } from '../../sign/keys.ts';
+import { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, publicKeyPem } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
 import { readPassword } from '../password.ts';
 

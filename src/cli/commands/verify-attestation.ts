@@ -21,12 +21,10 @@ export function registerVerifyAttestation(program: Command): void {
       const target = await openSigningTarget(image, flags);
       try {
         const policy = await verificationPolicyFrom(flags, target.store);
-        const result = await verifyImage(target.store, target.subject.digest, 'attestation', policy, { schemes: parseSchemes(flags.scheme) });
-        const outcomes = result.outcomes.filter((o) => wanted === undefined || !o.verified || o.statement?.predicateType === wanted);
-        const verified = outcomes.some((o) => o.verified && (wanted === undefined || o.statement?.predicateType === wanted));
-        const summary = { image: target.store.repository, ...summarise({ ...result, outcomes }), verified };
+        const result = await verifyImage(target.store, target.subject.digest, 'attestation', policy, { schemes: parseSchemes(flags.scheme), ...(wanted === undefined ? {} : { predicateType: wanted }) });
+        const summary = { image: target.store.repository, ...summarise(result) };
         printResult(format, summary, renderVerification);
-        process.exitCode = verified ? ExitCode.ok : ExitCode.failure;
+        process.exitCode = summary.verified ? ExitCode.ok : ExitCode.failure;
       } finally {
         target.client.close();
       }

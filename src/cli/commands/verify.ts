@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeSigner, verifyImage, type ImageVerification, type SignatureOutcome } from '../../sign/index.ts';
+import { COSIGN_SIGN_PREDICATE, describeSigner, verifyImage, type ImageVerification, type SignatureOutcome } from '../../sign/index.ts';
 import { ExitCode, parseOutputFormat, printResult } from '../output.ts';
 import { openSigningTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
 
@@ -31,7 +31,7 @@ export function summarise(result: ImageVerification): { digest: string; verified
 export function renderVerification(r: { image: string; digest: string; verified: boolean; outcomes: readonly SignatureOutcome[] }): string {
   const lines = r.outcomes.map((o) =>
     o.verified
-      ? `✓ ${o.scheme.padEnd(6)} ${o.location}: signed by ${describeSigner(o.signer)}${o.integratedTime === undefined ? '' : `, logged ${o.integratedTime.toISOString()}`}${o.statement === undefined || o.statement.predicateType.endsWith('/sign/v1') ? '' : ` (${o.statement.predicateType})`}`
+      ? `✓ ${o.scheme.padEnd(6)} ${o.location}: signed by ${describeSigner(o.signer)}${o.integratedTime === undefined ? '' : `, logged ${o.integratedTime.toISOString()}`}${o.statement === undefined || o.statement.predicateType === COSIGN_SIGN_PREDICATE ? '' : ` (${o.statement.predicateType})`}`
       : `✗ ${o.scheme.padEnd(6)} ${o.location}: ${o.code}: ${o.message}`,
   );
   const verified = r.outcomes.filter((o) => o.verified).length;
