@@ -10,7 +10,7 @@ import type { Descriptor } from './core/oci/descriptor.ts';
 import { EMPTY_TRUST_POLICY, evaluateTrust, type TrustFacts, type TrustPolicy } from './core/policy/trust-policy.ts';
 import type { SignatureFact } from './core/policy/pull-policy.ts';
 import type { PullRequest, Registry, SignatureFacts } from './registry/index.ts';
-import { attestImage, checkSize, loadPublicKey, readVerified, verifyImage, type SignatureStore, type Signer, type TrustedRoot, type VerificationPolicy } from './sign/index.ts';
+import { attestImage, checkSize, vulnPredicate, loadPublicKey, readVerified, verifyImage, type SignatureStore, type Signer, type TrustedRoot, type VerificationPolicy } from './sign/index.ts';
 import { toSpdx, toTrivyJson, type ScanResult } from './scan/index.ts';
 import { ATTESTATION_TYPES } from './core/policy/trust-policy.ts';
 
@@ -122,11 +122,11 @@ export function scanAttester(deps: { registry: Registry; signer: Signer; rekorUr
       { predicateType: ATTESTATION_TYPES.spdxjson, predicate: toSpdx(result) },
       {
         predicateType: ATTESTATION_TYPES.vuln,
-        predicate: {
-          invocation: { parameters: null, uri: '', event_id: '', 'builder.id': '' },
-          scanner: { uri: 'pkg:github/slipway/slipway', version: result.scanner.version, db: { uri: '', version: result.db.updatedAt === null ? '' : new Date(result.db.updatedAt).toISOString() }, result: toTrivyJson(result) },
-          metadata: { scanStartedOn: created, scanFinishedOn: created },
-        },
+        predicate: vulnPredicate(toTrivyJson(result), {
+          finishedOn: created,
+          scannerVersion: result.scanner.version,
+          dbVersion: result.db.updatedAt === null ? '' : new Date(result.db.updatedAt).toISOString(),
+        }),
       },
     ];
     const done: string[] = [];

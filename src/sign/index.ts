@@ -14,5 +14,5 @@ export { verifyImage, type ImageVerification } from './verify-image.ts';
 export { discover, type Scheme, type SignatureKind } from './discover.ts';
 export type { SignatureOutcome, VerificationPolicy } from './verify/verify-signature.ts';
 export { loadTrustedRoot, parseTrustedRoot, type TrustedRoot } from './sigstore/trusted-root.ts';
-export { attestationPredicate } from './payload/predicate.ts';
+export { attestationPredicate, vulnPredicate } from './payload/predicate.ts';
 export { COSIGN_SIGN_PREDICATE } from './payload/in-toto.ts';

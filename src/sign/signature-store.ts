@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { RepositoryClient } from '../core/oci/client/registry-client.ts';
 import type { Descriptor } from '../core/oci/descriptor.ts';
-import { digestOf, type Digest } from '../core/oci/digest.ts';
+import { digestAlgorithm, digestOf, type Digest } from '../core/oci/digest.ts';
 import { SignError } from './sign-error.ts';
 
 /** Signature payloads, envelopes and bundles are read whole to verify their bytes: at most this many. */
@@ -76,7 +76,7 @@ export async function readVerified(descriptor: Descriptor, stream: Readable): Pr
     chunks.push(chunk);
   }
   const bytes = Buffer.concat(chunks);
-  if (bytes.byteLength !== descriptor.size || digestOf(bytes, descriptor.digest.startsWith('sha512:') ? 'sha512' : 'sha256') !== descriptor.digest) {
+  if (bytes.byteLength !== descriptor.size || digestOf(bytes, digestAlgorithm(descriptor.digest)) !== descriptor.digest) {
     throw new SignError('SIGNATURE_MALFORMED', `the content of ${descriptor.digest} does not match its digest`);
   }
   return bytes;

@@ -1,6 +1,6 @@
-import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { requestSigningCertificate } from './keyless/fulcio-client.ts';
-import { publicKeyPem, verificationKeyOf, type SigningKey } from './keys.ts';
+import { generateKeyPair, publicKeyPem, signingKeyOf, verificationKeyOf, type SigningKey } from './keys.ts';
 import type { SignerMaterial } from './model.ts';
 import { certificatePem } from './pem.ts';
 
@@ -32,12 +32,12 @@ export function keySigner(key: SigningKey): Signer {
  * private key never leaves this process and is dropped with the signer.
  */
 export async function keylessSigner(options: { fulcioUrl: string; identityToken: string; signal?: AbortSignal }): Promise<Signer> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const signData = (data: Uint8Array) => sign('sha256', data, privateKey);
+  const ephemeral = signingKeyOf(generateKeyPair().privateKey);
+  const signData = (data: Uint8Array) => ephemeral.sign(data);
   const { certificate, chain } = await requestSigningCertificate({
     fulcioUrl: options.fulcioUrl,
     identityToken: options.identityToken,
-    publicKey,
+    publicKey: ephemeral.publicKey,
     sign: signData,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

@@ -15,16 +15,18 @@ export function attestationPredicate(type: string, file: Buffer, now: Date = new
   if (name === 'spdx') return { predicateType, predicate: file.toString('utf8') };
   const json = parseJson(file, type);
   if (name === 'vuln' && (json === null || typeof json !== 'object' || !('scanner' in json))) {
-    return {
-      predicateType,
-      predicate: {
-        invocation: { parameters: null, uri: '', event_id: '', 'builder.id': '' },
-        scanner: { uri: 'pkg:github/slipway/slipway', version: '', db: { uri: '', version: '' }, result: json },
-        metadata: { scanStartedOn: timestamp, scanFinishedOn: timestamp },
-      },
-    };
+    return { predicateType, predicate: vulnPredicate(json, { finishedOn: timestamp }) };
   }
   return { predicateType, predicate: json };
+}
+
+/** cosign's vuln predicate (`COSIGN_VULN_ATTESTATION_SPEC`) around a scanner's report. */
+export function vulnPredicate(report: unknown, scan: { finishedOn: string; startedOn?: string; scannerVersion?: string; dbVersion?: string }): unknown {
+  return {
+    invocation: { parameters: null, uri: '', event_id: '', 'builder.id': '' },
+    scanner: { uri: 'pkg:github/slipway/slipway', version: scan.scannerVersion ?? '', db: { uri: '', version: scan.dbVersion ?? '' }, result: report },
+    metadata: { scanStartedOn: scan.startedOn ?? scan.finishedOn, scanFinishedOn: scan.finishedOn },
+  };
 }
 
 function parseJson(file: Buffer, type: string): unknown {
