@@ -3,16 +3,9 @@
  * tests that recompute a root). Plain recursion: fine for the handful of leaves a test writes.
  */
 import { createHash } from 'node:crypto';
+import { leafHash, nodeHash } from '../sign/sigstore/merkle.ts';
 
-/** `SHA-256(0x00 ‖ leaf)`. */
-export function leafHash(leaf: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.of(0)).update(leaf).digest();
-}
-
-/** `SHA-256(0x01 ‖ left ‖ right)`. */
-export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
-}
+export { leafHash, nodeHash };
 
 /** MTH(D[n]) over leaf hashes; the empty tree hashes to SHA-256 of nothing. */
 export function treeHash(leaves: readonly Buffer[]): Buffer {

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { TlogEntry } from '../model.ts';
+import { decodePem, type PemBlock } from '../pem.ts';
 import { SignError } from '../sign-error.ts';
 import { sha256, spkiDer, spkiKey } from './crypto-util.ts';
 import { decodeBase64, objectList, reader, requiredObject, requiredString, type ProtoReader } from './proto-json.ts';
@@ -36,8 +37,6 @@ function mismatch(message: string): SignError {
   return new SignError('TLOG_BODY_MISMATCH', `log entry body: ${message}`);
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END \1-----/g;
-
 function derVerifier(der: Buffer): VerifierDer | undefined {
   const key = spkiKey(der);
   if (key !== undefined) return { kind: 'key', der: spkiDer(key) };
@@ -51,12 +50,17 @@ function derVerifier(der: Buffer): VerifierDer | undefined {
 /** A PEM certificate or public key (exactly one block), or its DER, as DER; `undefined` when it is none of those. */
 export function verifierDer(bytes: Buffer): VerifierDer | undefined {
   const text = bytes.toString('latin1');
-  if (!text.includes('-----BEGIN ')) return derVerifier(bytes);
-  const blocks = [...text.matchAll(PEM_BLOCK)];
-  const [block] = blocks;
-  if (blocks.length !== 1 || block === undefined || !['CERTIFICATE', 'PUBLIC KEY'].includes(block[1] ?? '')) return undefined;
-  const found = derVerifier(Buffer.from((block[2] ?? '').replace(/\s/g, ''), 'base64'));
-  return found?.kind === (block[1] === 'CERTIFICATE' ? 'certificate' : 'key') ? found : undefined;
+  const blocks = text.split('-----BEGIN ').length - 1;
+  if (blocks === 0) return derVerifier(bytes);
+  if (blocks !== 1) return undefined;
+  let block: PemBlock;
+  try {
+    block = decodePem(text, ['CERTIFICATE', 'PUBLIC KEY']);
+  } catch {
+    return undefined;
+  }
+  const found = derVerifier(block.der);
+  return found?.kind === (block.label === 'CERTIFICATE' ? 'certificate' : 'key') ? found : undefined;
 }
 
 /** Whether two verifiers are the same certificate, or the same public key. */
