@@ -1,5 +1,6 @@
 import type { DsseEnvelope } from '../model.ts';
 import { SignError } from '../sign-error.ts';
+import { decodeBase64 } from '../sigstore/proto-json.ts';
 
 export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -30,11 +31,11 @@ export function parseEnvelope(value: unknown): DsseEnvelope {
   }
   return {
     payloadType,
-    payload: decodeBase64(payload, 'payload'),
+    payload: decodeStrict(payload, 'payload'),
     signatures: signatures.map((s: unknown, i) => {
       const { sig, keyid } = (s ?? {}) as Record<string, unknown>;
       if (typeof sig !== 'string') throw new SignError('SIGNATURE_MALFORMED', `DSSE signature ${i} has no sig`);
-      return { keyid: typeof keyid === 'string' ? keyid : '', sig: decodeBase64(sig, `signature ${i}`) };
+      return { keyid: typeof keyid === 'string' ? keyid : '', sig: decodeStrict(sig, `signature ${i}`) };
     }),
   };
 }
@@ -49,7 +50,10 @@ export function parseEnvelopeBytes(bytes: Buffer): DsseEnvelope {
 }
 
 /** Strict base64 (standard or URL-safe, padding optional): Node's decoder silently skips garbage, this does not. */
-export function decodeBase64(text: string, what: string): Buffer {
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) throw new SignError('SIGNATURE_MALFORMED', `${what} is not base64`);
-  return Buffer.from(text, 'base64');
+function decodeStrict(text: string, what: string): Buffer {
+  return decodeBase64(text) ?? fail(what);
+}
+
+function fail(what: string): never {
+  throw new SignError('SIGNATURE_MALFORMED', `${what} is not base64`);
 }
