@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { openDatabase, type DatabaseConfig, type MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { createDatabase, dropDatabase, POSTGRES_URL_ENV, startPostgres, stopOnExit, type TestPostgres } from './postgres.ts';
 
@@ -89,4 +89,25 @@ export function describeEachDatabase(title: string, fn: (open: () => Promise<Met
       });
     });
   }
+}
+
+/**
+ * Two nodes of one deployment inside a `describe`: two connection pools on the same fresh
+ * PostgreSQL database (filled in `before`, closed and dropped `after`), for tests of what several
+ * `slipway serve` processes share (jobs, schedules).
+ */
+export function twoPostgresNodes(): readonly MetadataDatabase[] {
+  const nodes: MetadataDatabase[] = [];
+  let admin = '';
+  let url = '';
+  before(async () => {
+    admin = await testPostgresUrl();
+    url = await createDatabase(admin);
+    for (let i = 0; i < 2; i++) nodes.push(await openDatabase({ kind: 'postgres', url, poolSize: TEST_POOL_SIZE }));
+  });
+  after(async () => {
+    await Promise.all(nodes.map((node) => node.close()));
+    await dropDatabase(admin, url);
+  });
+  return nodes;
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase, type MetadataDatabase } from '../storage/metadata/database.ts';
-import { describeEachDatabase, testPostgresUrl } from '../../testing/databases.ts';
-import { createDatabase, dropDatabase } from '../../testing/postgres.ts';
+import type { MetadataDatabase } from '../storage/metadata/database.ts';
+import { describeEachDatabase, twoPostgresNodes } from '../../testing/databases.ts';
 import { JobError } from './job-error.ts';
 import { createJobQueue, defaultRetryDelayMs, type ClaimedJob, type JobQueue } from './job-queue.ts';
 
@@ -170,19 +169,7 @@ describeEachDatabase('job queue', (open) => {
 });
 
 void describe('job queue across two nodes [postgres]', () => {
-  let admin: string;
-  let url: string;
-  const nodes: MetadataDatabase[] = [];
-
-  before(async () => {
-    admin = await testPostgresUrl();
-    url = await createDatabase(admin);
-    for (let i = 0; i < 2; i++) nodes.push(await openDatabase({ kind: 'postgres', url, poolSize: 4 }));
-  });
-  after(async () => {
-    await Promise.all(nodes.map((node) => node.close()));
-    await dropDatabase(admin, url);
-  });
+  const nodes = twoPostgresNodes();
 
   it('never gives the same job to workers on two connection pools', async () => {
     const [a, b] = nodes.map((node) => createJobQueue(node, { clock: () => T }));

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase, type MetadataDatabase } from '../storage/metadata/database.ts';
-import { describeEachDatabase, testPostgresUrl } from '../../testing/databases.ts';
-import { createDatabase, dropDatabase } from '../../testing/postgres.ts';
+import type { MetadataDatabase } from '../storage/metadata/database.ts';
+import { describeEachDatabase, twoPostgresNodes } from '../../testing/databases.ts';
 import { JobError } from './job-error.ts';
 import { createJobQueue } from './job-queue.ts';
 import { createScheduler } from './scheduler.ts';
@@ -81,19 +80,7 @@ describeEachDatabase('scheduler', (open) => {
 });
 
 void describe('scheduler across two nodes [postgres]', () => {
-  let admin: string;
-  let url: string;
-  const nodes: MetadataDatabase[] = [];
-
-  before(async () => {
-    admin = await testPostgresUrl();
-    url = await createDatabase(admin);
-    for (let i = 0; i < 2; i++) nodes.push(await openDatabase({ kind: 'postgres', url, poolSize: 4 }));
-  });
-  after(async () => {
-    await Promise.all(nodes.map((node) => node.close()));
-    await dropDatabase(admin, url);
-  });
+  const nodes = twoPostgresNodes();
 
   it('enqueues each run exactly once when both nodes tick', async () => {
     const clock = (): number => at('2030-01-01T10:07:00Z');
