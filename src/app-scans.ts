@@ -26,8 +26,7 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
     const digests = manifest.kind === 'index' ? manifest.manifests.map((m) => m.digest) : [digest];
     const ids: number[] = [];
     for (const d of digests) {
-      await deps.scans.pending(d);
-      ids.push(await deps.jobs.enqueue(SCAN_JOB, { repository, digest: d, operator }, { maxAttempts: 1 }));
+      if (await deps.scans.pending(d)) ids.push(await deps.jobs.enqueue(SCAN_JOB, { repository, digest: d, operator }, { maxAttempts: 1 }));
     }
     return ids;
   };

@@ -72,6 +72,9 @@ const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
  * and answers the pull gate's question "what does the scanner know of this digest", with
  * per-image exceptions applied until they expire.
  */
+/** A waiting or running scan younger than this is not started again. */
+const IN_FLIGHT_MS = 10 * 60_000;
+
 export function createScanService(deps: {
   database: MetadataDatabase;
   content: ImageContent;
@@ -116,9 +119,26 @@ export function createScanService(deps: {
   }
 
   return {
-    /** Marks a digest as waiting for its scan (the gate then answers "Pending"). */
-    async pending(digest: string): Promise<void> {
-      await record(digest, { status: 'Pending' });
+    /**
+     * Marks a digest as waiting for its scan (the gate then answers "Pending") unless a scan of it
+     * is already waiting or running — started less than {@link IN_FLIGHT_MS} ago, so that a scan
+     * lost with its node does not block the digest for good. Returns whether a scan job is needed:
+     * pushing an index after its children, or asking twice, scans each image once.
+     */
+    async pending(digest: string): Promise<boolean> {
+      const now = clock();
+      const row = { status: 'Pending' as const, severity: null, findings: null, packages: null, error: null, db_updated_at: null, scanner_version: deps.version, finished_at: null, started_at: now };
+      const result = await db
+        .insertInto('scan_reports')
+        .values({ digest, ...row })
+        .onConflict((oc) =>
+          oc
+            .column('digest')
+            .doUpdateSet(row)
+            .where((eb) => eb.or([eb('scan_reports.status', 'not in', ['Pending', 'Running']), eb('scan_reports.started_at', '<', now - IN_FLIGHT_MS)])),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
 
     /** Scans one image manifest of `repository` and stores the outcome. Indexes: each child is scanned by its own job. */
