@@ -43,6 +43,7 @@ export function localSignatureStore(registry: Registry, repository: string, acto
     },
     // Slipway indexes referrers by subject itself; a fallback tag is never needed here.
     addReferrerToFallbackTag: () => Promise.resolve(),
+    deleteManifest: (digest) => registry.manifests.deleteManifest(repo, digest, actor),
   };
 }
 
@@ -108,6 +109,9 @@ export async function localSubject(registry: Registry, repository: string, diges
   return { mediaType: found.mediaType, digest: digest as Digest, size: found.bytes.byteLength };
 }
 
+/** Marks the server's scan attestations, so that a new scan's attestations replace the last ones (and nobody else's). */
+const ATTESTOR_ANNOTATION = 'dev.slipway.attestor';
+
 /**
  * Attests a successful scan with the server's key: the SPDX SBOM (`https://spdx.dev/Document`)
  * and the vulnerability report (cosign's vuln predicate around the Trivy JSON), both schemes.
@@ -131,7 +135,13 @@ export function scanAttester(deps: { registry: Registry; signer: Signer; rekorUr
     ];
     const done: string[] = [];
     for (const p of predicates) {
-      const attested = await attestImage(store, subject, { signer: deps.signer, schemes: ['legacy', 'bundle'], ...p, ...(deps.rekorUrl === undefined ? {} : { rekorUrl: deps.rekorUrl }) });
+      const attested = await attestImage(store, subject, {
+        signer: deps.signer,
+        schemes: ['legacy', 'bundle'],
+        ...p,
+        replaces: { [ATTESTOR_ANNOTATION]: 'scan' },
+        ...(deps.rekorUrl === undefined ? {} : { rekorUrl: deps.rekorUrl }),
+      });
       done.push(...[attested.legacy, attested.bundle].filter((d) => d !== undefined));
     }
     return done;

@@ -7,7 +7,7 @@ import { DSSE_ENVELOPE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, preAuthEncoding, serial
 import { attestationStatement, COSIGN_SIGN_PREDICATE, signStatement } from './payload/in-toto.ts';
 import { SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload } from './payload/simple-signing.ts';
 import { legacyRekorBundleJson, serializeDsseBundle } from './scheme/bundle-json.ts';
-import { writeBundleReferrer } from './scheme/bundle-referrer.ts';
+import { BundleAnnotation, deleteBundleReferrers, writeBundleReferrer } from './scheme/bundle-referrer.ts';
 import { appendLegacyLayer, LegacyAnnotation } from './scheme/legacy.ts';
 import { certificatePem } from './pem.ts';
 import type { Scheme } from './discover.ts';
@@ -60,6 +60,12 @@ export async function signImage(store: SignatureStore, subject: Descriptor, opti
 export interface AttestOptions extends SignOptions {
   readonly predicateType: string;
   readonly predicate: unknown;
+  /**
+   * Annotations that mark attestations this one replaces: written on this one (the `.att` layer
+   * and the bundle referrer), and earlier attestations of the same predicate type carrying them
+   * are removed — so that attesting each new scan does not pile up attestations.
+   */
+  readonly replaces?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -71,12 +77,17 @@ export async function attestImage(store: SignatureStore, subject: Descriptor, op
   const signed = await signEnvelope(attestationStatement(store.repository, subject.digest, options.predicateType, options.predicate), options);
   let legacy: Digest | undefined;
   let bundle: Digest | undefined;
+  const marks = options.replaces ?? {};
+  const marked = (annotations: Readonly<Record<string, string>> | undefined) => Object.keys(marks).length > 0 && Object.entries(marks).every(([k, v]) => annotations?.[k] === v);
   if (options.schemes.includes('legacy')) {
-    const annotations = { ...legacyAnnotations(options.signer, '', signed.entry), [LegacyAnnotation.predicateType]: options.predicateType };
-    legacy = await appendLegacyLayer(store, subject.digest, 'att', { bytes: signed.bytes, mediaType: DSSE_ENVELOPE_MEDIA_TYPE, annotations }, io);
+    const annotations = { ...legacyAnnotations(options.signer, '', signed.entry), [LegacyAnnotation.predicateType]: options.predicateType, ...marks };
+    const replaces = (layer: Descriptor) => marked(layer.annotations) && layer.annotations?.[LegacyAnnotation.predicateType] === options.predicateType;
+    legacy = await appendLegacyLayer(store, subject.digest, 'att', { bytes: signed.bytes, mediaType: DSSE_ENVELOPE_MEDIA_TYPE, annotations }, { ...io, replaces });
   }
   if (options.schemes.includes('bundle')) {
-    bundle = await writeBundleReferrer(store, subject, bundleOf(options.signer, signed), options.predicateType, { ...io, ...(options.created === undefined ? {} : { created: options.created }) });
+    const created = options.created === undefined ? {} : { created: options.created };
+    bundle = await writeBundleReferrer(store, subject, bundleOf(options.signer, signed), options.predicateType, { ...io, ...created, annotations: marks });
+    if (Object.keys(marks).length > 0) await deleteBundleReferrers(store, subject.digest, bundle, { ...marks, [BundleAnnotation.predicateType]: options.predicateType }, io);
   }
   return { digest: subject.digest, ...(legacy === undefined ? {} : { legacy }), ...(bundle === undefined ? {} : { bundle }), tlogIndexes: signed.entry === undefined ? [] : [signed.entry.logIndex] };
 }

@@ -30,6 +30,8 @@ export interface SignatureStore {
   /** `subjectIndexed`: the registry lists this referrer by its subject itself (no fallback tag needed). */
   putManifest(reference: string, bytes: Buffer, mediaType: string, options?: { signal?: AbortSignal }): Promise<{ readonly subjectIndexed: boolean }>;
   addReferrerToFallbackTag(subject: Digest, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Deletes a manifest by digest (a replaced attestation). */
+  deleteManifest(digest: Digest, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 /** A repository of a remote registry as a signature store. */
@@ -54,6 +56,7 @@ export function registrySignatureStore(repository: RepositoryClient): SignatureS
     async addReferrerToFallbackTag(subject, descriptor, o = {}) {
       await repository.addReferrerToFallbackTag(subject, descriptor, o);
     },
+    deleteManifest: (digest, o = {}) => repository.deleteManifest(digest, o),
   };
 }
 

@@ -35,5 +35,10 @@ export function memorySignatureStore(repository: string): SignatureStore {
       return Promise.resolve({ subjectIndexed: true });
     },
     addReferrerToFallbackTag: () => Promise.resolve(),
+    deleteManifest(digest) {
+      manifests.delete(digest);
+      for (const [subject, list] of referrers) referrers.set(subject, list.filter((d) => d.digest !== digest));
+      return Promise.resolve();
+    },
   };
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { keySigner, keylessSigner, loadPrivateKey, signImage, type SignResult, type Signer } from '../../sign/index.ts';
+import { forcedAnnotations, keySigner, keylessSigner, loadPrivateKey, signImage, type SignResult, type Signer } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
 import { readPassword } from '../password.ts';
-import { checkScanGate, forcedAnnotations } from '../scan-gate-check.ts';
+import { checkScanGate } from '../scan-gate-check.ts';
 import { openSigningTarget, parseSchemes } from '../signing-target.ts';
 
 export interface SignerFlags {

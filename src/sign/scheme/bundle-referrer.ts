@@ -27,7 +27,7 @@ export async function writeBundleReferrer(
   subject: Descriptor,
   bundle: Buffer,
   predicateType: string,
-  options: { created?: Date; signal?: AbortSignal } = {},
+  options: { created?: Date; annotations?: Readonly<Record<string, string>>; signal?: AbortSignal } = {},
 ): Promise<Digest> {
   const empty = await store.putBlob(Buffer.from('{}'), MediaType.ociEmpty, options);
   const layer = await store.putBlob(bundle, BUNDLE_V03_MEDIA_TYPE, options);
@@ -38,7 +38,7 @@ export async function writeBundleReferrer(
       mediaType: MediaType.ociManifest,
       config: { mediaType: MediaType.ociEmpty, size: empty.size, digest: empty.digest, artifactType: BUNDLE_V03_MEDIA_TYPE },
       layers: [{ mediaType: BUNDLE_V03_MEDIA_TYPE, size: layer.size, digest: layer.digest }],
-      annotations: { [BundleAnnotation.content]: 'dsse-envelope', [BundleAnnotation.predicateType]: predicateType, [BundleAnnotation.created]: created },
+      annotations: { [BundleAnnotation.content]: 'dsse-envelope', [BundleAnnotation.predicateType]: predicateType, [BundleAnnotation.created]: created, ...options.annotations },
       subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
       artifactType: BUNDLE_V03_MEDIA_TYPE,
     }),
@@ -47,6 +47,19 @@ export async function writeBundleReferrer(
   const put = await store.putManifest(digest, manifest, MediaType.ociManifest, options);
   if (!put.subjectIndexed) await store.addReferrerToFallbackTag(subject.digest, referrerDescriptor(parseManifest(manifest), manifest, digest), options);
   return digest;
+}
+
+/**
+ * Deletes the subject's bundle referrers (other than `keep`) whose manifest annotations include
+ * all of `marks`: the attestations a new one replaces.
+ */
+export async function deleteBundleReferrers(store: SignatureStore, subject: Digest, keep: Digest, marks: Readonly<Record<string, string>>, options: { signal?: AbortSignal } = {}): Promise<void> {
+  for (const descriptor of await store.referrers(subject, options)) {
+    if (descriptor.digest === keep || (descriptor.artifactType !== undefined && !mayHoldBundle(descriptor.artifactType))) continue;
+    const manifest = await store.manifest(descriptor.digest, options);
+    const annotations = manifest === undefined ? undefined : parseManifest(manifest.bytes).annotations;
+    if (annotations !== undefined && Object.entries(marks).every(([k, v]) => annotations[k] === v)) await store.deleteManifest(descriptor.digest, options);
+  }
 }
 
 /**

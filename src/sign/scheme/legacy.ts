@@ -41,12 +41,20 @@ export function legacyTag(subject: Digest, suffix: CosignTagSuffix): string {
 /**
  * Adds a layer to the subject's `.sig` (or `.att`) manifest the way cosign does: read the tag,
  * append, rebuild the go-containerregistry config, re-PUT the tag. A layer already there (same
- * digest, media type and annotations) is not added twice. Returns the new manifest's digest.
+ * digest, media type and annotations) is not added twice; layers `replaces` matches are dropped
+ * in the same PUT (cosign's `attest --replace`). Returns the new manifest's digest.
  */
-export async function appendLegacyLayer(store: SignatureStore, subject: Digest, suffix: 'sig' | 'att', layer: LegacyLayer, options: { signal?: AbortSignal } = {}): Promise<Digest> {
+export async function appendLegacyLayer(
+  store: SignatureStore,
+  subject: Digest,
+  suffix: 'sig' | 'att',
+  layer: LegacyLayer,
+  options: { replaces?: (layer: Descriptor) => boolean; signal?: AbortSignal } = {},
+): Promise<Digest> {
   const tag = legacyTag(subject, suffix);
   const existing = await store.manifest(tag, options);
-  const layers: Descriptor[] = existing === undefined ? [] : [...imageLayers(existing.bytes, tag)];
+  const replaces = options.replaces ?? (() => false);
+  const layers: Descriptor[] = existing === undefined ? [] : imageLayers(existing.bytes, tag).filter((l) => !replaces(l));
   const added = await store.putBlob(layer.bytes, layer.mediaType, options);
   const descriptor: Descriptor = { mediaType: layer.mediaType, size: added.size, digest: added.digest, annotations: layer.annotations };
   const duplicate = layers.some((l) => l.digest === descriptor.digest && l.mediaType === descriptor.mediaType && sameRecord(l.annotations ?? {}, descriptor.annotations ?? {}));

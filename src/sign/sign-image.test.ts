@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { digestOf } from '../core/oci/digest.ts';
+import { MediaType } from '../core/oci/media-types.ts';
+import { memorySignatureStore } from '../testing/memory-signature-store.ts';
+import { discover } from './discover.ts';
+import { generateKeyPair, signingKeyOf } from './keys.ts';
+import { attestImage } from './sign-image.ts';
+import { keySigner } from './signer.ts';
+
+/**
+ * Attesting every new scan must not pile up attestations: an attestation made with `replaces`
+ * removes the earlier ones of its predicate type that carry the same marks, in both schemes,
+ * and leaves every other attestation alone.
+ */
+describe('attestImage with replaces', () => {
+  it('replaces its own earlier attestations of the same type in both schemes, and nothing else', async () => {
+    const store = memorySignatureStore('registry.example/team/app');
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: {}, layers: [] }));
+    const subject = { mediaType: MediaType.ociManifest, digest: digestOf(manifest), size: manifest.byteLength };
+    const signer = keySigner(signingKeyOf(generateKeyPair().privateKey));
+    const attest = (predicateType: string, predicate: unknown, replaces?: Record<string, string>) =>
+      attestImage(store, subject, { signer, schemes: ['legacy', 'bundle'], predicateType, predicate, ...(replaces === undefined ? {} : { replaces }) });
+    const mark = { 'dev.slipway.attestor': 'scan' };
+
+    await attest('https://spdx.dev/Document', { run: 1 }, mark);
+    await attest('https://cosign.sigstore.dev/attestation/vuln/v1', { run: 1 }, mark);
+    await attest('https://spdx.dev/Document', { team: 'own' });
+    await attest('https://spdx.dev/Document', { run: 2 }, mark);
+
+    const { found } = await discover(store, subject.digest, 'attestation');
+    const predicates = found.map((f) => {
+      const payload = f.content.kind === 'dsse' ? f.content.envelope.payload : Buffer.alloc(0);
+      const statement = JSON.parse(payload.toString()) as { predicateType: string; predicate: unknown };
+      return `${f.scheme} ${statement.predicateType} ${JSON.stringify(statement.predicate)}`;
+    });
+    assert.deepEqual(predicates.sort((a, b) => a.localeCompare(b)), [
+      'bundle https://cosign.sigstore.dev/attestation/vuln/v1 {"run":1}',
+      'bundle https://spdx.dev/Document {"run":2}',
+      'bundle https://spdx.dev/Document {"team":"own"}',
+      'legacy https://cosign.sigstore.dev/attestation/vuln/v1 {"run":1}',
+      'legacy https://spdx.dev/Document {"run":2}',
+      'legacy https://spdx.dev/Document {"team":"own"}',
+    ]);
+  });
+});
