@@ -21,7 +21,7 @@ import { apiRoutes } from './http/api/api-routes.ts';
 import type { ApiServices } from './http/api/api-services.ts';
 import { createEventFanout, WEBHOOK_JOB, webhookJobHandler } from './app-events.ts';
 import { createScanRequests, RESCAN_JOB, rescanJobHandler, SCAN_JOB, scanFactsFrom, scanJobHandler, VULNDB_WATCH_JOB, vulndbWatchHandler } from './app-scans.ts';
-import { catalogers, createAdapterScans, createAdapterScanner, createScanService, createVulnDb, type ExternalScanner, type ScanRequests } from './scan/index.ts';
+import { ADAPTER_SCAN_JOB, adapterScanJobHandler, catalogers, createAdapterScans, createAdapterScanner, createScanService, createVulnDb, type ExternalScanner, type ScanRequests } from './scan/index.ts';
 
 import { scannerAdapterMount } from './http/scanner-adapter/scanner-adapter-mount.ts';
 import { createProjectPullGate, createProjectWritePolicy, createScanGate, noSignatureFacts, normalizeAllowlist, type SignatureFacts } from './registry/index.ts';
@@ -61,6 +61,9 @@ export const TOKEN_SERVICE = 'slipway-registry';
 const TOKEN_ISSUER = 'slipway-token-issuer';
 const GC_JOB = 'gc';
 const RETENTION_JOB = 'retention';
+const JOBS_PURGE_JOB = 'jobs-purge';
+/** Finished jobs (their results are the GC and rescan history) are kept this long. */
+const FINISHED_JOB_RETENTION_MS = 30 * 86_400_000;
 
 export async function createApp(config: SlipwayConfig, logger: Logger): Promise<App> {
   const database = await openDatabase(config.database);
@@ -159,6 +162,9 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   await scheduler.upsert('audit-purge', '17 3 * * *', 'audit-purge', { olderThanMs: config.auditRetentionDays * 86_400_000 });
   // A new vulnerability data import (`slipway db import`, from any process) triggers one rescan of everything.
   await scheduler.upsert('vulndb-watch', '* * * * *', VULNDB_WATCH_JOB, {});
+  await scheduler.upsert(JOBS_PURGE_JOB, '*/10 * * * *', JOBS_PURGE_JOB, {});
+  const adapterVulnDb = createVulnDb(database);
+  const adapterScans = createAdapterScans({ queue: jobs });
   const tokens = createTokenService({
     keys: [await signingKey(database)],
     issuer: TOKEN_ISSUER,
@@ -195,6 +201,11 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
         return report;
       },
       'audit-purge': async (payload) => ({ purged: await audit.purge((payload as { olderThanMs: number }).olderThanMs) }),
+      [ADAPTER_SCAN_JOB]: adapterScanJobHandler({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION }),
+      [JOBS_PURGE_JOB]: async (_payload, _job, { signal }) => ({
+        adapterScans: await adapterScans.purge({ signal }),
+        finished: await jobs.purge({ updatedBefore: Date.now() - FINISHED_JOB_RETENTION_MS }, { signal }),
+      }),
     },
   });
   const onChange = (name: string) => authorizer.forget(name);
@@ -249,8 +260,6 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     },
   };
   const adapter = config.scannerAdapter ?? { enabled: config.demo, apiKey: undefined };
-  const adapterVulnDb = createVulnDb(database);
-  const adapterScans = createAdapterScans({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION, onFailure: (id, error) => logger.warn('scanner adapter scan failed', { id, error }) });
   const metrics = createMetricsRegistry();
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -307,7 +316,6 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     close() {
       closing ??= (async () => {
         shuttingDown = true;
-        adapterScans.close();
         for (const timer of timers) clearInterval(timer);
         await http.close(config.shutdownGraceSeconds * 1000);
         await worker.stop();

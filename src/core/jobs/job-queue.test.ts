@@ -160,6 +160,28 @@ describeEachDatabase('job queue', (open) => {
     assert.deepEqual(await queue.list({ kind: 'tx', status: 'failed' }), []);
   });
 
+  it('purges finished jobs by age and kind, never a running one', async () => {
+    now = T + 1_000_000;
+    const done = await queue.enqueue('purge-a', {});
+    const running = await queue.enqueue('purge-a', {});
+    const waiting = await queue.enqueue('purge-a', {});
+    const other = await queue.enqueue('purge-b', {});
+    const claimed = await queue.claim('w', ['purge-a', 'purge-b'], { limit: 3, now });
+    assert.deepEqual(claimed.map((job) => job.id), [done, running, waiting]);
+    await queue.complete(done, 'w');
+    await queue.fail(waiting, 'w', 'try again');
+    await queue.claim('w', ['purge-b'], { now });
+    await queue.complete(other, 'w');
+    now += 10;
+    assert.equal(await queue.purge({ updatedBefore: now - 10, kinds: ['purge-a'] }), 0, 'nothing that old');
+    assert.equal(await queue.purge({ updatedBefore: now, kinds: ['purge-a'] }), 1, 'the finished one');
+    assert.equal(await queue.get(done), undefined);
+    assert.equal(await queue.purge({ createdBefore: now, kinds: ['purge-a'], statuses: ['queued', 'succeeded', 'failed'] }), 1, 'and, when asked, a queued one');
+    assert.equal((await queue.get(running))?.status, 'running');
+    assert.equal((await queue.get(other))?.status, 'succeeded', 'another kind stays');
+    await assert.rejects(queue.purge({}), isJobError('OPTION_INVALID'));
+  });
+
   it('rejects payloads JSON cannot hold and options out of range', async () => {
     await assert.rejects(queue.enqueue('bad', { size: 1n }), isJobError('PAYLOAD_INVALID'));
     await assert.rejects(queue.enqueue('bad', {}, { maxAttempts: 0 }), isJobError('OPTION_INVALID'));

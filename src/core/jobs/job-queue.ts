@@ -66,6 +66,17 @@ export interface JobFilter {
   readonly limit?: number;
 }
 
+export interface PurgeFilter {
+  /** Jobs last changed (finished, for finished ones) before then, in milliseconds since the epoch. */
+  readonly updatedBefore?: number;
+  /** Jobs made before then. */
+  readonly createdBefore?: number;
+  /** Every kind by default. */
+  readonly kinds?: readonly string[];
+  /** The finished ones (`succeeded`, `failed`) by default; a running job is never purged. */
+  readonly statuses?: readonly Exclude<JobStatus, 'running'>[];
+}
+
 export interface JobQueue {
   enqueue(kind: string, payload: unknown, options?: EnqueueOptions): Promise<number>;
   /**
@@ -87,6 +98,8 @@ export interface JobQueue {
   get(id: number, options?: { signal?: AbortSignal }): Promise<JobRecord | undefined>;
   /** Newest first. */
   list(filter?: JobFilter, options?: { signal?: AbortSignal }): Promise<JobRecord[]>;
+  /** Deletes the jobs `filter` selects (with their payloads and results); returns how many. */
+  purge(filter: PurgeFilter, options?: { signal?: AbortSignal }): Promise<number>;
 }
 
 export interface JobQueueOptions {
@@ -244,6 +257,19 @@ export function createJobQueue(database: MetadataDatabase, options: JobQueueOpti
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       const rows = await query.orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toRecord);
+    },
+
+    async purge(filter, purgeOptions = {}) {
+      purgeOptions.signal?.throwIfAborted();
+      const statuses = filter.statuses ?? ['succeeded', 'failed'];
+      if (filter.updatedBefore === undefined && filter.createdBefore === undefined) throw new JobError('OPTION_INVALID', 'purge needs updatedBefore or createdBefore');
+      if (statuses.length === 0 || filter.kinds?.length === 0) return 0;
+      let query = db.deleteFrom('jobs').where('status', 'in', statuses);
+      if (filter.updatedBefore !== undefined) query = query.where('updated_at', '<', filter.updatedBefore);
+      if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+      if (filter.kinds !== undefined) query = query.where('kind', 'in', filter.kinds);
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

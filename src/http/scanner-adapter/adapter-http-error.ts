@@ -32,7 +32,6 @@ const EDGE_STATUS: Readonly<Record<AdapterHttpErrorCode, number>> = {
 const ADAPTER_STATUS: Readonly<Record<AdapterErrorCode, number>> = {
   INVALID_REQUEST: 422,
   BUSY: 503,
-  CLOSED: 503,
   NOT_FOUND: 404,
   UNREACHABLE: 500,
   TIMEOUT: 500,

@@ -14,7 +14,7 @@ type Produced = (typeof PRODUCED)[number];
 export async function reportHandler({ ctx, params, deps }: AdapterRequest): Promise<AdapterResponse> {
   const mimeType = negotiate(ctx.req.headers.accept);
   const report = reportKind(mimeType, ctx.url.searchParams.get('sbom_media_type'));
-  const entry = deps.scans.get(params[0] ?? '');
+  const entry = await deps.scans.get(params[0] ?? '', { signal: ctx.signal });
   if (entry === undefined) throw new AdapterHttpError('NOT_FOUND', `no scan request ${JSON.stringify(params[0])}`);
   switch (entry.state.status) {
     case 'pending':

@@ -16,7 +16,7 @@ export async function scanHandler({ ctx, deps }: AdapterRequest): Promise<Adapte
     ctx.req.resume();
     throw new AdapterHttpError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type ${JSON.stringify(type)}; send ${AdapterMediaType.scanRequest}`);
   }
-  const id = deps.scans.submit(parseScanRequest(await readJson(ctx.req, ctx.signal)));
+  const id = await deps.scans.submit(parseScanRequest(await readJson(ctx.req, ctx.signal)), { signal: ctx.signal });
   ctx.log.info('scanner adapter: scan requested', { id });
   return { status: 202, contentType: AdapterMediaType.scanResponse, body: { id } };
 }

@@ -112,7 +112,7 @@ describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
     assert.equal(accepted.status, 202);
     assert.equal(accepted.headers.get('content-type'), 'application/vnd.scanner.adapter.scan.response+json; version=1.0');
     const { id } = (await accepted.json()) as { id: string };
-    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.match(id, /^\d+-[0-9a-f-]{36}$/);
     const report = (accept?: string, query = '') => adapter(`/scan/${id}/report${query}`, accept === undefined ? {} : { headers: { accept } });
     for (let i = 0; i < 200 && (await report()).status === 302; i++) await sleep(20);
 

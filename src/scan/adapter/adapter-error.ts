@@ -19,9 +19,7 @@ export type AdapterErrorCode =
   /** A scan request this adapter cannot act on (an unusable registry authorization). */
   | 'INVALID_REQUEST'
   /** Too many scan requests are pending to accept another one. */
-  | 'BUSY'
-  /** The adapter is shutting down. */
-  | 'CLOSED';
+  | 'BUSY';
 
 export class AdapterError extends Error {
   readonly code: AdapterErrorCode;

@@ -1,19 +1,25 @@
 /**
- * The adapter's scan requests: accepted at once, run in the background (a few at a time), kept in
- * memory until their TTL ends, and bounded in number.
+ * The adapter's scan requests, durable: `POST /scan` enqueues an `adapter-scan` job in the metadata
+ * database and answers with an id; whichever node's job worker claims it pulls and scans the image
+ * and stores the result in the job; a report poll reads it back on any node. So Harbor may reach
+ * every `slipway serve` node behind a load balancer, and a restart loses no request.
  *
- * The store is per process. Behind a load balancer with several `slipway serve` nodes, Harbor's
- * `POST /scan` and its report polls must reach the same node: register one node's own address
- * as the scanner URL, or make the adapter path sticky. Sharing requests between nodes would take
- * a table in the metadata database and a durable scan job, as the server's own scans have.
+ * The id is `<job id>-<random UUID>`: the UUID, kept in the payload, makes ids unguessable. A request
+ * is kept for its TTL (one hour by default, ample for Harbor's polling); after that it reads as
+ * unknown, a scan that had not started then is not run, and `purge` deletes it with its stored
+ * registry authorization.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { JobHandler } from '../../core/jobs/job-worker.ts';
+import type { JobQueue } from '../../core/jobs/job-queue.ts';
 import { isDigest } from '../../core/oci/digest.ts';
 import { parseRepositoryName } from '../../core/oci/reference.ts';
 import type { ScanResult } from '../report/scan-result.ts';
 import { AdapterError } from './adapter-error.ts';
 import { registryCredential } from './registry-credential.ts';
 import { scanFromRegistry, type AdapterScanRequest, type RegistryScanDeps } from './registry-scan.ts';
+
+export const ADAPTER_SCAN_JOB = 'adapter-scan';
 
 export type AdapterScanState =
   | { readonly status: 'pending' }
@@ -30,110 +36,90 @@ export interface AdapterScanEntry {
 /** Runs one scan; the default pulls the image from the request's registry. */
 export type AdapterScanRunner = (request: AdapterScanRequest, options: { readonly signal: AbortSignal }) => Promise<ScanResult>;
 
-export interface AdapterScansOptions extends RegistryScanDeps {
-  /** Requests kept at most (default 1000); the oldest finished one makes room, else `BUSY`. */
-  readonly maxEntries?: number;
-  /** How long a request is kept after it was made (default one hour); a scan still running then is cancelled. */
+export interface AdapterScansOptions {
+  readonly queue: JobQueue;
+  /** Requests waiting to start at most (default 1000); beyond that a request is refused with `BUSY`. */
+  readonly maxPending?: number;
+  /** How long a request is kept after it was made (default one hour). */
   readonly ttlMs?: number;
-  /** Scans running at once (default 2); the others wait their turn. */
-  readonly concurrency?: number;
   readonly now?: () => number;
-  readonly run?: AdapterScanRunner;
-  readonly onFailure?: (id: string, error: unknown) => void;
 }
 
 export interface AdapterScans {
-  /** Validates the request (`INVALID_REQUEST`), stores it and starts its scan; returns its id. */
-  submit(request: AdapterScanRequest): string;
-  get(id: string): AdapterScanEntry | undefined;
-  /** Cancels every scan; later requests are refused (`CLOSED`). */
-  close(): void;
+  /** Validates the request (`INVALID_REQUEST`), enqueues its scan and returns its id. */
+  submit(request: AdapterScanRequest, options?: { readonly signal?: AbortSignal }): Promise<string>;
+  /** The request and its state; `undefined` for an unknown or expired id. */
+  get(id: string, options?: { readonly signal?: AbortSignal }): Promise<AdapterScanEntry | undefined>;
+  /** Deletes the requests past their TTL that have finished (or never started); returns how many. */
+  purge(options?: { readonly signal?: AbortSignal }): Promise<number>;
 }
 
-interface Slot {
-  readonly id: string;
+interface AdapterScanPayload {
+  readonly key: string;
   readonly request: AdapterScanRequest;
-  readonly createdAt: number;
-  readonly controller: AbortController;
-  state: AdapterScanState;
 }
+
+const ID = /^([1-9]\d{0,15})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** A failed pull is tried once more (a registry hiccup), no more: Harbor is polling. */
+const MAX_ATTEMPTS = 2;
 
 export function createAdapterScans(options: AdapterScansOptions): AdapterScans {
-  const maxEntries = options.maxEntries ?? 1000;
+  const { queue } = options;
+  const maxPending = options.maxPending ?? 1000;
   const ttlMs = options.ttlMs ?? 3_600_000;
-  const concurrency = options.concurrency ?? 2;
   const now = options.now ?? Date.now;
-  const run = options.run ?? ((request, o) => scanFromRegistry(request, options, o));
-  const slots = new Map<string, Slot>();
-  const waiting: Slot[] = [];
-  let running = 0;
-  let closed = false;
-
-  function expire(): void {
-    // Insertion order is creation order: the expired ones are at the front.
-    for (const slot of slots.values()) {
-      if (slot.createdAt + ttlMs > now()) break;
-      remove(slot, 'the scan request expired');
-    }
-  }
-
-  function remove(slot: Slot, reason: string): void {
-    slot.controller.abort(new AdapterError('CLOSED', reason));
-    slots.delete(slot.id);
-  }
-
-  function makeRoom(): void {
-    if (slots.size < maxEntries) return;
-    const finished = [...slots.values()].find((s) => s.state.status !== 'pending');
-    if (finished === undefined) throw new AdapterError('BUSY', `${maxEntries} scan requests are pending; try again later`);
-    remove(finished, 'evicted');
-  }
-
-  async function execute(slot: Slot): Promise<void> {
-    try {
-      slot.controller.signal.throwIfAborted();
-      slot.state = { status: 'done', result: await run(slot.request, { signal: slot.controller.signal }) };
-    } catch (error) {
-      slot.state = { status: 'failed', error: error instanceof Error ? error.message : String(error) };
-      if (!slot.controller.signal.aborted) options.onFailure?.(slot.id, error);
-    }
-  }
-
-  function pump(): void {
-    while (running < concurrency && waiting.length > 0) {
-      const slot = waiting.shift();
-      if (slot === undefined) return;
-      running += 1;
-      void execute(slot).finally(() => {
-        running -= 1;
-        pump();
-      });
-    }
-  }
 
   return {
-    submit(request) {
-      if (closed) throw new AdapterError('CLOSED', 'the scanner is shutting down');
+    async submit(request, o = {}) {
       checkRequest(request);
-      expire();
-      makeRoom();
-      const slot: Slot = { id: randomUUID(), request, createdAt: now(), controller: new AbortController(), state: { status: 'pending' } };
-      slots.set(slot.id, slot);
-      waiting.push(slot);
-      pump();
-      return slot.id;
+      const waiting = await queue.list({ kind: ADAPTER_SCAN_JOB, status: 'queued', limit: maxPending }, o);
+      if (waiting.filter((job) => job.createdAt + ttlMs > now()).length >= maxPending) {
+        throw new AdapterError('BUSY', `${maxPending} scan requests are waiting; try again later`);
+      }
+      const key = randomUUID();
+      const payload: AdapterScanPayload = { key, request };
+      const id = await queue.enqueue(ADAPTER_SCAN_JOB, payload, { maxAttempts: MAX_ATTEMPTS, ...o });
+      return `${id}-${key}`;
     },
-    get(id) {
-      expire();
-      const slot = slots.get(id);
-      return slot === undefined ? undefined : { id: slot.id, request: slot.request, createdAt: slot.createdAt, state: slot.state };
+    async get(id, o = {}) {
+      const match = ID.exec(id);
+      if (match === null) return undefined;
+      const job = await queue.get(Number(match[1]), o);
+      if (job === undefined || job.kind !== ADAPTER_SCAN_JOB || job.createdAt + ttlMs <= now()) return undefined;
+      const payload = job.payload as AdapterScanPayload;
+      if (!sameKey(payload.key, match[2] ?? '')) return undefined;
+      const state: AdapterScanState =
+        job.status === 'succeeded'
+          ? { status: 'done', result: job.result as ScanResult }
+          : job.status === 'failed'
+            ? { status: 'failed', error: job.lastError ?? 'the scan failed' }
+            : { status: 'pending' };
+      return { id, request: payload.request, createdAt: job.createdAt, state };
     },
-    close() {
-      closed = true;
-      waiting.length = 0;
-      for (const slot of slots.values()) remove(slot, 'the scanner is shutting down');
+    purge(o = {}) {
+      return queue.purge({ kinds: [ADAPTER_SCAN_JOB], createdBefore: now() - ttlMs + 1, statuses: ['queued', 'succeeded', 'failed'] }, o);
     },
   };
+}
+
+/**
+ * The `adapter-scan` job: scans the request's image (pulled from its registry), unless the request
+ * expired before a worker took it. The scan result is the job's result.
+ */
+export function adapterScanJobHandler(deps: RegistryScanDeps & { readonly ttlMs?: number; readonly now?: () => number; readonly run?: AdapterScanRunner }): JobHandler {
+  const ttlMs = deps.ttlMs ?? 3_600_000;
+  const now = deps.now ?? Date.now;
+  const run = deps.run ?? ((request, o) => scanFromRegistry(request, deps, o));
+  return async (payload, job, { signal }) => {
+    if (job.createdAt + ttlMs <= now()) return { expired: true };
+    return run((payload as AdapterScanPayload).request, { signal });
+  };
+}
+
+function sameKey(stored: string, given: string): boolean {
+  const a = Buffer.from(stored);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** What the values must be: an http(s) registry URL, a valid repository name and digest, a Bearer or Basic authorization. */

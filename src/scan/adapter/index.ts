@@ -7,7 +7,7 @@ export { AdapterError, type AdapterErrorCode } from './adapter-error.ts';
 export { AdapterMediaType, CONSUMED_MIME_TYPES, KNOWN_REPORT_TYPES, SBOM_MEDIA_TYPES, isSbomMediaType, type SbomMediaType } from './adapter-media-types.ts';
 export { checkMetadata, PRODUCES, slipwayMetadata, type AdapterCapability, type AdapterScanner, type CapabilityType, type ScannerAdapterMetadata } from './adapter-metadata.ts';
 export { adapterReport, type AdapterReportKind, type HarborSbomReport } from './adapter-reports.ts';
-export { createAdapterScans, type AdapterScanEntry, type AdapterScanRunner, type AdapterScans, type AdapterScansOptions, type AdapterScanState } from './adapter-scans.ts';
+export { ADAPTER_SCAN_JOB, adapterScanJobHandler, createAdapterScans, type AdapterScanEntry, type AdapterScanRunner, type AdapterScans, type AdapterScansOptions, type AdapterScanState } from './adapter-scans.ts';
 export { fromHarborReport, type AdapterFinding, type AdapterReport } from './harbor-findings.ts';
 export { registryCredential } from './registry-credential.ts';
 export { scanFromRegistry, type AdapterScanRequest, type RegistryScanDeps } from './registry-scan.ts';
