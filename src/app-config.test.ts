@@ -57,5 +57,15 @@ describe('serve configuration', () => {
     await assert.rejects(() => loadConfig({ port: '70000' }, {}), /port must be an integer/);
     await assert.rejects(() => loadConfig({ config: join(dir, 'absent.yaml') }, {}), /cannot read configuration file/);
     await assert.rejects(() => loadConfig({}, { SLIPWAY_LOG_LEVEL: 'loud' }), /log level/);
+    await assert.rejects(() => loadConfig({}, { SLIPWAY_SIGNING_IGNORE_SCT: 'yes' }), (e: unknown) => e instanceof ConfigError && /SLIPWAY_SIGNING_IGNORE_SCT must be true or false/.test(e.message));
+  });
+
+  it('checks keyless certificates’ SCTs unless signing.ignoreSct waives it, the environment over the file', async () => {
+    const file = join(dir, 'sct.yaml');
+    await writeFile(file, 'signing: { ignoreSct: true }\n');
+    assert.equal((await loadConfig({}, {})).signing?.ignoreSct, undefined, 'required by default');
+    assert.equal((await loadConfig({ config: file }, {})).signing?.ignoreSct, true);
+    assert.equal((await loadConfig({ config: file }, { SLIPWAY_SIGNING_IGNORE_SCT: 'false' })).signing?.ignoreSct, undefined);
+    assert.equal((await loadConfig({}, { SLIPWAY_SIGNING_IGNORE_SCT: 'true' })).signing?.ignoreSct, true);
   });
 });

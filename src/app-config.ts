@@ -34,10 +34,12 @@ export interface SlipwayConfig {
   readonly externalScanner?: { readonly url: string; readonly auth?: { readonly kind: 'Basic' | 'Bearer' | 'APIKey'; readonly credential: string } } | undefined;
   /**
    * Signing in the server: the sigstore trusted root that keyless trust policies verify against
-   * (read offline), and the key (cosign.key, password from `SLIPWAY_SIGNING_PASSWORD`) with
-   * which the server attests scan results for projects that ask (`auto_attest`).
+   * (read offline) and whether keyless certificates' embedded SCTs are waived (`ignoreSct`: a
+   * private Sigstore without a CT log), and the key (cosign.key, password from
+   * `SLIPWAY_SIGNING_PASSWORD`) with which the server attests scan results for projects that ask
+   * (`auto_attest`).
    */
-  readonly signing?: { readonly trustedRootFile?: string; readonly keyFile?: string; readonly keyPassword?: string; readonly rekorUrl?: string };
+  readonly signing?: { readonly trustedRootFile?: string; readonly ignoreSct?: boolean; readonly keyFile?: string; readonly keyPassword?: string; readonly rekorUrl?: string };
 }
 
 /** Flags as commander hands them over; every one optional. */
@@ -76,7 +78,7 @@ interface FileConfig {
   audit?: { retentionDays?: number };
   scannerAdapter?: { enabled?: boolean; apiKey?: string };
   scanner?: { adapterUrl?: string; auth?: 'Basic' | 'Bearer' | 'APIKey'; credential?: string };
-  signing?: { trustedRoot?: string; key?: string; rekorUrl?: string };
+  signing?: { trustedRoot?: string; ignoreSct?: boolean; key?: string; rekorUrl?: string };
 }
 
 const FILE_KEYS = new Set(['host', 'port', 'data', 'externalUrl', 'tls', 'database', 'storage', 'auth', 'uploads', 'shutdownGraceSeconds', 'log', 'projects', 'jobs', 'gc', 'audit', 'scannerAdapter', 'scanner', 'signing']);
@@ -113,14 +115,20 @@ export async function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = pr
   };
 }
 
-/** `signing.trustedRoot` / `SLIPWAY_TRUSTED_ROOT`, `signing.key` / `SLIPWAY_SIGNING_KEY` (+ `SLIPWAY_SIGNING_PASSWORD`), `signing.rekorUrl` / `SLIPWAY_REKOR_URL`. */
+/**
+ * `signing.trustedRoot` / `SLIPWAY_TRUSTED_ROOT`, `signing.ignoreSct` / `SLIPWAY_SIGNING_IGNORE_SCT`, `signing.key` /
+ * `SLIPWAY_SIGNING_KEY` (+ `SLIPWAY_SIGNING_PASSWORD`), `signing.rekorUrl` / `SLIPWAY_REKOR_URL`.
+ */
 function signing(file: FileConfig, env: NodeJS.ProcessEnv): NonNullable<SlipwayConfig['signing']> {
   const trustedRootFile = nonEmpty(env['SLIPWAY_TRUSTED_ROOT']) ?? nonEmpty(file.signing?.trustedRoot);
+  const envIgnoreSct = nonEmpty(env['SLIPWAY_SIGNING_IGNORE_SCT']);
+  const ignoreSct = envIgnoreSct === undefined ? flag('signing.ignoreSct', file.signing?.ignoreSct ?? false) : flag('SLIPWAY_SIGNING_IGNORE_SCT', envIgnoreSct);
   const keyFile = nonEmpty(env['SLIPWAY_SIGNING_KEY']) ?? nonEmpty(file.signing?.key);
   const rekorUrl = nonEmpty(env['SLIPWAY_REKOR_URL']) ?? nonEmpty(file.signing?.rekorUrl);
   const keyPassword = env['SLIPWAY_SIGNING_PASSWORD'];
   return {
     ...(trustedRootFile === undefined ? {} : { trustedRootFile: resolve(trustedRootFile) }),
+    ...(ignoreSct ? { ignoreSct } : {}),
     ...(keyFile === undefined ? {} : { keyFile: resolve(keyFile) }),
     ...(keyPassword === undefined ? {} : { keyPassword }),
     ...(rekorUrl === undefined ? {} : { rekorUrl }),
@@ -167,6 +175,13 @@ function port(value: string | number): number {
 function positive(name: string, value: number): number {
   if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`${name} must be a positive number`);
   return value;
+}
+
+/** A boolean setting: `true`/`false` in the file, the strings `true`/`false` in the environment. */
+function flag(name: string, value: boolean | string): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, not ${JSON.stringify(value)}`);
 }
 
 function logLevel(value: string): LogLevel {

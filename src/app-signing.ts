@@ -51,12 +51,20 @@ export function localSignatureStore(registry: Registry, repository: string, acto
 const VERIFIED_TTL_MS = 5 * 60_000;
 const CACHE_LIMIT = 10_000;
 
+/** What the server verifies signatures with: the trusted root, and whether keyless certificates' SCTs are waived. */
+interface VerificationDeps {
+  readonly registry: Registry;
+  readonly trustedRoot?: TrustedRoot;
+  /** `signing.ignoreSct`: a private Sigstore without a CT log; SCTs are required otherwise. */
+  readonly ignoreSct?: boolean;
+}
+
 /**
  * The pull gate's signature facts: every signature (and required attestation) of the digest,
  * in both schemes, verified against the project's trust policy. A project without a policy
  * trusts nothing, so its signature requirement refuses every pull — with that reason.
  */
-export function signatureFactsFrom(deps: { registry: Registry; trustedRoot?: TrustedRoot; clock?: () => number }): SignatureFacts {
+export function signatureFactsFrom(deps: VerificationDeps & { clock?: () => number }): SignatureFacts {
   const clock = deps.clock ?? Date.now;
   const cache = new Map<string, { fact: SignatureFact; until: number }>();
   return {
@@ -76,7 +84,7 @@ export function signatureFactsFrom(deps: { registry: Registry; trustedRoot?: Tru
   };
 }
 
-async function evaluate(deps: { registry: Registry; trustedRoot?: TrustedRoot }, request: PullRequest, policy: TrustPolicy, options: { signal?: AbortSignal }): Promise<SignatureFact> {
+async function evaluate(deps: VerificationDeps, request: PullRequest, policy: TrustPolicy, options: { signal?: AbortSignal }): Promise<SignatureFact> {
   if (policy.keys.length === 0 && policy.identities.length === 0) return verdictFact(evaluateTrust(policy, { signers: [], attestations: [], failures: [] }));
   const store = localSignatureStore(deps.registry, request.repository);
   const verification: VerificationPolicy = {
@@ -84,6 +92,7 @@ async function evaluate(deps: { registry: Registry; trustedRoot?: TrustedRoot },
     identities: policy.identities,
     ...(deps.trustedRoot === undefined ? {} : { trustedRoot: deps.trustedRoot }),
     requireTlog: policy.requireTlog,
+    requireSct: deps.ignoreSct !== true,
     dockerReference: policy.ignoreDockerReference ? null : { repository: request.repository },
   };
   const digest = request.digest as Digest;

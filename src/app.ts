@@ -135,7 +135,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       void notifyRetention(execution, project).catch((error: unknown) => logger.warn('retention webhook failed', { error }));
     },
   });
-  signatureFacts = signatureFactsFrom({ registry, ...(trustedRoot === undefined ? {} : { trustedRoot }) });
+  signatureFacts = signatureFactsFrom({ registry, ...(trustedRoot === undefined ? {} : { trustedRoot }), ignoreSct: signing.ignoreSct === true });
   const attestor = await serverSigner(signing);
   const requests = createScanRequests({ database, registry, scans, jobs });
   scanRequests = requests;

@@ -54,6 +54,7 @@ export interface VerificationFlags {
   readonly certificateOidcIssuerRegexp?: string;
   readonly trustedRoot?: string;
   readonly insecureIgnoreTlog?: boolean;
+  readonly insecureIgnoreSct?: boolean;
   readonly ignoreDockerReference?: boolean;
   readonly dockerReference?: string;
   readonly scheme: string;
@@ -71,6 +72,7 @@ export function verificationOptions(command: Command): Command {
     .option('--certificate-oidc-issuer-regexp <re>', 'keyless: a regular expression the whole issuer must match')
     .option('--trusted-root <file>', "sigstore trusted_root.json (default $SIGSTORE_ROOT_FILE): the CAs and logs to trust, read offline")
     .option('--insecure-ignore-tlog', 'do not require a transparency-log proof')
+    .option('--insecure-ignore-sct', "keyless: do not require the certificate's embedded SCT (for a Sigstore without a CT log)")
     .option('--docker-reference <repository>', 'the repository legacy signatures must name (default: the one verified)')
     .option('--ignore-docker-reference', 'accept legacy signatures whatever repository they name (after a copy or promotion)')
     .option('--scheme <scheme>', 'where to look: legacy, bundle or both', 'both')
@@ -100,6 +102,7 @@ export async function verificationPolicyFrom(flags: VerificationFlags, store: Si
     identities,
     ...(trustedRoot === undefined ? {} : { trustedRoot }),
     requireTlog: flags.insecureIgnoreTlog !== true,
+    requireSct: flags.insecureIgnoreSct !== true,
     dockerReference: flags.ignoreDockerReference === true ? null : { reference: flags.dockerReference ?? store.repository },
   };
 }

@@ -28,6 +28,10 @@ export type SignErrorCode =
   | 'CERTIFICATE_CHAIN_INVALID'
   /** The certificate was not valid at the trusted signing time (expired or not yet valid). */
   | 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME'
+  /** The certificate has no embedded SCT, or none from a CT log the trusted root trusted at the SCT's time. */
+  | 'CERTIFICATE_SCT_MISSING'
+  /** An embedded SCT of a trusted CT log does not verify over the certificate (or the SCT extension does not parse). */
+  | 'CERTIFICATE_SCT_INVALID'
   /** The certificate's subject (SAN) does not match the trusted identity. */
   | 'IDENTITY_MISMATCH'
   /** The certificate's OIDC issuer does not match the trusted issuer. */

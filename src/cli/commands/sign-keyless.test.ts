@@ -22,8 +22,8 @@ const IDENTITY = 'release-bot@ci.example';
 /**
  * Keyless signing for an organisation running its own Sigstore: an in-process Fulcio and Rekor
  * with real crypto, the real CLI, a real docker-registry. Verification is offline against a
- * trusted_root.json file, with the identity, the issuer, the chain, the certificate's validity
- * at the logged time and the log proof each refused with its own reason.
+ * trusted_root.json file, with the identity, the issuer, the chain, the certificate's SCT, its
+ * validity at the logged time and the log proof each refused with its own reason.
  */
 describe('keyless sign and verify against a private Sigstore', () => {
   let sigstore: FakeSigstore;
@@ -99,6 +99,33 @@ describe('keyless sign and verify against a private Sigstore', () => {
     const otherRoot = await verify(image, ...trusting(otherRootFile));
     assert.equal(otherRoot.code, 1);
     assert.ok(otherRoot.outcomes.every((o) => o.code === 'TLOG_PROOF_INVALID' || o.code === 'CERTIFICATE_CHAIN_INVALID'), JSON.stringify(otherRoot.outcomes));
+  });
+
+  it('checks the certificate\'s SCT against the root\'s CT logs; --insecure-ignore-sct waives it in verify and verify-attestation', async () => {
+    const image = await push('keyless-sct', 'sct');
+    assert.equal((await sign(sigstore, image)).code, 0);
+    const predicate = join(dir, 'predicate.json');
+    await writeFile(predicate, JSON.stringify({ built: 'by ci' }));
+    const attested = await runSlipway(['attest', image, '--fulcio-url', sigstore.fulcioUrl, '--rekor-url', sigstore.rekorUrl, '--predicate', predicate, '--insecure', '--force', '--reason', 'test registry has no scan gate'], {
+      ...env,
+      SIGSTORE_ID_TOKEN: sigstore.identityToken({ email: IDENTITY, issuer: ISSUER }),
+    });
+    assert.equal(attested.code, 0, attested.stderr);
+    // A private Sigstore without a CT log: its root lists none.
+    const noCtlogRoot = join(dir, 'no_ctlog_root.json');
+    await writeFile(noCtlogRoot, JSON.stringify({ ...sigstore.trustedRoot, ctlogs: [] }));
+    const verifyAttestation = async (...flags: string[]) => {
+      const out = await runSlipway(['verify-attestation', image, '--insecure', '--output', 'json', ...trusting(noCtlogRoot), ...flags], env);
+      return { code: out.code, outcomes: (JSON.parse(out.stdout || '{"outcomes":[]}') as { outcomes: Outcome[] }).outcomes };
+    };
+    for (const run of [(...flags: string[]) => verify(image, ...trusting(noCtlogRoot), ...flags), verifyAttestation]) {
+      const refused = await run();
+      assert.equal(refused.code, 1);
+      assert.deepEqual(refused.outcomes.map((o) => o.code), ['CERTIFICATE_SCT_MISSING', 'CERTIFICATE_SCT_MISSING']);
+      const waived = await run('--insecure-ignore-sct');
+      assert.equal(waived.code, 0);
+      assert.deepEqual(waived.outcomes.map((o) => [o.verified, o.signer?.subject]), [[true, IDENTITY], [true, IDENTITY]]);
+    }
   });
 
   it('refuses a certificate that had expired when the log entry was made', async () => {

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SignError, type SignErrorCode } from '../sign-error.ts';
 import { legacyRekorBundle } from './bundle.ts';
 import { certificateIdentity, verifyCertificateChain } from './certificate.ts';
 import { firstEntry, fixtureJson, fixtureText, flipByte, leafCertificate, publicGoodRoot } from '../../testing/sigstore-fixtures.ts';
 import { parseTrustedRoot, type TrustedRoot } from './trusted-root.ts';
+import { expectSignError } from '../../testing/sign-error-assert.ts';
 
 const COSIGN = 'cosign-oci-attestation.sigstore.json';
 
-function expectError(run: () => unknown, code: SignErrorCode, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof SignError, String(error));
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return true;
-  });
-}
 
 function integratedTime(fixture: string): Date {
   return new Date(firstEntry(fixture).integratedTime * 1000);
@@ -53,25 +45,25 @@ describe('verifyCertificateChain', () => {
     verifyCertificateChain(leaf, root, notBefore);
     verifyCertificateChain(leaf, root, notAfter);
     const message = /the certificate is valid 2025-02-28T19:18:11\.000Z–2025-02-28T19:28:11\.000Z, not at the signing time/;
-    expectError(() => verifyCertificateChain(leaf, root, new Date(notAfter.getTime() + 1000)), 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME', message);
-    expectError(() => verifyCertificateChain(leaf, root, new Date(notBefore.getTime() - 1000)), 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME', message);
-    expectError(() => verifyCertificateChain(leaf, root, new Date('2026-01-01T00:00:00Z')), 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME', message);
+    expectSignError(() => verifyCertificateChain(leaf, root, new Date(notAfter.getTime() + 1000)), 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME', message);
+    expectSignError(() => verifyCertificateChain(leaf, root, new Date(notBefore.getTime() - 1000)), 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME', message);
+    expectSignError(() => verifyCertificateChain(leaf, root, new Date('2026-01-01T00:00:00Z')), 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME', message);
   });
 
   it('refuses a leaf no CA of the root issued', () => {
     const othername = leafCertificate('sigstore-go-othername.sigstore.json');
-    expectError(() => verifyCertificateChain(othername, root, integratedTime('sigstore-go-othername.sigstore.json')), 'CERTIFICATE_CHAIN_INVALID', /does not chain to any certificate authority of the trusted root/);
+    expectSignError(() => verifyCertificateChain(othername, root, integratedTime('sigstore-go-othername.sigstore.json')), 'CERTIFICATE_CHAIN_INVALID', /does not chain to any certificate authority of the trusted root/);
   });
 
   it('refuses a leaf whose signature was altered', () => {
     const leaf = leafCertificate(COSIGN);
-    expectError(() => verifyCertificateChain(flipByte(leaf, -5), root, integratedTime(COSIGN)), 'CERTIFICATE_CHAIN_INVALID', /does not chain/);
+    expectSignError(() => verifyCertificateChain(flipByte(leaf, -5), root, integratedTime(COSIGN)), 'CERTIFICATE_CHAIN_INVALID', /does not chain/);
   });
 
   it('refuses a CA the root no longer (or not yet) trusted at the signing time', () => {
     const cas = root.certificateAuthorities.map((ca) => ({ ...ca, validFor: { start: ca.validFor.start, end: new Date('2024-12-31T23:59:59Z') } }));
     const expired: TrustedRoot = { ...root, certificateAuthorities: cas };
-    expectError(() => verifyCertificateChain(leafCertificate(COSIGN), expired, integratedTime(COSIGN)), 'CERTIFICATE_CHAIN_INVALID', /chains to a CA the trusted root trusts only \[2022-04-13T20:06:15\.000Z, 2024-12-31T23:59:59\.000Z\], not at 2025-02-28T19:18:11\.000Z/);
+    expectSignError(() => verifyCertificateChain(leafCertificate(COSIGN), expired, integratedTime(COSIGN)), 'CERTIFICATE_CHAIN_INVALID', /chains to a CA the trusted root trusts only \[2022-04-13T20:06:15\.000Z, 2024-12-31T23:59:59\.000Z\], not at 2025-02-28T19:18:11\.000Z/);
   });
 
   it('refuses a leaf that is not for code signing (the public-good TSA certificate, timeStamping only)', () => {
@@ -79,11 +71,11 @@ describe('verifyCertificateChain', () => {
     const [tsaLeaf, ...tsaChain] = goodRoot.timestampAuthorities[0]?.chain ?? [];
     assert.ok(tsaLeaf !== undefined);
     const tsaAsCa: TrustedRoot = { ...goodRoot, certificateAuthorities: [{ chain: tsaChain, validFor: { start: new Date(0) } }] };
-    expectError(() => verifyCertificateChain(tsaLeaf.root.toDER(), tsaAsCa, new Date('2023-06-01T00:00:00Z')), 'CERTIFICATE_CHAIN_INVALID', /not for code signing/);
+    expectSignError(() => verifyCertificateChain(tsaLeaf.root.toDER(), tsaAsCa, new Date('2023-06-01T00:00:00Z')), 'CERTIFICATE_CHAIN_INVALID', /not for code signing/);
   });
 
   it('refuses bytes that are not a certificate', () => {
-    expectError(() => verifyCertificateChain(Buffer.from('not a certificate'), root, new Date()), 'SIGNATURE_MALFORMED', /not an X\.509 certificate/);
+    expectSignError(() => verifyCertificateChain(Buffer.from('not a certificate'), root, new Date()), 'SIGNATURE_MALFORMED', /not an X\.509 certificate/);
   });
 });
 
@@ -112,7 +104,7 @@ describe('certificateIdentity', () => {
     const goodRoot = parseTrustedRoot(fixtureJson('sigstore-go-trusted-root-public-good.json'));
     const fulcioRoot = goodRoot.certificateAuthorities[1]?.chain[1];
     assert.ok(fulcioRoot !== undefined);
-    expectError(() => certificateIdentity(fulcioRoot.root.toDER()), 'IDENTITY_MISMATCH', /names no email, URI or username/);
-    expectError(() => certificateIdentity(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01])), 'SIGNATURE_MALFORMED', /not an X\.509 certificate/);
+    expectSignError(() => certificateIdentity(fulcioRoot.root.toDER()), 'IDENTITY_MISMATCH', /names no email, URI or username/);
+    expectSignError(() => certificateIdentity(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01])), 'SIGNATURE_MALFORMED', /not an X\.509 certificate/);
   });
 });

@@ -2,8 +2,7 @@
  * Fulcio signing certificates: the chain to a certificate authority of the trusted root, checked "as of" the trusted
  * signing time (a short-lived leaf is long expired when verified later), and the identity the certificate states.
  *
- * Not checked here: the certificate's SCTs (embedded CT log promises, verified against `ctlogs`). A certificate that
- * chains to a trusted Fulcio and was in a verified Rekor entry is trusted without them.
+ * The certificate's SCTs (embedded CT log promises) are checked in `sct.ts`, against the issuer this chain check finds.
  */
 import { ASN1Obj, X509Certificate } from '@sigstore/core';
 import { SignError } from '../sign-error.ts';
@@ -96,6 +95,12 @@ function caTrustedAt(issuers: readonly CertificateAuthority[], at: Date): Certif
   throw new SignError('CERTIFICATE_CHAIN_INVALID', `the certificate chains to a CA the trusted root trusts only ${periods}, not at ${at.toISOString()}`);
 }
 
+/** A signing certificate that chains to the trusted root, and the CA certificate that issued it. */
+export interface VerifiedChain {
+  readonly leaf: X509Certificate;
+  readonly issuer: X509Certificate;
+}
+
 /**
  * Verifies a signing certificate (DER) against the trusted root as of `at` (the trusted signing time): a CA of the
  * root issued it (leaf → intermediates → anchor signatures and names), the leaf was valid at `at`, the root trusted
@@ -103,7 +108,7 @@ function caTrustedAt(issuers: readonly CertificateAuthority[], at: Date): Certif
  * CERTIFICATE_CHAIN_INVALID when no CA chains (or none trusted at `at`), CERTIFICATE_NOT_VALID_AT_SIGNING_TIME when
  * `at` is outside the leaf's validity.
  */
-export function verifyCertificateChain(leaf: Buffer, root: TrustedRoot, at: Date): void {
+export function verifyCertificateChain(leaf: Buffer, root: TrustedRoot, at: Date): VerifiedChain {
   const cert = parseLeaf(leaf);
   const issuers = root.certificateAuthorities.filter((ca) => chainsTo(cert, ca));
   if (issuers.length === 0) throw new SignError('CERTIFICATE_CHAIN_INVALID', 'the certificate does not chain to any certificate authority of the trusted root');
@@ -111,6 +116,10 @@ export function verifyCertificateChain(leaf: Buffer, root: TrustedRoot, at: Date
   const ca = caTrustedAt(issuers, at);
   checkCaCertificatesAt(ca, at);
   checkCodeSigning(cert);
+  const [issuer] = ca.chain;
+  // parseTrustedRoot refuses an empty chain (which chainsTo would accept); refuse one in a root built in code too.
+  if (issuer === undefined) throw new SignError('CERTIFICATE_CHAIN_INVALID', 'the certificate authority has an empty chain');
+  return { leaf: cert, issuer };
 }
 
 /** The signer a certificate names: its SAN and the OIDC issuer Fulcio recorded. */

@@ -12,17 +12,24 @@ import { SignError } from '../sign-error.ts';
 import { parseBundle } from './bundle.ts';
 import { certificateIdentity, verifyCertificateChain } from './certificate.ts';
 import { fixtureJson, fixtureRecord } from '../../testing/sigstore-fixtures.ts';
+import { verifyEmbeddedScts } from './sct.ts';
 import { checkTlogBody, verifyTlogEntry, type TlogBodyExpectation } from './tlog.ts';
 import { parseTrustedRoot } from './trusted-root.ts';
 
 const ROOT = 'cosign-trusted-root-pgi.json';
 
+/** The trusted root JSON both verifiers read; `withoutCtlogs` strips its CT logs. */
+function rootJson(options: { withoutCtlogs?: boolean } = {}): unknown {
+  const json = fixtureRecord(ROOT);
+  return options.withoutCtlogs === true ? { ...json, ctlogs: [] } : json;
+}
+
 type Outcome = { readonly ok: true; readonly subject: string; readonly issuer: string | undefined } | { readonly ok: false };
 
-/** Slipway: log entry, entry body, certificate chain at the integrated time, identity. */
-function slipway(json: unknown, artifact?: Buffer): Outcome {
+/** Slipway: log entry, entry body, certificate chain at the integrated time, its SCTs, identity. */
+function slipway(json: unknown, artifact?: Buffer, rootDocument: unknown = rootJson()): Outcome {
   try {
-    const root = parseTrustedRoot(fixtureJson(ROOT));
+    const root = parseTrustedRoot(rootDocument);
     const bundle = parseBundle(json);
     assert.ok(bundle.material.kind === 'certificate');
     const verifier = Buffer.from(new X509Certificate(bundle.material.certificate).toString());
@@ -36,7 +43,8 @@ function slipway(json: unknown, artifact?: Buffer): Outcome {
       checkTlogBody(entry, expected);
     }
     assert.ok(time !== undefined);
-    verifyCertificateChain(bundle.material.certificate, root, time);
+    const chain = verifyCertificateChain(bundle.material.certificate, root, time);
+    verifyEmbeddedScts(chain.leaf, chain.issuer, root.ctlogs);
     return { ok: true, ...certificateIdentity(bundle.material.certificate) };
   } catch (error) {
     if (error instanceof SignError) return { ok: false };
@@ -44,9 +52,9 @@ function slipway(json: unknown, artifact?: Buffer): Outcome {
   }
 }
 
-/** @sigstore/verify, with the same trusted root (it also checks SCTs and the signature itself). */
-function sigstoreJs(json: unknown, artifact?: Buffer): Outcome {
-  const trust = toTrustMaterial(ProtoTrustedRoot.fromJSON(fixtureJson(ROOT)));
+/** @sigstore/verify, with the same trusted root (it also checks the signature itself). */
+function sigstoreJs(json: unknown, artifact?: Buffer, rootDocument: unknown = rootJson()): Outcome {
+  const trust = toTrustMaterial(ProtoTrustedRoot.fromJSON(rootDocument));
   try {
     const signer = new Verifier(trust).verify(toSignedEntity(bundleFromJSON(json), artifact));
     return { ok: true, subject: signer.identity?.subjectAlternativeName ?? '', issuer: signer.identity?.extensions?.issuer };
@@ -55,9 +63,9 @@ function sigstoreJs(json: unknown, artifact?: Buffer): Outcome {
   }
 }
 
-function agree(json: unknown, artifact?: Buffer): Outcome {
-  const ours = slipway(json, artifact);
-  assert.deepEqual(ours, sigstoreJs(json, artifact));
+function agree(json: unknown, artifact?: Buffer, rootDocument: unknown = rootJson()): Outcome {
+  const ours = slipway(json, artifact, rootDocument);
+  assert.deepEqual(ours, sigstoreJs(json, artifact, rootDocument));
   return ours;
 }
 
@@ -90,6 +98,12 @@ describe('Slipway and @sigstore/verify agree', () => {
     assert.equal(agree(fixtureJson('sigstore-js-v3-dsse.sigstore.json')).ok, true);
     assert.equal(agree(fixtureJson('sigstore-js-v3-message-signature.sigstore.json'), Buffer.from('hello, world!')).ok, true);
     assert.equal(agree(fixtureJson('sigstore-js-v3-message-signature.sigstore.json'), Buffer.from('hello, world?')).ok, false);
+  });
+
+  it('on SCTs: a root without CT logs refuses the same bundles', () => {
+    const noCtlogs = rootJson({ withoutCtlogs: true });
+    assert.deepEqual(agree(fixtureJson('cosign-oci-attestation.sigstore.json'), undefined, noCtlogs), { ok: false });
+    assert.deepEqual(agree(fixtureJson('sigstore-js-v3-dsse.sigstore.json'), undefined, noCtlogs), { ok: false });
   });
 
   it('on tampered bundles: SET, proof hash, checkpoint signature, body', () => {

@@ -2,24 +2,16 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { InclusionProof, TlogEntry } from '../model.ts';
-import { SignError, type SignErrorCode } from '../sign-error.ts';
 import { legacyRekorBundle } from './bundle.ts';
 import { sha256, spkiDer } from './crypto-util.ts';
 import { leafHash, nodeHash } from './merkle.ts';
 import { firstEntry, fixtureJson, fixtureText, flipByte, publicGoodRoot, without } from '../../testing/sigstore-fixtures.ts';
 import { parseTrustedRoot, type TrustedRoot } from './trusted-root.ts';
 import { setMessage, verifyTlogEntry } from './tlog.ts';
+import { expectSignError } from '../../testing/sign-error-assert.ts';
 
 const COSIGN = 'cosign-oci-attestation.sigstore.json';
 
-function expectError(run: () => unknown, code: SignErrorCode, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof SignError, String(error));
-    assert.equal(error.code, code, error.message);
-    assert.match(error.message, message);
-    return true;
-  });
-}
 
 function withProof(entry: TlogEntry, patch: Partial<InclusionProof>): TlogEntry {
   assert.ok(entry.inclusionProof !== undefined);
@@ -61,7 +53,7 @@ describe('verifyTlogEntry on real public-good entries', () => {
     const scaffolding = parseTrustedRoot(fixtureJson('sigstore-go-trusted-root-scaffolding.json'));
     const entry = firstEntry('sigstore-go-othername.sigstore.json');
     assert.equal(verifyTlogEntry(entry, scaffolding).integratedTime.toISOString(), '2024-07-12T19:06:29.000Z');
-    expectError(() => verifyTlogEntry(entry, root), 'TLOG_PROOF_INVALID', /log f6fb357e.* is not a transparency log of the trusted root/);
+    expectSignError(() => verifyTlogEntry(entry, root), 'TLOG_PROOF_INVALID', /log f6fb357e.* is not a transparency log of the trusted root/);
   });
 
   it('verifies the SET alone and the inclusion proof alone', () => {
@@ -90,64 +82,64 @@ describe('verifyTlogEntry refuses', () => {
   assert.ok(proof !== undefined);
 
   it('an entry with neither SET nor inclusion proof (TLOG_PROOF_MISSING)', () => {
-    expectError(() => verifyTlogEntry(without(entry, 'signedEntryTimestamp', 'inclusionProof'), root), 'TLOG_PROOF_MISSING', /neither a signed entry timestamp nor an inclusion proof/);
+    expectSignError(() => verifyTlogEntry(without(entry, 'signedEntryTimestamp', 'inclusionProof'), root), 'TLOG_PROOF_MISSING', /neither a signed entry timestamp nor an inclusion proof/);
   });
 
   it('a SET with one byte flipped', () => {
-    expectError(() => verifyTlogEntry(without({ ...entry, signedEntryTimestamp: flipByte(entry.signedEntryTimestamp ?? Buffer.alloc(0), 40) }, 'inclusionProof'), root), 'TLOG_PROOF_INVALID', /signed entry timestamp of entry 175508996 does not verify/);
-    expectError(() => verifyTlogEntry({ ...entry, signedEntryTimestamp: flipByte(entry.signedEntryTimestamp ?? Buffer.alloc(0), -1) }, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
+    expectSignError(() => verifyTlogEntry(without({ ...entry, signedEntryTimestamp: flipByte(entry.signedEntryTimestamp ?? Buffer.alloc(0), 40) }, 'inclusionProof'), root), 'TLOG_PROOF_INVALID', /signed entry timestamp of entry 175508996 does not verify/);
+    expectSignError(() => verifyTlogEntry({ ...entry, signedEntryTimestamp: flipByte(entry.signedEntryTimestamp ?? Buffer.alloc(0), -1) }, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
   });
 
   it('a SET over other entry fields (integrated time, global index)', () => {
     const set = without(entry, 'inclusionProof');
-    expectError(() => verifyTlogEntry({ ...set, integratedTime: entry.integratedTime + 1 }, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
-    expectError(() => verifyTlogEntry({ ...set, logIndex: entry.logIndex + 1 }, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
+    expectSignError(() => verifyTlogEntry({ ...set, integratedTime: entry.integratedTime + 1 }, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
+    expectSignError(() => verifyTlogEntry({ ...set, logIndex: entry.logIndex + 1 }, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
   });
 
   it('a body with one byte flipped (by the SET, and by the inclusion proof)', () => {
     const tampered = { ...entry, canonicalizedBody: flipByte(entry.canonicalizedBody, 100) };
-    expectError(() => verifyTlogEntry(tampered, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
-    expectError(() => verifyTlogEntry(without(tampered, 'signedEntryTimestamp'), root), 'TLOG_PROOF_INVALID', /inclusion proof of entry 175508996: the path leads to root .*, not to the proof's root hash/);
+    expectSignError(() => verifyTlogEntry(tampered, root), 'TLOG_PROOF_INVALID', /signed entry timestamp/);
+    expectSignError(() => verifyTlogEntry(without(tampered, 'signedEntryTimestamp'), root), 'TLOG_PROOF_INVALID', /inclusion proof of entry 175508996: the path leads to root .*, not to the proof's root hash/);
   });
 
   it('a proof hash with one byte flipped, another root hash, tree size or leaf index', () => {
     const alone = without(entry, 'signedEntryTimestamp');
     const hashes = proof.hashes.map((h, i) => (i === 3 ? flipByte(h, 0) : h));
-    expectError(() => verifyTlogEntry(withProof(alone, { hashes }), root), 'TLOG_PROOF_INVALID', /the path leads to root/);
-    expectError(() => verifyTlogEntry(withProof(alone, { rootHash: flipByte(proof.rootHash, 5) }), root), 'TLOG_PROOF_INVALID', /the path leads to root/);
-    expectError(() => verifyTlogEntry(withProof(alone, { treeSize: proof.treeSize + 1 }), root), 'TLOG_PROOF_INVALID', /inclusion proof/);
-    expectError(() => verifyTlogEntry(withProof(alone, { logIndex: proof.logIndex - 1 }), root), 'TLOG_PROOF_INVALID', /inclusion proof/);
-    expectError(() => verifyTlogEntry(withProof(alone, { hashes: proof.hashes.slice(0, -1) }), root), 'TLOG_PROOF_INVALID', /fewer than the tree needs/);
+    expectSignError(() => verifyTlogEntry(withProof(alone, { hashes }), root), 'TLOG_PROOF_INVALID', /the path leads to root/);
+    expectSignError(() => verifyTlogEntry(withProof(alone, { rootHash: flipByte(proof.rootHash, 5) }), root), 'TLOG_PROOF_INVALID', /the path leads to root/);
+    expectSignError(() => verifyTlogEntry(withProof(alone, { treeSize: proof.treeSize + 1 }), root), 'TLOG_PROOF_INVALID', /inclusion proof/);
+    expectSignError(() => verifyTlogEntry(withProof(alone, { logIndex: proof.logIndex - 1 }), root), 'TLOG_PROOF_INVALID', /inclusion proof/);
+    expectSignError(() => verifyTlogEntry(withProof(alone, { hashes: proof.hashes.slice(0, -1) }), root), 'TLOG_PROOF_INVALID', /fewer than the tree needs/);
   });
 
   it('a checkpoint whose signature has one byte flipped, or whose text was changed', () => {
     const flipped = tamperSignatureLine(proof.checkpoint, (bytes) => flipByte(bytes, 20));
-    expectError(() => verifyTlogEntry(withProof(entry, { checkpoint: flipped }), root), 'TLOG_PROOF_INVALID', /checkpoint: the signature by rekor\.sigstore\.dev does not verify/);
+    expectSignError(() => verifyTlogEntry(withProof(entry, { checkpoint: flipped }), root), 'TLOG_PROOF_INVALID', /checkpoint: the signature by rekor\.sigstore\.dev does not verify/);
     const otherOrigin = proof.checkpoint.replace('1193050959916656506', '1193050959916656507');
-    expectError(() => verifyTlogEntry(withProof(entry, { checkpoint: otherOrigin }), root), 'TLOG_PROOF_INVALID', /checkpoint: the signature .* does not verify/);
+    expectSignError(() => verifyTlogEntry(withProof(entry, { checkpoint: otherOrigin }), root), 'TLOG_PROOF_INVALID', /checkpoint: the signature .* does not verify/);
   });
 
   it('a checkpoint signed under another key hint, or malformed', () => {
     const otherHint = tamperSignatureLine(proof.checkpoint, (bytes) => Buffer.concat([Buffer.from('00000000', 'hex'), bytes.subarray(4)]));
-    expectError(() => verifyTlogEntry(withProof(entry, { checkpoint: otherHint }), root), 'TLOG_PROOF_INVALID', /no signature carries the key hint c0d23d6a/);
-    expectError(() => verifyTlogEntry(withProof(entry, { checkpoint: proof.checkpoint.replace('\n\n', '\n') }), root), 'TLOG_PROOF_INVALID', /checkpoint: the note has no blank line/);
+    expectSignError(() => verifyTlogEntry(withProof(entry, { checkpoint: otherHint }), root), 'TLOG_PROOF_INVALID', /no signature carries the key hint c0d23d6a/);
+    expectSignError(() => verifyTlogEntry(withProof(entry, { checkpoint: proof.checkpoint.replace('\n\n', '\n') }), root), 'TLOG_PROOF_INVALID', /checkpoint: the note has no blank line/);
   });
 
   it('an entry of a log the root does not have', () => {
-    expectError(() => verifyTlogEntry({ ...entry, logId: flipByte(entry.logId, 31) }, root), 'TLOG_PROOF_INVALID', /log c0d23d6a.*1c is not a transparency log of the trusted root/);
+    expectSignError(() => verifyTlogEntry({ ...entry, logId: flipByte(entry.logId, 31) }, root), 'TLOG_PROOF_INVALID', /log c0d23d6a.*1c is not a transparency log of the trusted root/);
   });
 
   it('an entry integrated outside the period the root trusts the log for', () => {
     const log = root.tlogs[0];
     assert.ok(log !== undefined);
     const expired: TrustedRoot = { ...root, tlogs: [{ ...log, validFor: { start: log.validFor.start, end: new Date('2024-12-31T23:59:59Z') } }] };
-    expectError(() => verifyTlogEntry(entry, expired), 'TLOG_PROOF_INVALID', /was not trusted at the integrated time 2025-02-28T19:18:11\.000Z \(trusted \[2021-01-12T11:53:27\.000Z, 2024-12-31T23:59:59\.000Z\]\)/);
+    expectSignError(() => verifyTlogEntry(entry, expired), 'TLOG_PROOF_INVALID', /was not trusted at the integrated time 2025-02-28T19:18:11\.000Z \(trusted \[2021-01-12T11:53:27\.000Z, 2024-12-31T23:59:59\.000Z\]\)/);
     const later: TrustedRoot = { ...root, tlogs: [{ ...log, validFor: { start: new Date('2025-03-01T00:00:00Z') } }] };
-    expectError(() => verifyTlogEntry(entry, later), 'TLOG_PROOF_INVALID', /was not trusted at the integrated time/);
+    expectSignError(() => verifyTlogEntry(entry, later), 'TLOG_PROOF_INVALID', /was not trusted at the integrated time/);
   });
 
   it('an entry without integrated time (Rekor v2 needs a timestamp authority)', () => {
-    expectError(() => verifyTlogEntry(without({ ...entry, integratedTime: 0 }, 'signedEntryTimestamp'), root), 'TLOG_PROOF_INVALID', /has no integrated time/);
+    expectSignError(() => verifyTlogEntry(without({ ...entry, integratedTime: 0 }, 'signedEntryTimestamp'), root), 'TLOG_PROOF_INVALID', /has no integrated time/);
   });
 });
 
@@ -188,13 +180,13 @@ describe('verifyTlogEntry checks the checkpoint against the proof', () => {
 
   it('refuses a validly signed checkpoint of another tree size or root hash', () => {
     const log = testLog('ec');
-    expectError(() => verifyTlogEntry(testEntry(log, { size: 3 }), log.root), 'TLOG_PROOF_INVALID', /checkpoint: tree size 3 is not the proof's tree size 2/);
-    expectError(() => verifyTlogEntry(testEntry(log, { root: Buffer.alloc(32, 1) }), log.root), 'TLOG_PROOF_INVALID', /checkpoint: root hash 0101.* is not the proof's root hash/);
+    expectSignError(() => verifyTlogEntry(testEntry(log, { size: 3 }), log.root), 'TLOG_PROOF_INVALID', /checkpoint: tree size 3 is not the proof's tree size 2/);
+    expectSignError(() => verifyTlogEntry(testEntry(log, { root: Buffer.alloc(32, 1) }), log.root), 'TLOG_PROOF_INVALID', /checkpoint: root hash 0101.* is not the proof's root hash/);
   });
 
   it('refuses a checkpoint signed by another key under the right hint', () => {
     const log = testLog('ec');
     const impostor = { ...testLog('ec'), logId: log.logId };
-    expectError(() => verifyTlogEntry(testEntry(impostor), log.root), 'TLOG_PROOF_INVALID', /checkpoint: the signature by log\.test does not verify/);
+    expectSignError(() => verifyTlogEntry(testEntry(impostor), log.root), 'TLOG_PROOF_INVALID', /checkpoint: the signature by log\.test does not verify/);
   });
 });

@@ -82,11 +82,22 @@ function rekorKey(): { der: Buffer; logId: Buffer } {
   return { der, logId: createHash('sha256').update(der).digest() };
 }
 
+const PUBLIC_GOOD_ROOT = new URL('../testdata/sigstore/cosign-trusted-root-pgi.json', import.meta.url);
+
 /**
- * A `trusted_root.json` assembled from the fixture's Rekor public key and Fulcio root certificate. `intermediates`
- * (leaf-most first) go before the root in the CA chain, as sigstore trusted roots list them.
+ * The public-good CT logs as cosign's trusted root fixture lists them (containers/image's fixtures have no CT log key):
+ * the keyless leaf's SCT is from the 2022 log.
  */
-function assembledRoot(intermediates: readonly Buffer[]): TrustedRoot {
+function publicGoodCtlogs(): unknown[] {
+  return (JSON.parse(readFileSync(PUBLIC_GOOD_ROOT, 'utf8')) as { ctlogs: unknown[] }).ctlogs;
+}
+
+/**
+ * A `trusted_root.json` assembled from the fixture's Rekor public key and Fulcio root certificate, and the public-good
+ * CT logs (`ctlogs: false` leaves them out). `intermediates` (leaf-most first) go before the root in the CA chain, as
+ * sigstore trusted roots list them.
+ */
+function assembledRoot(intermediates: readonly Buffer[], options: { ctlogs?: boolean } = {}): TrustedRoot {
   const rekor = rekorKey();
   const fulcioRoot = fulcioRootDer();
   return parseTrustedRoot({
@@ -107,14 +118,14 @@ function assembledRoot(intermediates: readonly Buffer[]): TrustedRoot {
         validFor: { start: '2021-10-07T13:56:59Z' },
       },
     ],
-    ctlogs: [],
+    ctlogs: options.ctlogs === false ? [] : publicGoodCtlogs(),
     timestampAuthorities: [],
   });
 }
 
 /** The public-good trusted root cosign ships in its test data (see `src/sign/testdata/README.md`). */
 function publicGoodRoot(): TrustedRoot {
-  return parseTrustedRoot(JSON.parse(readFileSync(new URL('../testdata/sigstore/cosign-trusted-root-pgi.json', import.meta.url), 'utf8')));
+  return parseTrustedRoot(JSON.parse(readFileSync(PUBLIC_GOOD_ROOT, 'utf8')));
 }
 
 describe('real cosign legacy signatures (containers/image fixtures)', () => {
@@ -233,7 +244,7 @@ describe('real cosign legacy signatures (containers/image fixtures)', () => {
       ...extra,
     });
 
-    it('verifies the certificate chain as of the SET integrated time, the SET, the log body and the identity', async () => {
+    it('verifies the certificate chain as of the SET integrated time, its SCT, the SET, the log body and the identity', async () => {
       const { f, intermediates } = await keyless();
       const [entry] = f.found.tlogEntries;
       assert.equal(entry?.kind, 'hashedrekord');
@@ -261,6 +272,20 @@ describe('real cosign legacy signatures (containers/image fixtures)', () => {
       // The key-signed fixture's log entry is about another signature.
       const other = await load('dir-img-cosign-key-rekor-valid');
       assertRefused(verifySignature({ ...f.found, tlogEntries: other.found.tlogEntries }, f.digest, keylessPolicy(f, trustedRoot)), 'TLOG_BODY_MISMATCH');
+    });
+
+    it('checks the certificate\'s embedded SCT: without the CT log in the root it is refused with CERTIFICATE_SCT_MISSING, unless waived', async () => {
+      const { f, intermediates } = await keyless();
+      const noCtlog = assembledRoot(intermediates, { ctlogs: false });
+      const refused = verifySignature(f.found, f.digest, keylessPolicy(f, noCtlog));
+      assertRefused(refused, 'CERTIFICATE_SCT_MISSING');
+      assert.match(refused.verified ? '' : refused.message, /log dd3d306ac6c7113263191e1c99673702a24a5eb8de3cadff878a72802f29ee8e is not a CT log of the trusted root/);
+      assertRefused(verifySignature(f.found, f.digest, keylessPolicy(f, { ...publicGoodRoot(), ctlogs: [] })), 'CERTIFICATE_SCT_MISSING');
+      // The log entry, chain and identity still checked: only the SCT is waived.
+      const waived = verifySignature(f.found, f.digest, keylessPolicy(f, noCtlog, { requireSct: false }));
+      assertVerified(waived);
+      assert.deepEqual(waived.signer, { kind: 'keyless', ...IDENTITY });
+      assertRefused(verifySignature(f.found, f.digest, keylessPolicy(f, noCtlog, { requireSct: false, identities: [{ ...IDENTITY, subject: 'someone@redhat.com' }] })), 'IDENTITY_MISMATCH');
     });
 
     /**

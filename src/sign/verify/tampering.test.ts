@@ -126,6 +126,18 @@ describe('tampering with a keyless signature', () => {
     assert.equal(mismatch.verified ? 'verified' : mismatch.code, 'TLOG_BODY_MISMATCH');
   });
 
+  it('refuses a certificate without an SCT of a trusted CT log with CERTIFICATE_SCT_MISSING, unless explicitly waived', () => {
+    const root = policy.trustedRoot;
+    assert.ok(root !== undefined);
+    const noCtlog: VerificationPolicy = { ...policy, trustedRoot: { ...root, ctlogs: [] } };
+    for (const found of [legacy, bundle]) {
+      const outcome = verifySignature(found, digest, noCtlog);
+      assert.equal(outcome.verified ? 'verified' : outcome.code, 'CERTIFICATE_SCT_MISSING', found.scheme);
+      assert.equal(verifySignature(found, digest, { ...noCtlog, requireSct: true }).verified, false, `${found.scheme}: requireSct true is the default`);
+      assert.equal(verifySignature(found, digest, { ...noCtlog, requireSct: false }).verified, true, `${found.scheme}: requireSct false waives the SCT`);
+    }
+  });
+
   it('refuses a signature of another digest, and a legacy signature for another repository', () => {
     const other = digestOf('another image');
     const outcome = verifySignature(legacy, other, policy);

@@ -9,6 +9,7 @@ import { parseSimpleSigning } from '../payload/simple-signing.ts';
 import { certificatePem } from '../pem.ts';
 import { SignError } from '../sign-error.ts';
 import { certificateIdentity, verifyCertificateChain } from '../sigstore/certificate.ts';
+import { verifyEmbeddedScts } from '../sigstore/sct.ts';
 import { checkTlogBody, verifyTlogEntry, type TlogBodyExpectation } from '../sigstore/tlog.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 
@@ -19,6 +20,11 @@ export interface VerificationPolicy {
   readonly trustedRoot?: TrustedRoot;
   /** A transparency-log proof is required (cosign's default; `--insecure-ignore-tlog` waives it). */
   readonly requireTlog: boolean;
+  /**
+   * Keyless: the certificate's embedded SCTs must verify against the trusted root's CT logs. Absent means required
+   * (cosign's default); only an explicit `false` waives it (`--insecure-ignore-sct`, a private Sigstore without CT log).
+   */
+  readonly requireSct?: boolean;
   /**
    * What legacy signatures' docker-reference must name: the full `host/path` (the CLI, which knows
    * the host it talks to), or the repository path on any host (a server, which does not know the
@@ -45,8 +51,8 @@ export type SignatureOutcome =
 /**
  * Verifies one signature of `digest`, each check with its own failure code: the signature over
  * the exact payload (or DSSE PAE) with the claimed key; the log proof and that the entry is about
- * this signature; the certificate chain at the logged time; the identity and issuer; then the
- * claims — the payload names this digest (and repository).
+ * this signature; the certificate chain at the logged time and its SCTs; the identity and issuer;
+ * then the claims — the payload names this digest (and repository).
  */
 export function verifySignature(found: FoundSignature, digest: string, policy: VerificationPolicy): SignatureOutcome {
   try {
@@ -75,7 +81,8 @@ function check(found: FoundSignature, digest: string, policy: VerificationPolicy
     signer = { kind: 'key', keyId: key.keyId };
   } else {
     if (policy.trustedRoot === undefined) throw new SignError('TRUSTED_ROOT_INVALID', 'a certificate-signed signature needs a trusted root (--trusted-root) to check its chain');
-    verifyCertificateChain(certificate, policy.trustedRoot, integratedTime ?? new Date((policy.clock ?? Date.now)()));
+    const chain = verifyCertificateChain(certificate, policy.trustedRoot, integratedTime ?? new Date((policy.clock ?? Date.now)()));
+    if (policy.requireSct !== false) verifyEmbeddedScts(chain.leaf, chain.issuer, policy.trustedRoot.ctlogs);
     signer = checkIdentity(certificate, policy.identities);
   }
   const statement = checkClaims(found, digest, policy);
