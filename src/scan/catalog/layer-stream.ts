@@ -2,7 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { ScanError } from '../scan-error.ts';
 
-const DECOMPRESS_CHUNK = 256 * 1024;
+const DECOMPRESS_CHUNK = 1024 * 1024;
 const DECOMPRESS_READ_AHEAD = 4 * 1024 * 1024;
 
 /** One image layer as the walker reads it: opened only when its turn comes. */
