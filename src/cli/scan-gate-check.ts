@@ -32,3 +32,8 @@ export async function checkScanGate(target: SigningTarget, flags: { readonly ins
   };
   return requireScanGate(source, action, `${target.store.repository}@${target.subject.digest}`, { force: flags.force === true, ...(flags.reason === undefined ? {} : { reason: flags.reason }) });
 }
+
+/** The line a forced `sign` or `attest` prints first: what was overridden and why. */
+export function forcedWarning(gate: ScanGateCheck, done: 'signed' | 'attested'): string[] {
+  return gate.passed ? [] : [`WARNING: ${done} although the scan gate has not passed (${gate.reasons.join('; ')})`];
+}

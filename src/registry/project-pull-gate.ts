@@ -1,6 +1,6 @@
 import { SCANNER_PRINCIPAL } from '../core/auth/authorizer.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
-import { evaluatePullPolicy, parseSeverity, type ProjectPullSettings, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
+import { evaluatePullPolicy, evaluateScanGate, parseSeverity, type ProjectPullSettings, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
 import type { PullGate, PullRequest } from './pull-gate.ts';
 import { isIndexMediaType } from '../core/oci/media-types.ts';
 
@@ -117,10 +117,8 @@ export function createScanGate(database: MetadataDatabase, scans: ScanFacts, clo
       if (policy === undefined) return { passed: false, reasons: [`project ${project} does not exist`] };
       const request: PullRequest = { project, repository, digest, mediaType: '', artifactType: null, subject: null, principal: SCANNER_PRINCIPAL };
       const scan = await scans.scanOf(request, options);
-      // Not scanned successfully fails the gate even where the project does not prevent vulnerable pulls.
-      const settings = { ...policy.settings, preventVulnerable: policy.settings.preventVulnerable || scan.status !== 'Success', requireSignature: false };
-      const verdict = evaluatePullPolicy(settings, { scan, signature: { verified: true, by: [] }, allowlist: await allowlist(database, clock, policy) });
-      return verdict.allowed ? { passed: true, reasons: [] } : { passed: false, reasons: verdict.reasons };
+      const reasons = evaluateScanGate(policy.settings, { scan, allowlist: await allowlist(database, clock, policy) });
+      return { passed: reasons.length === 0, reasons };
     },
   };
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { attestationPredicate, attestImage, type SignResult } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
-import { checkScanGate } from '../scan-gate-check.ts';
+import { checkScanGate, forcedWarning } from '../scan-gate-check.ts';
 import { openSigningTarget, parseSchemes } from '../signing-target.ts';
 import { signerFrom, signerOptions, type SignerFlags } from './sign.ts';
 
@@ -23,7 +23,7 @@ export function registerAttest(program: Command): void {
       const { predicateType, predicate } = attestationPredicate(flags.type, await readFile(flags.predicate));
       const target = await openSigningTarget(image, flags);
       try {
-        await checkScanGate(target, flags, 'attest');
+        const gate = await checkScanGate(target, flags, 'attest');
         const { signer, rekorUrl } = await signerFrom(flags);
         const result: SignResult = await attestImage(target.store, target.subject, {
           signer,
@@ -32,8 +32,11 @@ export function registerAttest(program: Command): void {
           predicate,
           ...(rekorUrl === undefined ? {} : { rekorUrl }),
         });
-        printResult(format, { image: target.store.repository, signer: signer.description, predicateType, attested: result }, (r) =>
-          `Attested ${r.image}@${r.attested.digest} (${r.predicateType}) as ${r.signer}${r.attested.legacy === undefined ? '' : `\n  legacy: ${r.attested.legacy}`}${r.attested.bundle === undefined ? '' : `\n  bundle: ${r.attested.bundle}`}`,
+        printResult(format, { image: target.store.repository, signer: signer.description, predicateType, scanGate: gate, attested: result }, (r) =>
+          [
+            ...forcedWarning(r.scanGate, 'attested'),
+            `Attested ${r.image}@${r.attested.digest} (${r.predicateType}) as ${r.signer}${r.attested.legacy === undefined ? '' : `\n  legacy: ${r.attested.legacy}`}${r.attested.bundle === undefined ? '' : `\n  bundle: ${r.attested.bundle}`}`,
+          ].join('\n'),
         );
       } finally {
         target.client.close();

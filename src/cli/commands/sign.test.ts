@@ -94,7 +94,7 @@ describe('slipway key, sign, verify and attest', () => {
     const target = `${slipway.host}/platform-dev/tool:1`;
     const refused = await cli('sign', '--key', join(dir, 'cosign.key'), target, '--insecure');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /scan gate has not passed.*without vulnerability scanning/);
+    assert.match(refused.stderr, /scan gate has not passed: it has not been scanned/);
     assert.equal((await cli('sign', '--key', join(dir, 'cosign.key'), target, '--insecure', '--force')).code, 2, '--force needs --reason');
     const forced = await cli('sign', '--key', join(dir, 'cosign.key'), target, '--insecure', '--force', '--reason', 'hotfix for INC-42', '--output', 'json');
     assert.equal(forced.code, 0, forced.stderr);

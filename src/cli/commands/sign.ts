@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { forcedAnnotations, keySigner, keylessSigner, loadPrivateKey, signImage, type SignResult, type Signer } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
 import { readPassword } from '../password.ts';
-import { checkScanGate } from '../scan-gate-check.ts';
+import { checkScanGate, forcedWarning } from '../scan-gate-check.ts';
 import { openSigningTarget, parseSchemes } from '../signing-target.ts';
 
 export interface SignerFlags {
@@ -85,7 +85,7 @@ export function registerSign(program: Command): void {
         }
         printResult(format, { image: target.store.repository, signer: signer.description, scanGate: gate, signed: results }, (r) =>
           [
-            ...(r.scanGate.passed ? [] : [`WARNING: signed although the scan gate has not passed (forced: ${r.scanGate.reasons.join('; ')})`]),
+            ...forcedWarning(r.scanGate, 'signed'),
             ...r.signed.map((s) => `Signed ${r.image}@${s.digest} as ${r.signer}${s.legacy === undefined ? '' : `\n  legacy: ${s.legacy}`}${s.bundle === undefined ? '' : `\n  bundle: ${s.bundle}`}${s.tlogIndexes.length === 0 ? '' : `\n  tlog index: ${s.tlogIndexes.join(', ')}`}`),
           ].join('\n'),
         );

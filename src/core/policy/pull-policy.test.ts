@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluatePullPolicy, parseSeverity, type PullFacts, type ScanFact } from './pull-policy.ts';
+import { evaluatePullPolicy, evaluateScanGate, parseSeverity, type PullFacts, type ScanFact } from './pull-policy.ts';
 
 const unsigned = { verified: false, reason: 'no signature' } as const;
 const signed = { verified: true, by: ['key:abc'] } as const;
@@ -53,5 +53,27 @@ describe('evaluatePullPolicy', () => {
     assert.equal(parseSeverity('High'), 'high');
     assert.equal(parseSeverity('negligible'), 'none');
     assert.equal(parseSeverity('severe'), undefined);
+  });
+});
+
+describe('evaluateScanGate', () => {
+  const gate = (settings: { preventVulnerable: boolean; severity: 'high' | 'critical' }, scan: ScanFact, allow: readonly string[] = []) => evaluateScanGate(settings, { scan, allowlist: new Set(allow) });
+  const on = { preventVulnerable: true, severity: 'critical' } as const;
+  const off = { preventVulnerable: false, severity: 'critical' } as const;
+
+  it('holds back what was not scanned successfully, in words for signing and promotion, whatever the project prevents', () => {
+    for (const settings of [on, off]) {
+      assert.deepEqual(gate(settings, { status: 'none' }), ['it has not been scanned (scan it, or turn on auto_scan for its project)']);
+      assert.match(gate(settings, { status: 'Unsupported' })[0] ?? '', /^the scanner recognised nothing in it .*Unsupported$/);
+      for (const status of ['Pending', 'Running', 'Error', 'Stopped'] as const) assert.match(gate(settings, { status })[0] ?? '', /^its scan /, status);
+    }
+  });
+
+  it('holds back findings at or above the threshold that no allowlist covers, only where the project prevents vulnerable images', () => {
+    const critical = findings(['CVE-2024-1', 'Critical'], ['CVE-2024-2', 'High'], ['CVE-2024-3', 'Critical']);
+    assert.deepEqual(gate(on, critical), ['2 vulnerabilities at or above Critical not allowlisted or excepted: CVE-2024-1, CVE-2024-3']);
+    assert.deepEqual(gate(on, critical, ['CVE-2024-1', 'CVE-2024-3']), [], 'the High one left is under the threshold');
+    assert.deepEqual(gate({ preventVulnerable: true, severity: 'high' }, critical, ['CVE-2024-1', 'CVE-2024-3']), ['1 vulnerability at or above High not allowlisted or excepted: CVE-2024-2']);
+    assert.deepEqual(gate(off, critical), [], 'a successful scan passes where vulnerable images are not prevented');
   });
 });

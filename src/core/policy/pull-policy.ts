@@ -50,16 +50,67 @@ export function evaluatePullPolicy(settings: ProjectPullSettings, facts: PullFac
   return reasons.length === 0 ? { allowed: true } : { allowed: false, reasons };
 }
 
-function vulnerabilityReason(severity: Severity, facts: PullFacts): string | undefined {
-  const policy = `configured policy in 'Prevent images with vulnerability severity of "${title(severity)}" or higher from running.'`;
+/** Why the vulnerability policy holds an artifact back, as data; `undefined` when it does not. */
+type VulnerabilityBlock =
+  | { readonly kind: 'unscanned' }
+  | { readonly kind: 'status'; readonly status: Exclude<ScanFact['status'], 'none' | 'Success'> }
+  | { readonly kind: 'findings'; readonly count: number; readonly ids: string; readonly blocking: readonly string[] };
+
+function vulnerabilityBlock(severity: Severity, facts: PullFacts): VulnerabilityBlock | undefined {
   const scan = facts.scan;
-  if (scan.status === 'none') return `current image without vulnerability scanning cannot be pulled due to ${policy} To continue with pull, please contact your project administrator for help.`;
-  if (scan.status !== 'Success') return `current image with "${scan.status}" status of vulnerability scanning cannot be pulled due to ${policy} To continue with pull, please contact your project administrator for help.`;
+  if (scan.status === 'none') return { kind: 'unscanned' };
+  if (scan.status !== 'Success') return { kind: 'status', status: scan.status };
   const remaining = scan.findings.filter((f) => !facts.allowlist.has(f.id));
   const threshold = RANK[severity] ?? 0;
   const worst = Math.max(-1, ...remaining.map((f) => RANK[f.severity.toLowerCase()] ?? 0));
   if (remaining.length === 0 || worst < threshold || (severity !== 'none' && worst < 1)) return undefined;
-  const n = remaining.length;
-  const ids = [...new Set(remaining.map((f) => f.id))].slice(0, 20).join(', ');
-  return `current image with ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'} cannot be pulled due to ${policy} To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist. (${ids})`;
+  const ids = (list: readonly { readonly id: string }[]) => [...new Set(list.map((f) => f.id))];
+  const blocking = ids(remaining.filter((f) => (RANK[f.severity.toLowerCase()] ?? 0) >= threshold));
+  return { kind: 'findings', count: remaining.length, ids: ids(remaining).slice(0, 20).join(', '), blocking };
+}
+
+function vulnerabilityReason(severity: Severity, facts: PullFacts): string | undefined {
+  const block = vulnerabilityBlock(severity, facts);
+  const policy = `configured policy in 'Prevent images with vulnerability severity of "${title(severity)}" or higher from running.'`;
+  switch (block?.kind) {
+    case undefined:
+      return undefined;
+    case 'unscanned':
+      return `current image without vulnerability scanning cannot be pulled due to ${policy} To continue with pull, please contact your project administrator for help.`;
+    case 'status':
+      return `current image with "${block.status}" status of vulnerability scanning cannot be pulled due to ${policy} To continue with pull, please contact your project administrator for help.`;
+    case 'findings':
+      return `current image with ${block.count} ${block.count === 1 ? 'vulnerability' : 'vulnerabilities'} cannot be pulled due to ${policy} To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist. (${block.ids})`;
+  }
+}
+
+const STATUS_REASONS: Readonly<Record<Exclude<ScanFact['status'], 'none' | 'Success'>, string>> = {
+  Pending: 'its scan is waiting to run',
+  Running: 'its scan is still running',
+  Error: 'its scan failed (see the scan report for the error; rescan once fixed)',
+  Stopped: 'its scan was stopped',
+  Unsupported: 'the scanner recognised nothing in it (no OS package database, no language packages): scan status Unsupported',
+};
+
+/**
+ * The scan gate other stages ask before acting on an artifact (signing, promotion): passed only
+ * when a scan succeeded and nothing at or above `severity` is left once the allowlist is applied
+ * (`preventVulnerable` off: any successful scan passes). Reasons in words for those stages, not
+ * Harbor's pull wording.
+ */
+export function evaluateScanGate(settings: Pick<ProjectPullSettings, 'preventVulnerable' | 'severity'>, facts: Omit<PullFacts, 'signature'>): readonly string[] {
+  const block = vulnerabilityBlock(settings.severity, { ...facts, signature: { verified: true, by: [] } });
+  switch (block?.kind) {
+    case undefined:
+      return [];
+    case 'unscanned':
+      return ['it has not been scanned (scan it, or turn on auto_scan for its project)'];
+    case 'status':
+      return [STATUS_REASONS[block.status]];
+    case 'findings':
+      if (!settings.preventVulnerable) return [];
+      return [
+        `${block.blocking.length} ${block.blocking.length === 1 ? 'vulnerability' : 'vulnerabilities'} at or above ${title(settings.severity)} not allowlisted or excepted: ${block.blocking.slice(0, 20).join(', ')}`,
+      ];
+  }
 }

@@ -8,11 +8,12 @@ describe('toTable', () => {
     const lines = toTable(scanFixture()).split('\n');
     assert.equal(lines[0], `Artifact: registry.example/team/api:1.4 (sha256:${'9f'.repeat(32)})`);
     assert.equal(lines[1], 'Distro:   Debian GNU/Linux 12 (bookworm)');
-    assert.equal(lines[2], 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)');
-    assert.equal(lines[3], 'Total: 5 (CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 0, NEGLIGIBLE: 1, UNKNOWN: 1)');
-    assert.equal(lines[4], '');
-    assert.match(lines[5] ?? '', /^LIBRARY +VULNERABILITY +SEVERITY +INSTALLED +FIXED +TITLE$/);
-    const rows = lines.slice(6).map((line) => line.split(/ {2,}/));
+    assert.equal(lines[2], 'Packages: 6 (deb 3, npm 2, golang 1)');
+    assert.equal(lines[3], 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)');
+    assert.equal(lines[4], 'Total: 5 (CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 0, NEGLIGIBLE: 1, UNKNOWN: 1)');
+    assert.equal(lines[5], '');
+    assert.match(lines[6] ?? '', /^LIBRARY +VULNERABILITY +SEVERITY +INSTALLED +FIXED +TITLE$/);
+    const rows = lines.slice(7).map((line) => line.split(/ {2,}/));
     assert.deepEqual(rows.map((cells) => [cells[0], cells[1], cells[2]]), [
       ['libssl3', 'CVE-2024-5535', 'CRITICAL'],
       ['lodash', 'CVE-2021-23337', 'HIGH'],
@@ -21,14 +22,14 @@ describe('toTable', () => {
       ['golang.org/x/net', 'GO-2024-2687', 'UNKNOWN'],
     ]);
     assert.deepEqual(rows[0]?.slice(3), ['3.0.11-1~deb12u2', '3.0.14-1~deb12u2', 'openssl: SSL_select_next_proto buffer overread']);
-    const columnStart = (lines[5] ?? '').indexOf('SEVERITY');
-    for (const line of lines.slice(6)) assert.match(line.slice(columnStart), /^(CRITICAL|HIGH|MEDIUM|NEGLIGIBLE|UNKNOWN) /);
+    const columnStart = (lines[6] ?? '').indexOf('SEVERITY');
+    for (const line of lines.slice(7)) assert.match(line.slice(columnStart), /^(CRITICAL|HIGH|MEDIUM|NEGLIGIBLE|UNKNOWN) /);
     assert.ok(rows[2]?.[5]?.endsWith('…'));
   });
 
   it('says so when there is nothing to report', () => {
-    const text = toTable(scanFixture({ findings: [], distro: null, artifact: { name: 'oci:/tmp/layout', layers: [] } }));
-    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'No vulnerabilities found.'].join('\n'));
+    const text = toTable(scanFixture({ findings: [], packages: [], distro: null, artifact: { name: 'oci:/tmp/layout', layers: [] } }));
+    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Packages: none recognised (no OS package database, no language packages): nothing to match', 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'No vulnerabilities found.'].join('\n'));
   });
 
   it('describes the database age', () => {

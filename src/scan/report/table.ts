@@ -1,6 +1,6 @@
 /**
- * The human report: a header (artifact, distribution, counts per severity, age of the vulnerability
- * data) and one row per finding, most severe first.
+ * The human report: a header (artifact, distribution, packages found, age of the vulnerability
+ * data, counts per severity) and one row per finding, most severe first.
  */
 import { SEVERITIES, type Finding } from '../model.ts';
 import { imageDigest } from './image-purl.ts';
@@ -30,11 +30,19 @@ export function countsLine(findings: readonly Finding[]): string {
   return `Total: ${findings.length} (${counts.join(', ')})`;
 }
 
+/** `Packages: 6 (deb 3, npm 2, golang 1)`, or that nothing was recognised (the server's gate calls that Unsupported). */
+export function packagesLine(packages: ScanResult['packages']): string {
+  if (packages.length === 0) return 'Packages: none recognised (no OS package database, no language packages): nothing to match';
+  const counts = new Map<string, number>();
+  for (const p of packages) counts.set(p.type, (counts.get(p.type) ?? 0) + 1);
+  return `Packages: ${packages.length} (${[...counts].map(([type, n]) => `${type} ${n}`).join(', ')})`;
+}
+
 function header(result: ScanResult): string[] {
   const digest = imageDigest(result.artifact);
   const artifact = digest === undefined || result.artifact.name.includes(digest) ? result.artifact.name : `${result.artifact.name} (${digest})`;
   const distro = result.distro === undefined ? 'unknown' : result.distro.prettyName || `${result.distro.id} ${result.distro.versionId}`;
-  return [`Artifact: ${artifact}`, `Distro:   ${distro}`, `Database: ${databaseLine(result.db, result.createdAt)}`, countsLine(result.findings)];
+  return [`Artifact: ${artifact}`, `Distro:   ${distro}`, packagesLine(result.packages), `Database: ${databaseLine(result.db, result.createdAt)}`, countsLine(result.findings)];
 }
 
 function row(finding: Finding): readonly string[] {
