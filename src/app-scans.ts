@@ -17,16 +17,25 @@ import { toSpdx, toTrivyJson, type ScanRequests, type ScanResult, type ScanServi
 
 export const SCAN_JOB = 'scan';
 
+interface ScanJobPayload {
+  readonly repository: string;
+  readonly digest: string;
+  readonly operator: string;
+  /** Attest the result with the server's key even where the project does not ask for it. */
+  readonly attest?: boolean;
+}
+
 
 export function createScanRequests(deps: { database: MetadataDatabase; registry: Registry; scans: ScanService; jobs: JobQueue }): ScanRequests {
-  const request: ScanRequests['request'] = async (repository, digest, operator) => {
+  const request: ScanRequests['request'] = async (repository, digest, operator, options = {}) => {
     const found = await deps.registry.content.manifest(repository, digest);
     if (found === undefined) return [];
     const manifest = parseManifest(found.bytes, found.mediaType);
     const digests = manifest.kind === 'index' ? manifest.manifests.map((m) => m.digest) : [digest];
     const ids: number[] = [];
     for (const d of digests) {
-      if (await deps.scans.pending(d)) ids.push(await deps.jobs.enqueue(SCAN_JOB, { repository, digest: d, operator }, { maxAttempts: 1 }));
+      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}) };
+      if (await deps.scans.pending(d)) ids.push(await deps.jobs.enqueue(SCAN_JOB, payload, { maxAttempts: 1 }));
     }
     return ids;
   };
@@ -59,13 +68,13 @@ export function scanJobHandler(deps: {
   attest?: (repository: string, digest: string, result: ScanResult) => Promise<readonly string[]>;
 }): JobHandler {
   return async (payload, _job, { signal }) => {
-    const { repository, digest, operator } = payload as { repository: string; digest: string; operator: string };
+    const { repository, digest, operator, attest: requested } = payload as ScanJobPayload;
     const outcome = await deps.scans.run(repository, digest, { signal });
     const project = repository.split('/')[0] ?? '';
     let attached: readonly string[] = [];
     if (outcome.status === 'Success' && outcome.result !== undefined) {
       attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
-      if (deps.attest !== undefined && (await projectMetadata(deps.database, repository.split('/')[0] ?? ''))['auto_attest'] === 'true') {
+      if (deps.attest !== undefined && (requested === true || (await projectMetadata(deps.database, project))['auto_attest'] === 'true')) {
         const attest = deps.attest;
         const result = outcome.result;
         const attested = await attest(repository, digest, result).catch((error: unknown) => [`not attested: ${error instanceof Error ? error.message : String(error)}`]);

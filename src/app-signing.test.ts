@@ -13,7 +13,7 @@ import { isolatedCredentialEnv, runSlipway } from './testing/cli.ts';
 import { apiCaller, type ApiCaller } from './testing/management-api.ts';
 import { sharedData } from './testing/shared-data.ts';
 import { startSlipway, type TestSlipway } from './testing/slipway-server.ts';
-import { buildImage, buildIndex, pushIndexToRegistry, type TestIndex } from './testing/test-images.ts';
+import { buildImage, buildIndex, pushIndexToRegistry, pushToRegistry, type TestIndex } from './testing/test-images.ts';
 
 /**
  * The server's side of signing: a project with `auto_attest` gets the scanner's SBOM and
@@ -79,6 +79,40 @@ describe('attestation of scan results by the server, and signing an index', () =
     for (const digest of [index.index.descriptor.digest, ...children] as Digest[]) {
       const result = await verifyImage(store, digest, 'signature', policy);
       assert.ok(result.outcomes.some((o) => o.verified), `${digest}: ${JSON.stringify(result.outcomes)}`);
+    }
+  });
+
+  it('attests a scan on request (scan?attest=true) in a project that does not attest automatically', async () => {
+    await admin.ok('POST', '/projects', { project_name: 'on-request', metadata: { auto_scan: 'false' } });
+    const image = buildImage({ seed: 'attest-on-request', files: [{ 'app/node_modules/left-pad/package.json': JSON.stringify({ name: 'left-pad', version: '1.3.0' }) }] });
+    await pushToRegistry(client.repository(server.host, 'on-request/app'), [image.config, ...image.layers], image.manifest, '1');
+    const digest = image.manifest.descriptor.digest;
+    const scanned = await admin.call('POST', `/projects/on-request/repositories/app/artifacts/${digest}/scan?attest=true`);
+    assert.equal(scanned.status, 202, JSON.stringify(scanned.body));
+    const store = registrySignatureStore(client.repository(server.host, 'on-request/app'));
+    let types: string[] = [];
+    for (let i = 0; i < 200 && types.length < 4; i++) {
+      await sleep(50);
+      types = (await verifyImage(store, digest, 'attestation', policy)).outcomes.flatMap((o) => (o.verified && o.statement !== undefined ? [`${o.scheme} ${o.statement.predicateType}`] : []));
+    }
+    assert.equal(types.length, 4, JSON.stringify(types));
+  });
+});
+
+describe('attestation on request without a server key', () => {
+  it('is refused with the setting that is missing', async () => {
+    const server = await startSlipway({ projects: [{ name: 'plain', public: false }] });
+    try {
+      const admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
+      const client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: 'admin', password: server.adminPassword }) });
+      const image = buildImage({ seed: 'attest-no-key' });
+      await pushToRegistry(client.repository(server.host, 'plain/app'), [image.config, ...image.layers], image.manifest, '1');
+      client.close();
+      const refused = await admin.call('POST', `/projects/plain/repositories/app/artifacts/${image.manifest.descriptor.digest}/scan?attest=true`);
+      assert.equal(refused.status, 400);
+      assert.match(JSON.stringify(refused.body), /signing key \(signing.key, SLIPWAY_SIGNING_KEY\)/);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -213,6 +213,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     registry,
     scans,
     scanRequests: requests,
+    canAttest: attestor !== undefined,
     scanGate: createScanGate(database, scanFactsFrom(scans)),
     access,
     users: createUsers(database, { onChange }),

@@ -59,8 +59,11 @@ export interface ExternalScanner {
 
 /** How the server asks for scans (implemented where jobs are composed). */
 export interface ScanRequests {
-  /** Marks the artifact (and an index's children) Pending and enqueues their scans. */
-  request(repository: string, digest: string, operator: string): Promise<number[]>;
+  /**
+   * Marks the artifact (and an index's children) Pending and enqueues their scans; with `attest`,
+   * each successful scan is attested with the server's key whatever the project's `auto_attest`.
+   */
+  request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean }): Promise<number[]>;
   /** After a push: scans when the project asks for it. */
   afterPush(project: string, repository: string, digest: string): Promise<void>;
 }

@@ -26,10 +26,13 @@ export const scanRoutes: readonly ApiRoute[] = [
     method: 'POST',
     path: `${R}/scan`,
     tag: 'scan',
-    summary: 'Scans an artifact now (an index: each child), as durable jobs.',
+    summary: "Scans an artifact now (an index: each child), as durable jobs; `attest=true` also attests the SBOM and vulnerability report with the server's key.",
+    query: { attest: { type: 'boolean' } },
     async handle(req) {
       const { project, repo, artifact } = await artifactOf(req, 'scan', 'create');
-      const jobs = await req.services.scanRequests.request(repo.name, artifact.digest, req.principal.name);
+      const attest = req.query.get('attest') === 'true';
+      if (attest && !req.services.canAttest) throw new HttpError('BAD_REQUEST', "attest=true needs the server's signing key (signing.key, SLIPWAY_SIGNING_KEY); this server has none");
+      const jobs = await req.services.scanRequests.request(repo.name, artifact.digest, req.principal.name, { attest });
       await audit(req, { project: project.name, resource: `${repo.name}@${artifact.digest}`, resourceType: 'scan', operation: 'create' });
       return { status: 202, body: { jobs } };
     },

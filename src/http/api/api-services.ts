@@ -12,6 +12,8 @@ export interface ApiServices {
   readonly registry: Registry;
   readonly scans: ScanService;
   readonly scanRequests: ScanRequests;
+  /** Whether the server has a signing key, so that a scan may be attested on request (`?attest=true`). */
+  readonly canAttest: boolean;
   /** Whether an image passed its project's scan gate (what signing asks first). */
   readonly scanGate: ScanGate;
   readonly access: AccessControl;
