@@ -1,33 +1,42 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
+/** The address the server logs once it listens (`--port 0`: the port it was given), or its output if it exits first. */
+function listeningAddress(child: ChildProcess, output: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not listen within 20 s: ${output()}`)), 20_000);
+    const look = () => {
+      const address = /"msg":"slipway listening","address":"([^"]+)"/.exec(output())?.[1];
+      if (address === undefined) return;
+      clearTimeout(timer);
+      resolve(address);
+    };
+    child.stdout?.on('data', look);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${output()}`));
+    });
+  });
 }
 
 it('npm start serves the demo projects, prints a generated admin password once, and stops on SIGTERM', async () => {
   const data = await mkdtemp(join(tmpdir(), 'slipway-serve-'));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_LOG_LEVEL: 'info' };
   delete env['SLIPWAY_ADMIN_PASSWORD'];
-  // The same command npm start runs, with the flags `npm start -- --port … --data …` passes through.
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--demo', '--host', '127.0.0.1', '--port', String(port), '--data', data], { env });
+  // The same command npm start runs, with the flags `npm start -- --port … --data …` passes through;
+  // port 0 and the logged address, so that no other test's server can answer in its place.
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--demo', '--host', '127.0.0.1', '--port', '0', '--data', data], { env });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   try {
-    const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100 && (await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const url = await listeningAddress(child, () => `${stdout}${stderr}`);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
     const password = /password: (\S+)/.exec(stderr)?.[1];
     assert.ok(password !== undefined, `the generated admin password is printed: ${stderr}`);
     const token = await fetch(`${url}/service/token?scope=registry:catalog:*&scope=repository:platform-production/app:pull`, {
