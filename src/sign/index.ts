@@ -5,7 +5,7 @@
  * only through this file.
  */
 export { SignError, type SignErrorCode } from './sign-error.ts';
-export { describeSigner, type FoundSignature, type VerifiedSigner } from './model.ts';
+export { describeSigner, type FoundSignature, type TrustedTime, type VerifiedSigner } from './model.ts';
 export { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKey, publicKeyPem, verificationKeyOf, type SigningKey, type VerificationKey } from './keys.ts';
 export { keySigner, keylessSigner, type Signer } from './signer.ts';
 export { registrySignatureStore, type SignatureStore, type StoredManifest, MAX_SIGNATURE_BLOB_BYTES, readVerified, checkSize } from './signature-store.ts';

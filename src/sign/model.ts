@@ -14,7 +14,7 @@ export interface TlogEntry {
   readonly logId: Buffer;
   readonly kind: string;
   readonly version: string;
-  /** Seconds since the epoch. */
+  /** Seconds since the epoch; 0 for a Rekor v2 entry, which has none (its time comes from a timestamp authority). */
   readonly integratedTime: number;
   /** The canonical (JCS) entry body, exactly as the log returned it. */
   readonly canonicalizedBody: Buffer;
@@ -50,7 +50,12 @@ export type SignedContent =
       /** A bundle message signature's `messageDigest` (SHA-256 of the blob). */
       readonly digest?: Buffer;
     }
-  | { readonly kind: 'dsse'; readonly envelope: DsseEnvelope };
+  | {
+      readonly kind: 'dsse';
+      readonly envelope: DsseEnvelope;
+      /** A legacy `.att` layer: the envelope JSON as stored, which is what cosign's RFC 3161 timestamp covers there. */
+      readonly envelopeBytes?: Buffer;
+    };
 
 /** Who the signature says signed it: a bare key (found by the verifier's keys) or a certificate. */
 export type SignerMaterial =
@@ -65,10 +70,18 @@ export interface FoundSignature {
   readonly content: SignedContent;
   readonly material: SignerMaterial;
   readonly tlogEntries: readonly TlogEntry[];
-  /** RFC 3161 signed timestamps (DER TimeStampResp or TimeStampToken), if any. */
+  /** RFC 3161 signed timestamps (DER TimeStampResp), if any. */
   readonly timestamps: readonly Buffer[];
   /** The predicate type the storage annotates (attestations). */
   readonly predicateType?: string;
+}
+
+/** A signing time verification trusts: a Rekor v1 entry's integrated time, or a verified RFC 3161 timestamp's genTime. */
+export interface TrustedTime {
+  readonly source: 'tlog' | 'timestamp-authority';
+  readonly time: Date;
+  /** The log's base URL, or the timestamp authority's URI (as the trusted root names them). */
+  readonly authority: string;
 }
 
 /** A signer whose signature verified, as a trust policy names it (a key by its id, or a keyless identity). */

@@ -42,6 +42,14 @@ export type SignErrorCode =
   | 'TLOG_PROOF_INVALID'
   /** The log entry is about another signature, key, certificate or payload than this one. */
   | 'TLOG_BODY_MISMATCH'
+  /**
+   * An RFC 3161 signed timestamp that does not verify: unreadable or not granted, its message imprint is not over this
+   * signature, its signer is no timestamp authority of the trusted root, or that TSA (its certificate chain, or the
+   * root's trust in it) was not valid at the timestamp's time.
+   */
+  | 'TIMESTAMP_INVALID'
+  /** A Rekor v2 entry (no integrated time) and no verified RFC 3161 timestamp to take the signing time from. */
+  | 'TIMESTAMP_MISSING'
   /** The trusted root file cannot be read or has nothing to verify with. */
   | 'TRUSTED_ROOT_INVALID'
   /** The attestation's statement does not parse, has another subject or another predicate type. */

@@ -119,7 +119,7 @@ async function readLayer(store: SignatureStore, layer: Descriptor, location: str
     if (signature === undefined || signature === '') throw new SignError('SIGNATURE_MALFORMED', `${location} has no ${LegacyAnnotation.signature} annotation`);
     content = { kind: 'message', payload: bytes, signature: Buffer.from(signature, 'base64') };
   } else {
-    content = { kind: 'dsse', envelope: parseEnvelopeBytes(bytes) };
+    content = { kind: 'dsse', envelope: parseEnvelopeBytes(bytes), envelopeBytes: bytes };
   }
   const certificate = a[LegacyAnnotation.certificate];
   const certificates = certificate === undefined ? [] : pemBlocks(certificate);

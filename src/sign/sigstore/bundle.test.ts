@@ -87,6 +87,18 @@ describe('parseBundle', () => {
     assert.equal(validity.timestamps[0]?.[0], 0x30, 'DER');
   });
 
+  it('reads a Rekor v2 entry: no integrated time, no SET, an inclusion proof, and the RFC 3161 timestamp', () => {
+    const bundle = bundleFixture('conformance/rekor2-happy-path/bundle.sigstore.json');
+    const [entry] = bundle.tlogEntries;
+    assert.ok(entry !== undefined);
+    assert.deepEqual([entry.kind, entry.version, entry.integratedTime, entry.logIndex], ['hashedrekord', '0.0.2', 0, 735]);
+    assert.equal(entry.signedEntryTimestamp, undefined);
+    assert.deepEqual([entry.inclusionProof?.logIndex, entry.inclusionProof?.treeSize], [735, 736]);
+    assert.match(entry.canonicalizedBody.toString('utf8'), /^\{"apiVersion":"0\.0\.2","kind":"hashedrekord","spec":\{"hashedRekordV002":/);
+    assert.equal(bundle.timestamps.length, 1);
+    assert.equal(bundle.timestamps[0]?.toString('base64').slice(0, 12), 'MIIE6jADAgEA');
+  });
+
   it('leaves out an inclusion proof without checkpoint (its root is unsigned) in a v0.1 bundle', () => {
     const json = fixtureRecord('sigstore-go-sigstore-js-2.0.0-provenance.sigstore.json');
     const entry = (material(json)['tlogEntries'] as Record<string, Record<string, unknown>>[])[0];

@@ -30,7 +30,7 @@ function parseLeaf(leaf: Buffer): X509Certificate {
 }
 
 /** Whether `child` is signed by `parent` (the issuer name matches and the signature verifies with its key). */
-function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
+export function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
   try {
     return child.issuer.equals(parent.subject) && child.verify(parent);
   } catch {

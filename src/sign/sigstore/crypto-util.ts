@@ -33,6 +33,15 @@ export function spkiKey(der: Buffer): KeyObject | undefined {
   }
 }
 
+/** An RSA public key from PKCS#1 DER (`RSAPublicKey`, a trusted root's `PKCS1_RSA_*` keys); `undefined` when the bytes are not one. */
+export function pkcs1Key(der: Buffer): KeyObject | undefined {
+  try {
+    return createPublicKey({ key: der, format: 'der', type: 'pkcs1' });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The SPKI DER of a public key. */
 export function spkiDer(key: KeyObject): Buffer {
   return key.export({ format: 'der', type: 'spki' });

@@ -25,7 +25,8 @@ function dsseExpectation(fixture: string): Extract<TlogBodyExpectation, { kind: 
   const bundle = bundleFixture(fixture);
   assert.ok(bundle.content.kind === 'dsse' && bundle.material.kind === 'certificate');
   const verifier = pem(bundle.material.certificate);
-  return { kind: 'dsse', payload: bundle.content.envelope.payload, signatures: bundle.content.envelope.signatures.map((s) => ({ sig: s.sig, verifier })) };
+  const { payloadType, payload, signatures } = bundle.content.envelope;
+  return { kind: 'dsse', payloadType, payload, signatures: signatures.map((s) => ({ sig: s.sig, verifier })) };
 }
 
 function messageExpectation(): Extract<TlogBodyExpectation, { kind: 'message' }> {

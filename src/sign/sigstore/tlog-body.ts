@@ -1,14 +1,16 @@
 /**
- * Checking that a Rekor entry is about this signature: its body (hashedrekord 0.0.1, dsse 0.0.1, intoto 0.0.1/0.0.2)
- * names the same artifact digest or DSSE payload hash, the same signature bytes and the same key or certificate. A
- * proof of inclusion is worth nothing for an entry about something else.
+ * Checking that a Rekor entry is about this signature: its body (Rekor v1: hashedrekord 0.0.1, dsse 0.0.1, intoto
+ * 0.0.1/0.0.2; Rekor v2: hashedrekord 0.0.2, also over a DSSE envelope's PAE, and dsse 0.0.2) names the same artifact
+ * digest or DSSE payload hash, the same signature bytes and the same key or certificate. A proof of inclusion is worth
+ * nothing for an entry about something else.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { TlogEntry } from '../model.ts';
+import { preAuthEncoding } from '../payload/dsse.ts';
 import { decodePem, type PemBlock } from '../pem.ts';
 import { SignError } from '../sign-error.ts';
 import { sha256, spkiDer, spkiKey } from './crypto-util.ts';
-import { decodeBase64, objectList, reader, requiredObject, requiredString, type ProtoReader } from './proto-json.ts';
+import { decodeBase64, objectList, optionalObject, reader, requiredObject, requiredString, type ProtoReader } from './proto-json.ts';
 
 /** What the entry must be about: a message signature (hashedrekord) or a DSSE envelope's signatures. */
 export type TlogBodyExpectation =
@@ -22,6 +24,7 @@ export type TlogBodyExpectation =
     }
   | {
       readonly kind: 'dsse';
+      readonly payloadType: string;
       /** The decoded DSSE payload. */
       readonly payload: Buffer;
       readonly signatures: readonly { readonly sig: Buffer; readonly verifier: Buffer }[];
@@ -154,11 +157,62 @@ function checkIntoto002(spec: ProtoReader, expected: TlogBodyExpectation): void 
   checkSignatures(logged, dsse.signatures);
 }
 
+/** Rekor v2 spells hashes `{algorithm: HashAlgorithm enum name, digest: base64}`. */
+const V2_HASHES: Readonly<Record<string, string>> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };
+
+/** Compares a Rekor v2 `HashOutput` with the digest of `data` (any SHA-2 the entry names) or with a known SHA-256. */
+function checkHashOutput(hash: ProtoReader, expected: { data: Buffer } | { sha256: Buffer }, what: string): void {
+  const name = requiredString(hash, 'algorithm');
+  const algorithm = V2_HASHES[name];
+  if (algorithm === undefined || (!('data' in expected) && algorithm !== 'sha256')) throw mismatch(`${what} is a ${name} hash; the verifier has a SHA2_256 one`);
+  const want = 'data' in expected ? createHash(algorithm).update(expected.data).digest() : expected.sha256;
+  if (!bytesField(hash, 'digest').equals(want)) throw mismatch(`${what} is not ${want.toString('base64')}`);
+}
+
+/** A Rekor v2 `Verifier` (`publicKey` or `x509Certificate`, DER in `rawBytes`), as DER of the kind its field says. */
+function verifierV2(r: ProtoReader): Buffer {
+  const key = optionalObject(r, 'publicKey');
+  const cert = optionalObject(r, 'x509Certificate');
+  const field = key ?? cert;
+  if (field === undefined || (key !== undefined && cert !== undefined)) throw mismatch(`${r.path} must hold either a publicKey or an x509Certificate`);
+  const der = bytesField(field, 'rawBytes');
+  if (verifierDer(der)?.kind !== (key === undefined ? 'certificate' : 'key')) throw mismatch(`${field.path}.rawBytes is not a DER ${key === undefined ? 'certificate' : 'public key'}`);
+  return der;
+}
+
+/** The signed bytes' digest source, the one signature and its verifier a hashedrekord 0.0.2 entry must name. */
+function hashedRekordSubject(expected: TlogBodyExpectation): { digest: { data: Buffer } | { sha256: Buffer }; sig: Buffer; verifier: Buffer } {
+  if (expected.kind === 'message') return { digest: { sha256: expected.digest }, sig: expected.signature, verifier: expected.verifier };
+  // Rekor v2 logs a DSSE envelope as a hashedrekord over its PAE, with its one signature.
+  const [only] = expected.signatures;
+  if (expected.signatures.length !== 1 || only === undefined) throw mismatch(`a hashedrekord 0.0.2 entry logs one signature; the envelope has ${expected.signatures.length}`);
+  return { digest: { data: preAuthEncoding(expected.payloadType, expected.payload) }, sig: only.sig, verifier: only.verifier };
+}
+
+function checkHashedRekord002(spec: ProtoReader, expected: TlogBodyExpectation): void {
+  const entry = requiredObject(spec, 'hashedRekordV002');
+  const subject = hashedRekordSubject(expected);
+  checkHashOutput(requiredObject(entry, 'data'), subject.digest, expected.kind === 'message' ? 'the artifact hash' : 'the hash of the envelope\'s PAE');
+  const signature = requiredObject(entry, 'signature');
+  if (!bytesField(signature, 'content').equals(subject.sig)) throw mismatch('the logged signature is another signature');
+  checkVerifier(verifierV2(requiredObject(signature, 'verifier')), subject.verifier, 'the logged verifier');
+}
+
+function checkDsse002(spec: ProtoReader, expected: TlogBodyExpectation): void {
+  const dsse = expectKind(expected, 'dsse', 'dsse');
+  const entry = requiredObject(spec, 'dsseV002');
+  checkHashOutput(requiredObject(entry, 'payloadHash'), { sha256: sha256(dsse.payload) }, 'the payload hash');
+  const logged = objectList(entry, 'signatures').map((s) => ({ sig: bytesField(s, 'content'), verifier: verifierV2(requiredObject(s, 'verifier')) }));
+  checkSignatures(logged, dsse.signatures);
+}
+
 const CHECKERS: Readonly<Record<string, (spec: ProtoReader, expected: TlogBodyExpectation) => void>> = {
   'hashedrekord/0.0.1': checkHashedRekord,
   'dsse/0.0.1': checkDsse,
   'intoto/0.0.1': checkIntoto001,
   'intoto/0.0.2': checkIntoto002,
+  'hashedrekord/0.0.2': checkHashedRekord002,
+  'dsse/0.0.2': checkDsse002,
 };
 
 function parseBody(entry: TlogEntry): ProtoReader {
@@ -173,8 +227,9 @@ function parseBody(entry: TlogEntry): ProtoReader {
 
 /**
  * Checks that the entry's body is about the expected signature: same kind and version as the entry says, the same
- * artifact digest (hashedrekord) or payload hash (dsse, intoto), the same signature bytes and the same verifier
- * (compared as DER, so PEM formatting does not matter). Throws TLOG_BODY_MISMATCH otherwise.
+ * artifact digest (hashedrekord; for a DSSE envelope in Rekor v2, the digest of its PAE) or payload hash (dsse,
+ * intoto), the same signature bytes and the same verifier (compared as DER, so PEM formatting does not matter).
+ * Throws TLOG_BODY_MISMATCH otherwise.
  */
 export function checkTlogBody(entry: TlogEntry, expected: TlogBodyExpectation): void {
   const body = parseBody(entry);

@@ -1,7 +1,8 @@
 /**
  * Verifying a Rekor (v1) transparency-log entry offline against the trusted root: the signed entry timestamp (the
  * log's promise to include the entry) and/or the inclusion proof with its signed checkpoint. What the entry is about
- * (which signature, key, payload) is checked separately by `checkTlogBody`.
+ * (which signature, key, payload) is checked separately by `checkTlogBody`. The proof and checkpoint checks serve Rekor
+ * v2 entries too (`rekor-v2-entry.ts`).
  */
 import { json } from '@sigstore/core';
 import type { InclusionProof, TlogEntry } from '../model.ts';
@@ -17,14 +18,14 @@ function invalid(message: string): SignError {
   return new SignError('TLOG_PROOF_INVALID', message);
 }
 
-/** The trusted log that wrote the entry: same log ID, and trusted at the entry's integrated time. */
-export function trustedLog(root: TrustedRoot, logId: Buffer, at: Date): TransparencyLog {
+/** The trusted log that wrote the entry: same log ID, and trusted at `at` (the entry's integrated time, by default). */
+export function trustedLog(root: TrustedRoot, logId: Buffer, at: Date, when = 'the integrated time'): TransparencyLog {
   const logs = root.tlogs.filter((log) => log.logId.equals(logId));
   if (logs.length === 0) throw invalid(`log ${logId.toString('hex')} is not a transparency log of the trusted root`);
   const log = logs.find((candidate) => validAt(candidate.validFor, at));
   if (log === undefined) {
     const periods = logs.map((candidate) => describePeriod(candidate.validFor)).join(', ');
-    throw invalid(`log ${logId.toString('hex')} was not trusted at the integrated time ${at.toISOString()} (trusted ${periods})`);
+    throw invalid(`log ${logId.toString('hex')} was not trusted at ${when} ${at.toISOString()} (trusted ${periods})`);
   }
   return log;
 }
@@ -48,7 +49,8 @@ function verifySet(entry: TlogEntry, set: Buffer, log: TransparencyLog): void {
   }
 }
 
-function verifyMerklePath(entry: TlogEntry, proof: InclusionProof): void {
+/** The inclusion proof leads from the entry's leaf hash to the proof's root hash. */
+export function verifyMerklePath(entry: TlogEntry, proof: InclusionProof): void {
   const result = rootFromInclusionProof(BigInt(proof.logIndex), BigInt(proof.treeSize), leafHash(entry.canonicalizedBody), proof.hashes);
   if (!result.ok) throw invalid(`inclusion proof of entry ${entry.logIndex}: ${result.reason}`);
   if (!result.root.equals(proof.rootHash)) {
@@ -65,11 +67,12 @@ function keyHints(log: TransparencyLog): Buffer[] {
   return hints;
 }
 
-function verifyNoteSignature(note: SignedNote, log: TransparencyLog): void {
+function verifyNoteSignature(note: SignedNote, log: TransparencyLog, origin: string | undefined): void {
   const hints = keyHints(log);
-  const mine = note.signatures.filter((s) => hints.some((hint) => hint.equals(s.keyHint)));
+  const mine = note.signatures.filter((s) => hints.some((hint) => hint.equals(s.keyHint)) && (origin === undefined || s.name === origin));
   if (mine.length === 0) {
-    throw invalid(`checkpoint: no signature carries the key hint ${hints[0]?.toString('hex')} of log ${log.logId.toString('hex')}`);
+    const by = origin === undefined ? '' : ` and the name ${origin}`;
+    throw invalid(`checkpoint: no signature carries the key hint ${hints[0]?.toString('hex')}${by} of log ${log.logId.toString('hex')}`);
   }
   const text = Buffer.from(note.text, 'utf8');
   if (!mine.some((s) => verifySignature(log.publicKey, text, s.signature))) {
@@ -77,12 +80,17 @@ function verifyNoteSignature(note: SignedNote, log: TransparencyLog): void {
   }
 }
 
-function verifyCheckpoint(proof: InclusionProof, log: TransparencyLog): void {
+/**
+ * The checkpoint is signed by the log and names the proof's tree size and root hash. With `origin` (Rekor v2, a
+ * C2SP checkpoint), its origin line and the name of the log's signature must both be that origin.
+ */
+export function verifyCheckpoint(proof: InclusionProof, log: TransparencyLog, origin?: string): void {
   const note = parseSignedNote(proof.checkpoint);
   if (!note.ok) throw invalid(`checkpoint: ${note.reason}`);
-  verifyNoteSignature(note.value, log);
+  verifyNoteSignature(note.value, log, origin);
   const checkpoint = parseCheckpoint(note.value.text);
   if (!checkpoint.ok) throw invalid(`checkpoint: ${checkpoint.reason}`);
+  if (origin !== undefined && checkpoint.value.origin !== origin) throw invalid(`checkpoint: origin ${checkpoint.value.origin} is not the log's ${origin}`);
   if (checkpoint.value.treeSize !== BigInt(proof.treeSize)) {
     throw invalid(`checkpoint: tree size ${checkpoint.value.treeSize} is not the proof's tree size ${proof.treeSize}`);
   }
@@ -96,17 +104,17 @@ function verifyCheckpoint(proof: InclusionProof, log: TransparencyLog): void {
 /**
  * Verifies a Rekor entry against the trusted root: the log is one of the root's and was trusted at the integrated
  * time; the SET, if present, verifies; the inclusion proof, if present, leads to its root hash and the checkpoint
- * signed by the log names that root and tree size. Returns the integrated time, now a trusted signing time.
+ * signed by the log names that root and tree size. Returns the integrated time, now a trusted signing time, and the log.
  * Throws TLOG_PROOF_MISSING when the entry carries neither SET nor proof, TLOG_PROOF_INVALID for any failure.
- * Rekor v2 entries (no SET, integrated time 0) need a timestamp authority's time and are refused here.
+ * Rekor v2 entries (no SET, integrated time 0) are verified by `verifyRekorV2Entry` and refused here.
  */
-export function verifyTlogEntry(entry: TlogEntry, root: TrustedRoot): { integratedTime: Date } {
+export function verifyTlogEntry(entry: TlogEntry, root: TrustedRoot): { integratedTime: Date; log: TransparencyLog } {
   const set = entry.signedEntryTimestamp;
   const proof = entry.inclusionProof;
   if (set === undefined && proof === undefined) {
     throw new SignError('TLOG_PROOF_MISSING', `log entry ${entry.logIndex} has neither a signed entry timestamp nor an inclusion proof`);
   }
-  if (entry.integratedTime <= 0) throw invalid(`log entry ${entry.logIndex} has no integrated time`);
+  if (entry.integratedTime <= 0) throw invalid(`log entry ${entry.logIndex} has no integrated time (a Rekor v2 entry takes its time from a timestamp authority)`);
   const integratedTime = new Date(entry.integratedTime * 1000);
   const log = trustedLog(root, entry.logId, integratedTime);
   if (set !== undefined) verifySet(entry, set, log);
@@ -114,5 +122,5 @@ export function verifyTlogEntry(entry: TlogEntry, root: TrustedRoot): { integrat
     verifyMerklePath(entry, proof);
     verifyCheckpoint(proof, log);
   }
-  return { integratedTime };
+  return { integratedTime, log };
 }

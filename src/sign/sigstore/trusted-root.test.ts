@@ -81,6 +81,25 @@ describe('parseTrustedRoot', () => {
     assert.deepEqual(root.tlogs[0]?.validFor, { start: new Date('2024-07-12T18:35:53Z') });
   });
 
+  it('reads Ed25519 Rekor v2 logs and a PKCS#1 RSA CT log key (the sigstage root of the conformance suite)', () => {
+    const root = parseTrustedRoot(fixtureJson('conformance/rekor2-happy-path/trusted_root.json'));
+    assert.deepEqual(root.tlogs.map((t) => [t.baseUrl, t.keyDetails, t.publicKey.asymmetricKeyType]), [
+      ['https://rekor.sigstage.dev', 'PKIX_ECDSA_P256_SHA_256', 'ec'],
+      ['https://log2025-alpha1.rekor.sigstage.dev', 'PKIX_ED25519', 'ed25519'],
+    ]);
+    assert.deepEqual(root.ctlogs.map((t) => [t.keyDetails, t.publicKey.asymmetricKeyType]), [
+      ['PKCS1_RSA_PKCS1V5', 'rsa'],
+      ['PKIX_ECDSA_P256_SHA_256', 'ec'],
+      ['PKIX_ECDSA_P256_SHA_256', 'ec'],
+    ]);
+    assert.deepEqual(root.timestampAuthorities.map((t) => [t.uri, t.chain.length]), [['https://timestamp.sigstage.dev/api/v1/timestamp', 2]]);
+    const spkiAsPkcs1 = fixtureRecord('conformance/rekor2-happy-path/trusted_root.json');
+    const ctlog = (spkiAsPkcs1['ctlogs'] as { publicKey: Record<string, unknown> }[])[1];
+    assert.ok(ctlog !== undefined);
+    ctlog.publicKey['keyDetails'] = 'PKCS1_RSA_PKCS1V5';
+    expectInvalid(spkiAsPkcs1, /ctlogs\[1\]\.publicKey\.rawBytes is not a PKCS#1 RSA public key/);
+  });
+
   it('reads snake_case names and URL-safe base64 the same as camelCase and standard base64', () => {
     const json = fixtureJson('sigstore-go-trusted-root-public-good.json');
     assert.deepEqual(summary(parseTrustedRoot(protoVariant(json))), summary(parseTrustedRoot(json)));

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from '@sigstore/core';
 import { SignError } from '../sign-error.ts';
-import { spkiKey } from './crypto-util.ts';
+import { pkcs1Key, spkiKey } from './crypto-util.ts';
 import {
   fail,
   objectList,
@@ -86,16 +86,23 @@ function validityPeriod(r: ProtoReader | undefined): ValidityPeriod {
   return { start, end };
 }
 
+/** The log's key: SPKI DER, or PKCS#1 DER for the `PKCS1_RSA_*` key details (an older staging CT log has one). */
+function logKey(keyReader: ProtoReader, keyDetails: string): KeyObject {
+  const der = requiredBytes(keyReader, 'rawBytes');
+  if (keyDetails.startsWith('PKCS1_RSA_')) return pkcs1Key(der) ?? fail(keyReader, 'rawBytes', 'is not a PKCS#1 RSA public key');
+  return spkiKey(der) ?? fail(keyReader, 'rawBytes', 'is not an SPKI public key');
+}
+
 function transparencyLog(r: ProtoReader): TransparencyLog {
   const keyReader = requiredObject(r, 'publicKey');
-  const publicKey = spkiKey(requiredBytes(keyReader, 'rawBytes')) ?? fail(keyReader, 'rawBytes', 'is not an SPKI public key');
+  const keyDetails = optionalString(keyReader, 'keyDetails') ?? '';
   const checkpointKeyId = optionalObject(r, 'checkpointKeyId');
   const operator = optionalString(r, 'operator');
   return {
     baseUrl: requiredString(r, 'baseUrl'),
     logId: requiredBytes(requiredObject(r, 'logId'), 'keyId'),
-    publicKey,
-    keyDetails: optionalString(keyReader, 'keyDetails') ?? '',
+    publicKey: logKey(keyReader, keyDetails),
+    keyDetails,
     hashAlgorithm: optionalString(r, 'hashAlgorithm') ?? '',
     validFor: validityPeriod(optionalObject(keyReader, 'validFor')),
     ...(checkpointKeyId === undefined ? {} : { checkpointKeyId: requiredBytes(checkpointKeyId, 'keyId') }),

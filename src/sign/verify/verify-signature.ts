@@ -2,14 +2,16 @@ import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
 import { parseReference } from '../../core/oci/reference.ts';
 import { matchesIdentity, type TrustedIdentity } from '../../core/policy/trust-policy.ts';
 import { publicKeyPem, verificationKeyOf, type VerificationKey } from '../keys.ts';
-import type { FoundSignature, VerifiedSigner } from '../model.ts';
+import type { FoundSignature, TlogEntry, TrustedTime, VerifiedSigner } from '../model.ts';
 import { preAuthEncoding } from '../payload/dsse.ts';
 import { parseStatement, statementCovers, type Statement } from '../payload/in-toto.ts';
 import { parseSimpleSigning } from '../payload/simple-signing.ts';
 import { certificatePem } from '../pem.ts';
 import { SignError } from '../sign-error.ts';
-import { certificateIdentity, verifyCertificateChain } from '../sigstore/certificate.ts';
+import { certificateIdentity, verifyCertificateChain, type VerifiedChain } from '../sigstore/certificate.ts';
+import { isRekorV2Entry, verifyRekorV2Entry } from '../sigstore/rekor-v2-entry.ts';
 import { verifyEmbeddedScts } from '../sigstore/sct.ts';
+import { verifyTimestamp } from '../sigstore/timestamp.ts';
 import { checkTlogBody, verifyTlogEntry, type TlogBodyExpectation } from '../sigstore/tlog.ts';
 import type { TrustedRoot } from '../sigstore/trusted-root.ts';
 
@@ -41,8 +43,10 @@ export type SignatureOutcome =
       readonly scheme: FoundSignature['scheme'];
       readonly location: string;
       readonly signer: VerifiedSigner;
-      /** The time the log vouches for, when a tlog proof was checked. */
+      /** The time the log vouches for, when a Rekor v1 proof was checked. */
       readonly integratedTime?: Date;
+      /** Every trusted signing time: Rekor v1 integrated times and verified RFC 3161 timestamps (the certificate was valid at each). */
+      readonly signingTimes: readonly TrustedTime[];
       /** Attestations (and v3 bundle signatures): the statement, parsed from the verified bytes. */
       readonly statement?: Statement;
     }
@@ -50,18 +54,21 @@ export type SignatureOutcome =
 
 /**
  * Verifies one signature of `digest`, each check with its own failure code: the signature over
- * the exact payload (or DSSE PAE) with the claimed key; the log proof and that the entry is about
- * this signature; the certificate chain at the logged time and its SCTs; the identity and issuer;
- * then the claims — the payload names this digest (and repository).
+ * the exact payload (or DSSE PAE) with the claimed key; its RFC 3161 timestamps; the log proof and
+ * that the entry is about this signature; the certificate chain at every trusted signing time and
+ * its SCTs; the identity and issuer; then the claims — the payload names this digest (and repository).
  */
 export function verifySignature(found: FoundSignature, digest: string, policy: VerificationPolicy): SignatureOutcome {
   try {
-    const { signer, integratedTime, statement } = check(found, digest, policy);
+    const { signer, signingTimes } = verifySignedMaterial(found, policy);
+    const statement = checkClaims(found, digest, policy);
+    const integratedTime = signingTimes.find((t) => t.source === 'tlog')?.time;
     return {
       verified: true,
       scheme: found.scheme,
       location: found.location,
       signer,
+      signingTimes,
       ...(integratedTime === undefined ? {} : { integratedTime }),
       ...(statement === undefined ? {} : { statement }),
     };
@@ -71,22 +78,26 @@ export function verifySignature(found: FoundSignature, digest: string, policy: V
   }
 }
 
-function check(found: FoundSignature, digest: string, policy: VerificationPolicy): { signer: VerifiedSigner; integratedTime?: Date; statement?: Statement } {
+/** What the signature, its timestamps, log entries and certificate prove, before any claim of the payload is read. */
+export interface VerifiedMaterial {
+  readonly signer: VerifiedSigner;
+  readonly signingTimes: readonly TrustedTime[];
+}
+
+/**
+ * Every check of {@link verifySignature} but the claims: the signature, its RFC 3161 timestamps (when there is a
+ * trusted root), its log entries (a Rekor v2 entry takes its time from those timestamps) and the certificate at every
+ * trusted signing time (the current time when there is none). Throws the SignError of the first failing check.
+ */
+export function verifySignedMaterial(found: FoundSignature, policy: VerificationPolicy): VerifiedMaterial {
   const signed = signedBytes(found);
   const certificate = found.material.kind === 'certificate' ? found.material.certificate : undefined;
   const key = certificate === undefined ? keyFor(found, signed, policy.keys) : certificateKey(certificate, signed);
-  const integratedTime = checkTlog(found, signed, key, certificate, policy);
-  let signer: VerifiedSigner;
-  if (certificate === undefined) {
-    signer = { kind: 'key', keyId: key.keyId };
-  } else {
-    if (policy.trustedRoot === undefined) throw new SignError('TRUSTED_ROOT_INVALID', 'a certificate-signed signature needs a trusted root (--trusted-root) to check its chain');
-    const chain = verifyCertificateChain(certificate, policy.trustedRoot, integratedTime ?? new Date((policy.clock ?? Date.now)()));
-    if (policy.requireSct !== false) verifyEmbeddedScts(chain.leaf, chain.issuer, policy.trustedRoot.ctlogs);
-    signer = checkIdentity(certificate, policy.identities);
-  }
-  const statement = checkClaims(found, digest, policy);
-  return { signer, ...(integratedTime === undefined ? {} : { integratedTime }), ...(statement === undefined ? {} : { statement }) };
+  const stamped = checkTimestamps(found, policy);
+  const logged = checkTlog(found, signed, key, certificate, policy, stamped.map((t) => t.time));
+  const signingTimes = [...logged, ...stamped];
+  const signer: VerifiedSigner = certificate === undefined ? { kind: 'key', keyId: key.keyId } : checkCertificate(certificate, signingTimes, policy);
+  return { signer, signingTimes };
 }
 
 interface Signed {
@@ -127,27 +138,78 @@ function certificateKey(certificate: Buffer, signed: Signed): VerificationKey {
   return key;
 }
 
-function checkTlog(found: FoundSignature, signed: Signed, key: VerificationKey, certificate: Buffer | undefined, policy: VerificationPolicy): Date | undefined {
+/**
+ * The bytes a signature's RFC 3161 timestamps cover, as cosign and sigstore-go timestamp them: the signature (of a
+ * DSSE bundle, the envelope's signature), or a legacy attestation's whole stored envelope.
+ */
+function timestamped(found: FoundSignature): { data: Buffer; what: string } {
+  const content = found.content;
+  if (content.kind === 'message') return { data: content.signature, what: 'the signature' };
+  if (content.envelopeBytes !== undefined) return { data: content.envelopeBytes, what: 'the stored DSSE envelope' };
+  return { data: content.envelope.signatures[0]?.sig ?? Buffer.alloc(0), what: 'the envelope signature' };
+}
+
+/** Every RFC 3161 timestamp must verify against the trusted root; without a root they are kept, not trusted. */
+function checkTimestamps(found: FoundSignature, policy: VerificationPolicy): TrustedTime[] {
+  const root = policy.trustedRoot;
+  if (found.timestamps.length === 0 || root === undefined) return [];
+  const { data, what } = timestamped(found);
+  return found.timestamps.map((der) => ({ source: 'timestamp-authority', ...verifyTimestamp(der, data, root.timestampAuthorities, what) }));
+}
+
+function checkTlog(found: FoundSignature, signed: Signed, key: VerificationKey, certificate: Buffer | undefined, policy: VerificationPolicy, stampedTimes: readonly Date[]): TrustedTime[] {
   if (found.tlogEntries.length === 0) {
     if (policy.requireTlog) throw new SignError('TLOG_PROOF_MISSING', `${found.location} has no transparency-log entry (sign with a Rekor, or waive the check)`);
-    return undefined;
+    return [];
   }
-  if (!policy.requireTlog && policy.trustedRoot === undefined) return undefined;
+  if (!policy.requireTlog && policy.trustedRoot === undefined) return [];
   if (policy.trustedRoot === undefined) throw new SignError('TRUSTED_ROOT_INVALID', 'checking the transparency-log proof needs a trusted root (--trusted-root)');
   const verifier = Buffer.from(certificate === undefined ? publicKeyPem(key.publicKey) : certificatePem(certificate));
-  let time: Date | undefined;
+  const times: TrustedTime[] = [];
   for (const entry of found.tlogEntries) {
-    const { integratedTime } = verifyTlogEntry(entry, policy.trustedRoot);
+    const time = verifyEntry(entry, policy.trustedRoot, stampedTimes);
     checkTlogBody(entry, bodyExpectation(found, signed, verifier));
-    time ??= integratedTime;
+    if (time !== undefined) times.push(time);
   }
-  return time;
+  return times;
+}
+
+/** A Rekor v1 entry's integrated time; a Rekor v2 entry has none, and must be in a log trusted at the timestamps' times. */
+function verifyEntry(entry: TlogEntry, root: TrustedRoot, stampedTimes: readonly Date[]): TrustedTime | undefined {
+  if (isRekorV2Entry(entry)) {
+    verifyRekorV2Entry(entry, root, stampedTimes);
+    return undefined;
+  }
+  const { integratedTime, log } = verifyTlogEntry(entry, root);
+  return { source: 'tlog', time: integratedTime, authority: log.baseUrl };
 }
 
 function bodyExpectation(found: FoundSignature, signed: Signed, verifier: Buffer): TlogBodyExpectation {
   const content = found.content;
-  if (content.kind === 'dsse') return { kind: 'dsse', payload: content.envelope.payload, signatures: content.envelope.signatures.map((s) => ({ sig: s.sig, verifier })) };
+  if (content.kind === 'dsse') {
+    const { payloadType, payload, signatures } = content.envelope;
+    return { kind: 'dsse', payloadType, payload, signatures: signatures.map((s) => ({ sig: s.sig, verifier })) };
+  }
   return { kind: 'message', digest: createHash('sha256').update(signed.data).digest(), signature: content.signature, verifier };
+}
+
+/** The chain at every trusted signing time (as sigstore-go requires; the current time when none), then the SCTs and the identity. */
+function checkCertificate(certificate: Buffer, signingTimes: readonly TrustedTime[], policy: VerificationPolicy): VerifiedSigner {
+  const root = policy.trustedRoot;
+  if (root === undefined) throw new SignError('TRUSTED_ROOT_INVALID', 'a certificate-signed signature needs a trusted root (--trusted-root) to check its chain');
+  const [chain] = signingTimes.length === 0 ? [verifyCertificateChain(certificate, root, new Date((policy.clock ?? Date.now)()))] : signingTimes.map((t) => chainAt(certificate, root, t));
+  if (chain !== undefined && policy.requireSct !== false) verifyEmbeddedScts(chain.leaf, chain.issuer, root.ctlogs);
+  return checkIdentity(certificate, policy.identities);
+}
+
+/** The chain at one trusted time; a leaf not valid then says which time it was. */
+function chainAt(certificate: Buffer, root: TrustedRoot, at: TrustedTime): VerifiedChain {
+  try {
+    return verifyCertificateChain(certificate, root, at.time);
+  } catch (error) {
+    if (!(error instanceof SignError) || error.code !== 'CERTIFICATE_NOT_VALID_AT_SIGNING_TIME') throw error;
+    throw new SignError(error.code, `${error.message} (${at.source === 'tlog' ? 'integrated by' : 'timestamped by'} ${at.authority})`, { cause: error });
+  }
 }
 
 function checkIdentity(certificate: Buffer, identities: readonly TrustedIdentity[]): VerifiedSigner {
