@@ -81,6 +81,8 @@ describe('keyless sign and verify against a private Sigstore', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.outcomes.length, 2);
     for (const o of result.outcomes) assert.deepEqual([o.verified, o.signer?.subject, o.signer?.issuer], [true, IDENTITY, ISSUER], o.scheme);
+    const text = await runSlipway(['verify', image, '--insecure', ...trusting(rootFile)], env);
+    assert.match(text.stdout, new RegExp(`✓ legacy .*: signed by ${IDENTITY.replace('.', '\\.')} .*, logged \\d{4}-\\d\\d-\\d\\dT`), text.stdout);
 
     const regexp = await verify(image, '--trusted-root', rootFile, '--certificate-identity-regexp', '.*@ci\\.example', '--certificate-oidc-issuer-regexp', 'https://oidc\\.ci\\..*');
     assert.equal(regexp.code, 0);

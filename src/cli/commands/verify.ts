@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { COSIGN_SIGN_PREDICATE, describeSigner, verifyImage, type ImageVerification, type SignatureOutcome } from '../../sign/index.ts';
+import { COSIGN_SIGN_PREDICATE, describeSigner, verifyImage, type ImageVerification, type SignatureOutcome, type TrustedTime } from '../../sign/index.ts';
 import { ExitCode, parseOutputFormat, printResult } from '../output.ts';
 import { openSigningTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
 
@@ -28,10 +28,15 @@ export function summarise(result: ImageVerification): { digest: string; verified
   return { digest: result.digest, verified: result.outcomes.some((o) => o.verified), outcomes: result.outcomes };
 }
 
+/** `, logged 2025-…` (a Rekor v1 integrated time) or `, timestamped 2025-…` (an RFC 3161 timestamp). */
+function describeTime(t: TrustedTime): string {
+  return `, ${t.source === 'tlog' ? 'logged' : 'timestamped'} ${t.time.toISOString()}`;
+}
+
 export function renderVerification(r: { image: string; digest: string; verified: boolean; outcomes: readonly SignatureOutcome[] }): string {
   const lines = r.outcomes.map((o) =>
     o.verified
-      ? `✓ ${o.scheme.padEnd(6)} ${o.location}: signed by ${describeSigner(o.signer)}${o.integratedTime === undefined ? '' : `, logged ${o.integratedTime.toISOString()}`}${o.statement === undefined || o.statement.predicateType === COSIGN_SIGN_PREDICATE ? '' : ` (${o.statement.predicateType})`}`
+      ? `✓ ${o.scheme.padEnd(6)} ${o.location}: signed by ${describeSigner(o.signer)}${o.signingTimes.map(describeTime).join('')}${o.statement === undefined || o.statement.predicateType === COSIGN_SIGN_PREDICATE ? '' : ` (${o.statement.predicateType})`}`
       : `✗ ${o.scheme.padEnd(6)} ${o.location}: ${o.code}: ${o.message}`,
   );
   const verified = r.outcomes.filter((o) => o.verified).length;
