@@ -9,7 +9,7 @@ import { digestOf, type Digest } from './core/oci/digest.ts';
 import type { Descriptor } from './core/oci/descriptor.ts';
 import { EMPTY_TRUST_POLICY, evaluateTrust, type TrustFacts, type TrustPolicy } from './core/policy/trust-policy.ts';
 import type { SignatureFact } from './core/policy/pull-policy.ts';
-import type { PullRequest, Registry, SignatureFacts } from './registry/index.ts';
+import { RegistryError, type PullRequest, type Registry, type SignatureFacts } from './registry/index.ts';
 import { attestImage, checkSize, vulnPredicate, loadPublicKey, readVerified, verifyImage, type SignatureStore, type Signer, type TrustedRoot, type VerificationPolicy } from './sign/index.ts';
 import { toSpdx, toTrivyJson, type ScanResult } from './scan/index.ts';
 import { ATTESTATION_TYPES } from './core/policy/trust-policy.ts';
@@ -37,8 +37,14 @@ export function localSignatureStore(registry: Registry, repository: string, acto
       const stored = await registry.blobs.uploadMonolithic(repo, digestOf(bytes), Readable.from([bytes]), bytes.byteLength);
       return { mediaType, digest: stored.digest, size: stored.size };
     },
-    async putManifest(reference, bytes, mediaType) {
-      await registry.manifests.putManifest(repo, reference, Readable.from([bytes]), mediaType, actor);
+    async putManifest(reference, bytes, mediaType, o = {}) {
+      const tagPrecondition = o.condition === undefined ? undefined : 'absent' in o.condition ? ({ absent: true } as const) : { digest: o.condition.digest };
+      try {
+        await registry.manifests.putManifest(repo, reference, Readable.from([bytes]), mediaType, actor, tagPrecondition === undefined ? {} : { tagPrecondition });
+      } catch (error) {
+        if (error instanceof RegistryError && error.code === 'TAG_MOVED') return { subjectIndexed: true, moved: true };
+        throw error;
+      }
       return { subjectIndexed: true };
     },
     // Slipway indexes referrers by subject itself; a fallback tag is never needed here.

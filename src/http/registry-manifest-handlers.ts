@@ -1,6 +1,7 @@
+import { isDigest } from '../core/oci/digest.ts';
 import { MAX_MANIFEST_BYTES } from '../core/oci/manifest.ts';
 import { MediaType } from '../core/oci/media-types.ts';
-import { RegistryError, type PageResult } from '../registry/index.ts';
+import { RegistryError, type PageResult, type TagPrecondition } from '../registry/index.ts';
 import { HttpError } from './http-error.ts';
 import type { HttpContext } from './http-server.ts';
 import { pathDigest } from './registry-blob-handlers.ts';
@@ -33,7 +34,8 @@ export const manifestHandlers = {
     if (length > MAX_MANIFEST_BYTES) {
       throw new RegistryError('MANIFEST_TOO_LARGE', `manifest of ${length} bytes exceeds the limit of ${MAX_MANIFEST_BYTES} bytes`);
     }
-    const result = await registry.manifests.putManifest(repo, reference(path), ctx.req, ctx.req.headers['content-type'], auth.principal.name);
+    const tagPrecondition = preconditionOf(ctx);
+    const result = await registry.manifests.putManifest(repo, reference(path), ctx.req, ctx.req.headers['content-type'], auth.principal.name, tagPrecondition === undefined ? {} : { tagPrecondition });
     sendEmpty(ctx.res, 201, {
       location: registryPath(repo.name, 'manifests', result.digest),
       'docker-content-digest': result.digest,
@@ -80,6 +82,25 @@ function pageOf(ctx: HttpContext): { n: number; last: string | undefined } {
 function linkHeader(base: string, n: number, result: PageResult<string>): Record<string, string> {
   if (result.next === undefined) return {};
   return { link: `<${base}?last=${encodeURIComponent(result.next)}&n=${n}>; rel="next"` };
+}
+
+/**
+ * A conditional PUT (RFC 9110 §13.1): `If-None-Match: *` (the tag must not exist yet) or `If-Match: "<digest>"` (the tag
+ * must still point at the manifest whose ETag that is), so that read-modify-write clients — cosign's `.sig` tags, the
+ * referrers fallback index — do not lose each other's changes. Other forms are refused rather than ignored.
+ */
+function preconditionOf(ctx: HttpContext): TagPrecondition | undefined {
+  const noneMatch = ctx.req.headers['if-none-match']?.trim();
+  const match = ctx.req.headers['if-match']?.trim();
+  if (noneMatch !== undefined && match !== undefined) throw new HttpError('BAD_REQUEST', 'send If-Match or If-None-Match, not both');
+  if (noneMatch !== undefined) {
+    if (noneMatch !== '*') throw new HttpError('BAD_REQUEST', 'a manifest PUT takes If-None-Match: * only');
+    return { absent: true };
+  }
+  if (match === undefined) return undefined;
+  const digest = /^"(.+)"$/.exec(match)?.[1] ?? match;
+  if (!isDigest(digest)) throw new HttpError('BAD_REQUEST', `If-Match must be a manifest ETag ("<digest>"), not ${JSON.stringify(match)}`);
+  return { digest };
 }
 
 function manifestHeaders(manifest: { digest: string; mediaType: string; size: number }): Record<string, string | number> & { etag: string } {

@@ -249,6 +249,25 @@ for (const kind of databaseKinds) {
       assert.ok(pushed.some((p) => p.digest === winner));
     });
 
+    it('honours conditional PUTs by tag: If-None-Match: * and If-Match the ETag; exactly one racer wins, the others get 412', async () => {
+      const [a, b, c] = await Promise.all([image('cond-a'), image('cond-b'), image('cond-c')]);
+      const put = (bytes: string, headers: Record<string, string>) =>
+        api.request('PUT', `/v2/${REPO}/manifests/cond`, { body: bytes, headers: { 'content-type': OCI_MANIFEST, ...headers } });
+      const tagged = async () => (await api.request('GET', `/v2/${REPO}/manifests/cond`, { headers: { accept: OCI_MANIFEST } })).headers.get('etag');
+      assert.equal((await put(a?.bytes ?? '', { 'if-none-match': '*' })).status, 201, 'a new tag');
+      const again = await put(b?.bytes ?? '', { 'if-none-match': '*' });
+      assert.equal(again.status, 412, 'the tag exists now');
+      assert.equal(again.json<Errors>().errors[0]?.code, 'PRECONDITION');
+      assert.equal(await tagged(), `"${a?.digest}"`, 'a refused PUT moves nothing');
+      const etag = (await tagged()) ?? '';
+      const racers = await Promise.all([b, c].map((m) => put(m?.bytes ?? '', { 'if-match': etag })));
+      assert.deepEqual(racers.map((r) => r.status).toSorted((x, y) => x - y), [201, 412], 'one of two writers that read the same ETag wins');
+      const winner = racers[0]?.status === 201 ? b : c;
+      assert.equal(await tagged(), `"${winner?.digest}"`);
+      assert.equal((await put(a?.bytes ?? '', { 'if-match': 'W/"weak"' })).status, 400, 'what is not a manifest ETag is refused, not ignored');
+      assert.equal((await api.request('PUT', `/v2/${REPO}/manifests/${a?.digest}`, { body: a?.bytes ?? '', headers: { 'content-type': OCI_MANIFEST, 'if-match': etag } })).status, 400, 'by digest: no tag to condition on');
+    });
+
     it('lists the catalog to those holding the catalog scope, page by page', async () => {
       const first = await api.request('GET', '/v2/_catalog?n=1');
       assert.equal(first.status, 200);

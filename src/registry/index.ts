@@ -125,3 +125,4 @@ export { normalizeAllowlist, type CveAllowlist } from './project-metadata.ts';
 export { projectUsage, type ProjectUsage } from './project-usage.ts';
 export type { ByteRange, UploadState, BlobService } from './blob-service.ts';
 export type { ManifestService, PageResult, StoredManifest } from './manifest-service.ts';
+export type { TagPrecondition } from './registry-metadata.ts';

@@ -9,7 +9,7 @@ import type { BlobStore } from '../core/storage/blob-store.ts';
 import { StreamLimitError, readLimited } from '../core/stream/read-limited.ts';
 import type { PullGate } from './pull-gate.ts';
 import { RegistryError } from './registry-error.ts';
-import type { ManifestRow, Page, RegistryMetadata } from './registry-metadata.ts';
+import type { ManifestRow, Page, RegistryMetadata, TagPrecondition } from './registry-metadata.ts';
 import { assertTag, type RepositoryName } from './repository-name.ts';
 import type { RepositoryResolver } from './repository-resolver.ts';
 import type { RegistryEventSink } from './registry-events.ts';
@@ -97,10 +97,12 @@ export function createManifestService(deps: ManifestServiceDeps) {
       body: Readable,
       contentType: string | undefined,
       actor = '',
+      options: { readonly tagPrecondition?: TagPrecondition } = {},
     ): Promise<{ digest: Digest; subject: Digest | undefined }> {
       const byDigest = isDigestReference(reference);
       const expected = byDigest ? parseReferenceDigest(reference) : undefined;
       if (!byDigest) assertTag(reference);
+      if (byDigest && options.tagPrecondition !== undefined) throw new RegistryError('INVALID', 'If-Match and If-None-Match apply to a PUT by tag, not by digest');
       const bytes = await readManifestBody(body);
       const manifest = parseBody(bytes, contentType);
       const digest = digestOf(bytes, expected === undefined ? 'sha256' : digestAlgorithm(expected));
@@ -122,6 +124,7 @@ export function createManifestService(deps: ManifestServiceDeps) {
         annotations: manifest.annotations === undefined ? undefined : JSON.stringify(manifest.annotations),
         references: manifestReferences(manifest).map((r) => ({ digest: r.descriptor.digest, kind: r.kind })),
         tag,
+        ...(options.tagPrecondition === undefined ? {} : { tagPrecondition: options.tagPrecondition }),
         now: clock(),
       });
       const at = clock();

@@ -22,6 +22,8 @@ export type RegistryErrorCode =
   | 'UNSUPPORTED'
   /** A project rule refuses the change (an immutable tag): Harbor's 412 PRECONDITION. */
   | 'PRECONDITION'
+  /** A conditional PUT (If-Match / If-None-Match) whose tag moved since the client read it: 412. */
+  | 'TAG_MOVED'
   /** A push over the project's quota: Harbor's 403 DENIED, with the figures. */
   | 'QUOTA_EXCEEDED'
   /** A pull refused by the project's policy: Harbor's 412 PROJECTPOLICYVIOLATION. */

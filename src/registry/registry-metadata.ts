@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import type { Schema } from '../core/storage/metadata/schema.ts';
+import { RegistryError } from './registry-error.ts';
 
 /**
  * The registry's metadata queries: repositories, blob links, manifests, tags, referrers and upload
@@ -36,8 +37,13 @@ export interface NewManifest {
   readonly annotations: string | undefined;
   readonly references: readonly { readonly digest: string; readonly kind: 'blob' | 'manifest' }[];
   readonly tag: string | undefined;
+  /** Move the tag only if it is where the client last saw it (HTTP `If-Match` / `If-None-Match: *`). */
+  readonly tagPrecondition?: TagPrecondition;
   readonly now: number;
 }
+
+/** What the tag must point at for a conditional PUT: nothing yet, or this manifest digest. */
+export type TagPrecondition = { readonly absent: true } | { readonly digest: string };
 
 export interface UploadRow {
   readonly id: string;
@@ -234,7 +240,8 @@ export function createRegistryMetadata(database: MetadataDatabase) {
               .execute();
           }
         }
-        if (manifest.tag !== undefined) await upsertTag(trx, manifest.repositoryId, manifest.tag, manifest.digest, manifest.now);
+        if (manifest.tag !== undefined && manifest.tagPrecondition !== undefined) await moveTagIf(trx, manifest.repositoryId, manifest.tag, manifest.digest, manifest.tagPrecondition, manifest.now);
+        else if (manifest.tag !== undefined) await upsertTag(trx, manifest.repositoryId, manifest.tag, manifest.digest, manifest.now);
         await trx.updateTable('repositories').set({ updated_at: manifest.now }).where('id', '=', manifest.repositoryId).execute();
       });
     },
@@ -316,6 +323,28 @@ async function upsertTag(trx: Transaction<Schema>, repositoryId: number, name: s
     .values({ repository_id: repositoryId, name, manifest_digest: digest, updated_at: now })
     .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: digest, updated_at: now }))
     .execute();
+}
+
+/**
+ * Points the tag at `digest` only if it is where the precondition says (absent, or at a digest), in one statement so
+ * that two conditional PUTs racing cannot both pass; TAG_MOVED otherwise, and the transaction rolls back.
+ */
+async function moveTagIf(trx: Transaction<Schema>, repositoryId: number, name: string, digest: string, precondition: TagPrecondition, now: number): Promise<void> {
+  const result =
+    'absent' in precondition
+      ? await trx.insertInto('tags').values({ repository_id: repositoryId, name, manifest_digest: digest, updated_at: now }).onConflict((oc) => oc.columns(['repository_id', 'name']).doNothing()).executeTakeFirst()
+      : await trx
+          .updateTable('tags')
+          .set({ manifest_digest: digest, updated_at: now })
+          .where('repository_id', '=', repositoryId)
+          .where('name', '=', name)
+          .where('manifest_digest', '=', precondition.digest)
+          .executeTakeFirst();
+  const changed = 'numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numUpdatedRows;
+  if (Number(changed ?? 0n) === 0) {
+    const expected = 'absent' in precondition ? 'not to exist' : `to point at ${precondition.digest}`;
+    throw new RegistryError('TAG_MOVED', `tag ${name} was expected ${expected}; it was changed meanwhile (read it again and retry)`, { detail: { tag: name } });
+  }
 }
 
 function toManifestRow(row: {

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { RegistryClientError } from '../core/oci/client/client-error.ts';
+import type { TagCondition } from '../core/oci/client/manifest-requests.ts';
 import type { RepositoryClient } from '../core/oci/client/registry-client.ts';
 import type { Descriptor } from '../core/oci/descriptor.ts';
 import { digestAlgorithm, digestOf, type Digest } from '../core/oci/digest.ts';
@@ -27,8 +29,17 @@ export interface SignatureStore {
   /** The OCI 1.1 referrers of a subject, however the registry stores them (API or tag schema). */
   referrers(subject: Digest, options?: { signal?: AbortSignal }): Promise<readonly Descriptor[]>;
   putBlob(bytes: Buffer, mediaType: string, options?: { signal?: AbortSignal }): Promise<Descriptor>;
-  /** `subjectIndexed`: the registry lists this referrer by its subject itself (no fallback tag needed). */
-  putManifest(reference: string, bytes: Buffer, mediaType: string, options?: { signal?: AbortSignal }): Promise<{ readonly subjectIndexed: boolean }>;
+  /**
+   * `subjectIndexed`: the registry lists this referrer by its subject itself (no fallback tag needed). With a
+   * `condition` the tag is written only if it is still where it was read; `moved` when it was not (nothing written).
+   * A registry that ignores conditional PUTs simply writes.
+   */
+  putManifest(
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+    options?: { signal?: AbortSignal; condition?: TagCondition },
+  ): Promise<{ readonly subjectIndexed: boolean; readonly moved?: true }>;
   addReferrerToFallbackTag(subject: Digest, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<void>;
   /** Deletes a manifest by digest (a replaced attestation). */
   deleteManifest(digest: Digest, options?: { signal?: AbortSignal }): Promise<void>;
@@ -50,8 +61,16 @@ export function registrySignatureStore(repository: RepositoryClient): SignatureS
       return descriptor;
     },
     async putManifest(reference, bytes, mediaType, o = {}) {
-      const result = await repository.putManifest(reference, bytes, mediaType, o);
-      return { subjectIndexed: result.subjectIndexed };
+      try {
+        const result = await repository.putManifest(reference, bytes, mediaType, o);
+        return { subjectIndexed: result.subjectIndexed };
+      } catch (error) {
+        if (o.condition === undefined || !(error instanceof RegistryClientError && error.code === 'PRECONDITION_FAILED')) throw error;
+        // A 412 may also be a registry rule (an immutable tag): it moved only if it is no longer where it was read.
+        const now = await repository.getManifest(reference, o.signal === undefined ? {} : { signal: o.signal });
+        if ('absent' in o.condition ? now === undefined : now?.digest === o.condition.digest) throw error;
+        return { subjectIndexed: false, moved: true };
+      }
     },
     async addReferrerToFallbackTag(subject, descriptor, o = {}) {
       await repository.addReferrerToFallbackTag(subject, descriptor, o);

@@ -4,7 +4,8 @@ import type { SignatureStore } from '../sign/signature-store.ts';
 
 /**
  * A signature store in memory, for tests of the storage schemes and verification without a
- * registry: manifests by tag and digest, blobs by digest, referrers indexed by their subject.
+ * registry: manifests by tag and digest, blobs by digest, referrers indexed by their subject;
+ * conditional tag PUTs honoured as Slipway's registry honours them.
  */
 export function memorySignatureStore(repository: string): SignatureStore {
   const blobs = new Map<string, Buffer>();
@@ -23,7 +24,11 @@ export function memorySignatureStore(repository: string): SignatureStore {
       blobs.set(digest, bytes);
       return Promise.resolve({ mediaType, digest, size: bytes.byteLength });
     },
-    putManifest(reference, bytes, mediaType) {
+    putManifest(reference, bytes, mediaType, o = {}) {
+      const current = manifests.get(reference);
+      if (o.condition !== undefined && ('absent' in o.condition ? current !== undefined : current === undefined || digestOf(current.bytes) !== o.condition.digest)) {
+        return Promise.resolve({ subjectIndexed: true, moved: true as const });
+      }
       manifests.set(reference, { bytes, mediaType });
       manifests.set(digestOf(bytes), { bytes, mediaType });
       const parsed = JSON.parse(bytes.toString()) as { subject?: { digest: string }; artifactType?: string };

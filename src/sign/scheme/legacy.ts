@@ -3,6 +3,7 @@ import { digestOf, type Digest } from '../../core/oci/digest.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
 import { parseManifest } from '../../core/oci/manifest.ts';
 import { cosignTags, type CosignTagSuffix } from '../../core/oci/referrer-tags.ts';
+import { TAG_MOVED, updateTag } from '../../core/oci/tag-update.ts';
 import type { FoundSignature, SignedContent, TlogEntry } from '../model.ts';
 import { DSSE_ENVELOPE_MEDIA_TYPE, parseEnvelopeBytes } from '../payload/dsse.ts';
 import { SIMPLE_SIGNING_MEDIA_TYPE } from '../payload/simple-signing.ts';
@@ -43,6 +44,10 @@ export function legacyTag(subject: Digest, suffix: CosignTagSuffix): string {
  * append, rebuild the go-containerregistry config, re-PUT the tag. A layer already there (same
  * digest, media type and annotations) is not added twice; layers `replaces` matches are dropped
  * in the same PUT (cosign's `attest --replace`). Returns the new manifest's digest.
+ *
+ * cosign's PUT is unconditional, so two signers appending at once lose one signature. This one is
+ * conditional (`If-Match` the digest read, `If-None-Match: *` for a new tag) and starts over when
+ * the tag moved in between; a registry that ignores the condition keeps cosign's race.
  */
 export async function appendLegacyLayer(
   store: SignatureStore,
@@ -52,13 +57,24 @@ export async function appendLegacyLayer(
   options: { replaces?: (layer: Descriptor) => boolean; signal?: AbortSignal } = {},
 ): Promise<Digest> {
   const tag = legacyTag(subject, suffix);
+  const added = await store.putBlob(layer.bytes, layer.mediaType, options);
+  const descriptor: Descriptor = { mediaType: layer.mediaType, size: added.size, digest: added.digest, annotations: layer.annotations };
+  const written = await updateTag(() => putWithLayer(store, tag, descriptor, options), options);
+  if (written === undefined) throw new SignError('SIGNATURE_MALFORMED', `${tag} kept changing under other signers; this signature was not added (try again)`);
+  return written;
+}
+
+/** One read-modify-PUT of the tag with `descriptor` in it (nothing written when it is there already). */
+async function putWithLayer(
+  store: SignatureStore,
+  tag: string,
+  descriptor: Descriptor,
+  options: { replaces?: (layer: Descriptor) => boolean; signal?: AbortSignal },
+): Promise<Digest | typeof TAG_MOVED> {
   const existing = await store.manifest(tag, options);
   const replaces = options.replaces ?? (() => false);
   const layers: Descriptor[] = existing === undefined ? [] : imageLayers(existing.bytes, tag).filter((l) => !replaces(l));
-  const added = await store.putBlob(layer.bytes, layer.mediaType, options);
-  const descriptor: Descriptor = { mediaType: layer.mediaType, size: added.size, digest: added.digest, annotations: layer.annotations };
-  const duplicate = layers.some((l) => l.digest === descriptor.digest && l.mediaType === descriptor.mediaType && sameRecord(l.annotations ?? {}, descriptor.annotations ?? {}));
-  if (duplicate && existing !== undefined) return existing.digest;
+  if (layers.some((l) => sameLayer(l, descriptor)) && existing !== undefined) return existing.digest;
   if (layers.length >= MAX_LAYERS) throw new SignError('SIGNATURE_MALFORMED', `${tag} already holds ${MAX_LAYERS} layers`);
   layers.push(descriptor);
   const config = Buffer.from(goContainerRegistryConfig(layers.map((l) => l.digest)));
@@ -71,8 +87,13 @@ export async function appendLegacyLayer(
       layers: layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest, ...(l.annotations === undefined ? {} : { annotations: goMap({ ...l.annotations }) }) })),
     }),
   );
-  await store.putManifest(tag, manifest, MediaType.ociManifest, options);
-  return digestOf(manifest);
+  const condition = existing === undefined ? ({ absent: true } as const) : { digest: existing.digest };
+  const put = await store.putManifest(tag, manifest, MediaType.ociManifest, { ...(options.signal === undefined ? {} : { signal: options.signal }), condition });
+  return put.moved === true ? TAG_MOVED : digestOf(manifest);
+}
+
+function sameLayer(a: Descriptor, b: Descriptor): boolean {
+  return a.digest === b.digest && a.mediaType === b.mediaType && sameRecord(a.annotations ?? {}, b.annotations ?? {});
 }
 
 /** The config go-containerregistry writes for `empty.Image` plus the layers: zero times, one history item per layer. */

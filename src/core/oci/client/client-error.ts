@@ -15,7 +15,9 @@ export type RegistryClientErrorCode =
   | 'SERVER_ERROR'
   | 'BAD_REQUEST'
   | 'UNSUPPORTED'
-  | 'CREDENTIALS';
+  | 'CREDENTIALS'
+  /** A conditional manifest PUT refused with 412: the tag moved since it was read (or a registry rule refused it). */
+  | 'PRECONDITION_FAILED';
 
 export interface RegistryClientErrorOptions {
   readonly cause?: unknown;

@@ -76,7 +76,24 @@ export async function headManifest(context: RepositoryContext, ref: string, o: {
 }
 
 /** PUT manifest bytes verbatim under a tag or their digest. */
-export async function putManifest(context: RepositoryContext, ref: string, bytes: Uint8Array, mediaType: string, o: { signal?: AbortSignal } = {}): Promise<PutManifestResult> {
+/** Where a tag must point for a conditional PUT: nowhere yet, or the manifest with this digest (its ETag). */
+export type TagCondition = { readonly absent: true } | { readonly digest: Digest };
+
+export interface PutManifestOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Sent as `If-None-Match: *` or `If-Match: "<digest>"`; a registry that honours it answers 412 when the tag moved
+   * (PRECONDITION_FAILED), one that does not simply writes.
+   */
+  readonly condition?: TagCondition;
+}
+
+function conditionHeaders(condition: TagCondition | undefined): Record<string, string> {
+  if (condition === undefined) return {};
+  return 'absent' in condition ? { 'if-none-match': '*' } : { 'if-match': `"${condition.digest}"` };
+}
+
+export async function putManifest(context: RepositoryContext, ref: string, bytes: Uint8Array, mediaType: string, o: PutManifestOptions = {}): Promise<PutManifestResult> {
   const target = manifestRef(ref);
   const digest = isDigest(target) ? digestOf(bytes, digestAlgorithm(target)) : digestOf(bytes);
   if (isDigest(target) && digest !== target) {
@@ -88,10 +105,14 @@ export async function putManifest(context: RepositoryContext, ref: string, bytes
       host: context.host,
       target: repositoryPath(context, `manifests/${target}`),
       scopes: pushScope(context.name),
-      headers: { 'content-type': mediaType },
+      headers: { 'content-type': mediaType, ...conditionHeaders(o.condition) },
       body: bytes,
       ...withSignal(o.signal),
     });
+    if (response.status === 412 && o.condition !== undefined) {
+      const refused = await unexpected(response, `PUT manifest ${context.name}:${target}`);
+      throw new RegistryClientError('PRECONDITION_FAILED', refused.message, { status: 412, ...(refused.ociCode === undefined ? {} : { ociCode: refused.ociCode }), ...(refused.ociMessage === undefined ? {} : { ociMessage: refused.ociMessage }) });
+    }
     if (response.status !== 201 && response.status !== 200) throw await unexpected(response, `PUT manifest ${context.name}:${target}`);
     discard(response);
     const answered = header(response, 'docker-content-digest');

@@ -7,6 +7,7 @@ import { pullScope } from './auth-challenge.ts';
 import { RegistryClientError } from './client-error.ts';
 import { discard, header, readBody } from './http-transport.ts';
 import { getManifest, putManifest } from './manifest-requests.ts';
+import { TAG_MOVED, updateTag } from '../tag-update.ts';
 import { parseJsonObject } from './json-body.ts';
 import { unexpected } from './registry-requester.ts';
 import { repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
@@ -87,11 +88,18 @@ async function referrersFromTag(context: RepositoryContext, subject: Digest, sig
 }
 
 /**
- * Records `descriptor` in the fallback index tag of `subject` (read, append, write back; racy by
- * design of the tag schema). Returns false when it was there already.
+ * Records `descriptor` in the fallback index tag of `subject`: read, append, write back on condition that the tag did
+ * not move meanwhile (`If-Match`), starting over when it did, so that two writers do not drop each other's entry on a
+ * registry that honours conditional PUTs (the tag schema itself has no such guard). Returns false when it was there already.
  */
 export async function addReferrerToFallbackTag(context: RepositoryContext, subject: Digest, descriptor: Descriptor, o: { signal?: AbortSignal } = {}): Promise<boolean> {
   const tag = referrersFallbackTag(parseDigest(subject));
+  const added = await updateTag(() => appendToIndexTag(context, tag, descriptor, o), o);
+  if (added === undefined) throw new RegistryClientError('PRECONDITION_FAILED', `${context.name}:${tag} kept changing under other writers; ${descriptor.digest} was not added`);
+  return added;
+}
+
+async function appendToIndexTag(context: RepositoryContext, tag: string, descriptor: Descriptor, o: { signal?: AbortSignal }): Promise<boolean | typeof TAG_MOVED> {
   const found = await getManifest(context, tag, { ...withSignal(o.signal), accept: MediaType.ociIndex });
   let manifests: unknown[] = [];
   if (found !== undefined) {
@@ -105,8 +113,17 @@ export async function addReferrerToFallbackTag(context: RepositoryContext, subje
   }
   manifests.push(descriptor);
   const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
-  await putManifest(context, tag, bytes, MediaType.ociIndex, o);
-  return true;
+  const condition = found === undefined ? ({ absent: true } as const) : { digest: found.digest };
+  try {
+    await putManifest(context, tag, bytes, MediaType.ociIndex, { ...withSignal(o.signal), condition });
+    return true;
+  } catch (error) {
+    if (!(error instanceof RegistryClientError && error.code === 'PRECONDITION_FAILED')) throw error;
+    // A 412 may also be a registry rule: the tag moved only if it is no longer where it was read.
+    const now = await getManifest(context, tag, { ...withSignal(o.signal), accept: MediaType.ociIndex });
+    if (now?.digest === found?.digest) throw error;
+    return TAG_MOVED;
+  }
 }
 
 function indexEntries(bytes: Buffer, what: string): readonly Descriptor[] {

@@ -8,7 +8,7 @@ import { uploadBlob, type UploadBlobOptions, type UploadBlobResult } from './blo
 import { RegistryClientError } from './client-error.ts';
 import type { CredentialStore } from './credentials.ts';
 import { createHttpTransport, discard, header } from './http-transport.ts';
-import { deleteManifest, getManifest, headManifest, putManifest, type ManifestContent, type ManifestHead, type PutManifestResult } from './manifest-requests.ts';
+import { deleteManifest, getManifest, headManifest, putManifest, type ManifestContent, type ManifestHead, type PutManifestOptions, type PutManifestResult } from './manifest-requests.ts';
 import { addReferrerToFallbackTag, referrers, type ReferrersOptions } from './referrer-requests.ts';
 import { createRequester, unexpected } from './registry-requester.ts';
 import type { RepositoryContext } from './repository-context.ts';
@@ -46,7 +46,7 @@ export interface RepositoryClient {
   readonly name: string;
   getManifest(ref: string, options?: { signal?: AbortSignal; accept?: string }): Promise<ManifestContent | undefined>;
   headManifest(ref: string, options?: { signal?: AbortSignal }): Promise<ManifestHead | undefined>;
-  putManifest(ref: string, bytes: Uint8Array, mediaType: string, options?: { signal?: AbortSignal }): Promise<PutManifestResult>;
+  putManifest(ref: string, bytes: Uint8Array, mediaType: string, options?: PutManifestOptions): Promise<PutManifestResult>;
   deleteManifest(ref: string, options?: { signal?: AbortSignal }): Promise<void>;
   blobSize(digest: Digest, options?: { signal?: AbortSignal }): Promise<number | undefined>;
   openBlob(digest: Digest, options?: OpenBlobOptions): Promise<Readable>;
