@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createCredentialStore } from '../core/oci/client/credentials.ts';
-import { createRegistryClient, type RegistryClient } from '../core/oci/client/registry-client.ts';
+import { createRegistryClient, type RegistryClient, type RepositoryClient } from '../core/oci/client/registry-client.ts';
 import type { Descriptor } from '../core/oci/descriptor.ts';
 import { parseManifest } from '../core/oci/manifest.ts';
+import { isIndexMediaType } from '../core/oci/media-types.ts';
 import { parseReference, referenceTarget, registryApiHost, type ImageReference } from '../core/oci/reference.ts';
 import type { TrustedIdentity } from '../core/policy/trust-policy.ts';
 import { loadPublicKey, loadTrustedRoot, registrySignatureStore, SignError, type Scheme, type SignatureStore, type VerificationPolicy } from '../sign/index.ts';
@@ -18,24 +19,31 @@ export interface SigningTarget {
   readonly client: RegistryClient;
 }
 
-export async function openSigningTarget(image: string, flags: { readonly insecure?: boolean }): Promise<SigningTarget> {
+/**
+ * Resolves the image by HEAD, which Slipway answers for those who may push even where its pull gate holds the image
+ * back (so a quarantined image can still be signed); the manifest itself is read only for an index's children.
+ */
+export async function openSigningTarget(image: string, flags: { readonly insecure?: boolean }, options: { readonly children?: boolean } = {}): Promise<SigningTarget> {
   const reference = parseReference(image);
   const client = createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
-  const repository = client.repository(registryApiHost(reference.registry), reference.repository);
-  const manifest = await repository.getManifest(referenceTarget(reference));
-  if (manifest === undefined) {
+  try {
+    const repository = client.repository(registryApiHost(reference.registry), reference.repository);
+    const head = await repository.headManifest(referenceTarget(reference));
+    if (head === undefined) throw new SignError('IMAGE_UNKNOWN', `${image}: no such manifest`);
+    const subject: Descriptor = { mediaType: head.mediaType, digest: head.digest, size: head.size };
+    return { reference, store: registrySignatureStore(repository), subject, children: options.children === true ? await childrenOf(repository, subject) : [], client };
+  } catch (error) {
     client.close();
-    throw new SignError('IMAGE_UNKNOWN', `${image}: no such manifest`);
+    throw error;
   }
+}
+
+async function childrenOf(repository: RepositoryClient, subject: Descriptor): Promise<readonly Descriptor[]> {
+  if (!isIndexMediaType(subject.mediaType)) return [];
+  const manifest = await repository.getManifest(subject.digest);
+  if (manifest === undefined) throw new SignError('IMAGE_UNKNOWN', `${subject.digest}: no such manifest`);
   const parsed = parseManifest(manifest.bytes, manifest.mediaType);
-  const children = 'manifests' in parsed ? parsed.manifests : [];
-  return {
-    reference,
-    store: registrySignatureStore(repository),
-    subject: { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.byteLength },
-    children,
-    client,
-  };
+  return 'manifests' in parsed ? parsed.manifests : [];
 }
 
 export function parseSchemes(value: string): readonly Scheme[] {

@@ -12,8 +12,11 @@ import { sendBytes, sendEmpty, sendJson } from './respond.ts';
 /** Manifests, tag lists, referrers and the catalog. */
 export const manifestHandlers = {
   head: async ({ ctx, path, repo, auth, registry }: RegistryRequest): Promise<void> => {
-    // The pull gate applies to HEAD too: clients that HEAD first must not learn a blocked digest's bytes are there to take.
-    const manifest = await registry.manifests.statManifest(repo, reference(path), auth.principal, { signal: ctx.signal });
+    // The pull gate applies to HEAD too: clients that HEAD first must not learn a blocked digest's bytes are there to
+    // take. Except for those who may push here (they put it there): signing a quarantined image, or copying its
+    // signatures to it, starts with a HEAD of it.
+    const pusher = await auth.accountMay({ type: 'repository', name: repo.name, actions: ['push'] });
+    const manifest = await registry.manifests.statManifest(repo, reference(path), pusher ? undefined : auth.principal, { signal: ctx.signal });
     ctx.res.writeHead(200, manifestHeaders(manifest));
     ctx.res.end();
   },

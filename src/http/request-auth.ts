@@ -9,7 +9,10 @@ import { HttpError } from './http-error.ts';
 export interface RequestAuth {
   readonly principal: Principal;
   readonly scheme: 'bearer' | 'basic' | 'none';
+  /** What these credentials allow: a bearer token's granted scope, else the account's permissions. */
   may(access: Access): Promise<boolean>;
+  /** What the account itself may do, whatever scope its token was issued for. */
+  accountMay(access: Access): Promise<boolean>;
 }
 
 export interface RequestAuthenticator {
@@ -57,7 +60,12 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
       if (scheme === 'bearer') {
         try {
           const verified = tokens.verify(value);
-          return { principal: verified.principal, scheme: 'bearer', may: (access) => Promise.resolve(allows(verified.access, access)) };
+          return {
+            principal: verified.principal,
+            scheme: 'bearer',
+            may: (access) => Promise.resolve(allows(verified.access, access)),
+            accountMay: async (access) => allows(await authorizer.grant(verified.principal, [access]), access),
+          };
         } catch (error) {
           if (error instanceof AuthError) throw unauthorized(req, `invalid token: ${error.message}`, undefined, 'invalid_token');
           throw error;
@@ -67,9 +75,11 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
         const { username, password } = parseBasic(value);
         const principal = await authorizer.authenticate(username, password);
         if (principal === undefined) throw unauthorized(req, 'authentication failed: wrong username or password', undefined);
-        return { principal, scheme: 'basic', may: async (access) => allows(await authorizer.grant(principal, [access]), access) };
+        const may = async (access: Access) => allows(await authorizer.grant(principal, [access]), access);
+        return { principal, scheme: 'basic', may, accountMay: may };
       }
-      return { principal: ANONYMOUS, scheme: 'none', may: async (access) => allows(await authorizer.grant(ANONYMOUS, [access]), access) };
+      const may = async (access: Access) => allows(await authorizer.grant(ANONYMOUS, [access]), access);
+      return { principal: ANONYMOUS, scheme: 'none', may, accountMay: may };
     },
 
     async require(req, auth, access) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,6 +56,13 @@ describe('slipway db, scan and sbom', () => {
     const status = await cli(['db', 'status', '--output', 'json']);
     assert.ok((JSON.parse(status.stdout) as { advisories: number }).advisories >= 60);
     assert.match((await cli(['db', 'status'])).stdout, /advisories; last import \d{4}-\d\d-\d\dT/);
+
+    const broken = join(dir, 'broken-osv');
+    await mkdir(broken);
+    await Promise.all(Array.from({ length: 7 }, (_, i) => writeFile(join(broken, `bad-${i}.json`), '{ not json')));
+    const skipped = await runSlipway(['db', 'import', broken, '--data', join(dir, 'broken-data')], env);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.match(skipped.stdout, /; skipped 7: (?:[^;]+; ){5}and 2 more\n$/, 'says how many skipped files it does not name');
   });
 
   it('gates CI on Critical findings with --exit-code, and a VEX statement lifts the gate', async () => {
@@ -88,6 +95,19 @@ describe('slipway db, scan and sbom', () => {
     const sarif = JSON.parse((await cli(['scan', `oci:${layout}:v1`, '--format', 'sarif'])).stdout) as { version: string; runs: { results: unknown[] }[] };
     assert.equal(sarif.version, '2.1.0');
     assert.ok((sarif.runs[0]?.results.length ?? 0) >= 5);
+  });
+
+  it('fails closed under --exit-code when nothing is recognised, and refuses --exit-code with an SBOM format', async () => {
+    const bare = join(dir, 'bare');
+    await writeImageToLayout(await openImageLayout(bare, { create: true }), buildImage({ seed: 'nothing-to-recognise', files: [{ 'srv/readme.txt': 'hello' }] }), 'v1');
+    assert.equal((await cli(['scan', `oci:${bare}:v1`])).code, 0, 'without --exit-code it only says so');
+    const gated = await cli(['scan', `oci:${bare}:v1`, '--exit-code', '4']);
+    assert.equal(gated.code, 4);
+    assert.match(gated.stdout, /Packages: none recognised/);
+    assert.match(gated.stderr, /nothing recognised in .*: Unsupported, so --exit-code 4/);
+    const sbom = await cli(['scan', `oci:${layout}:v1`, '--format', 'cyclonedx', '--exit-code', '1']);
+    assert.equal(sbom.code, 2);
+    assert.match(sbom.stderr, /--exit-code needs a vulnerability report/);
   });
 
   it('writes SPDX and CycloneDX SBOMs', async () => {

@@ -75,6 +75,9 @@ export function registerScan(program: Command): void {
   ).action(async (target: string, flags: ScanFlags) => {
     const format = FORMATS.find((f) => f === flags.format);
     if (format === undefined) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    if ((format === 'spdx-json' || format === 'cyclonedx') && flags.exitCode !== 0) {
+      throw new UsageError(`--exit-code needs a vulnerability report (--format table, json or sarif); ${format} is an SBOM, without vulnerabilities`);
+    }
     const severities = flags.severity === undefined ? undefined : parseSeverities(flags.severity);
     const vex = flags.vex === undefined ? undefined : parseOpenVex(JSON.parse(await readFile(flags.vex, 'utf8')) as unknown);
     const result = await scanTarget(target, flags, format !== 'spdx-json' && format !== 'cyclonedx');
@@ -86,6 +89,12 @@ export function registerScan(program: Command): void {
     });
     process.stdout.write(`${render({ ...result, findings: kept }, format)}\n`);
     for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
-    if (kept.length > 0 && flags.exitCode !== 0) process.exitCode = flags.exitCode;
+    if (flags.exitCode === 0) return;
+    if (kept.length > 0) process.exitCode = flags.exitCode;
+    if (result.packages.length === 0) {
+      // Fail closed, as the server's gate does (Unsupported): a scan that recognised nothing cannot vouch for the image.
+      process.stderr.write(`slipway: nothing recognised in ${target} (no OS package database, no language packages): Unsupported, so --exit-code ${flags.exitCode}\n`);
+      process.exitCode = flags.exitCode;
+    }
   });
 }

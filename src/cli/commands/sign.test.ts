@@ -121,6 +121,7 @@ describe('slipway key, sign, verify and attest', () => {
     const noTlog = await cli('verify', '--key', join(dir, 'cosign.pub'), ref, '--insecure', '--output', 'json');
     assert.equal(noTlog.code, 1, 'a transparency-log proof is required unless waived');
     assert.ok(json<Verification>(noTlog).outcomes.every((o) => o.code === 'TLOG_PROOF_MISSING'));
+    assert.ok(json<Verification>(noTlog).outcomes.every((o) => o.message?.includes('waive the check: --insecure-ignore-tlog')), 'names the flag that waives it');
   });
 
   it('writes what an independent verifier accepts: node:crypto for the legacy layer, @sigstore/verify for the bundle', async () => {
@@ -190,8 +191,10 @@ describe('slipway key, sign, verify and attest', () => {
     assert.equal(out.code, 0, out.stderr);
     const verified = json<Verification>(out).outcomes.filter((o) => o.verified);
     assert.deepEqual(verified.map((o) => `${o.scheme} ${o.statement?.predicateType}`).sort(byText), ['bundle https://spdx.dev/Document', 'legacy https://spdx.dev/Document']);
-    const vuln = await cli('verify-attestation', '--key', join(dir, 'cosign.pub'), '--type', 'vuln', ref, '--insecure', '--insecure-ignore-tlog');
+    const vuln = await cli('verify-attestation', '--key', join(dir, 'cosign.pub'), '--type', 'vuln', ref, '--insecure', '--insecure-ignore-tlog', '--output', 'json');
     assert.equal(vuln.code, 1, 'no vulnerability attestation was made');
+    assert.deepEqual(json<Verification>(vuln).outcomes.map((o) => o.code), ['SIGNATURE_NOT_FOUND']);
+    assert.match(json<Verification>(vuln).outcomes[0]?.message ?? '', /^no attestation of type https:\/\/cosign\.sigstore\.dev\/attestation\/vuln\/v1 is stored for .* \(found: https:\/\/spdx\.dev\/Document\)$/, 'names what is stored instead');
   });
 
   it('slipway copy carries both schemes to docker-registry, and verify succeeds against the copy', async () => {
@@ -241,6 +244,32 @@ describe('slipway key, sign, verify and attest', () => {
     const untrusted = await pull('1.0');
     assert.equal(untrusted.status, 412, 'a new policy version is verified afresh, not served from the cache');
     assert.match(untrusted.body.toString(), /KEY_UNTRUSTED/);
+  });
+
+  it('signs an image its project holds back, and copies signatures onto an unsigned copy there, for those who may push', async () => {
+    await admin.ok('POST', '/projects', { project_name: 'gated', metadata: { enable_content_trust_cosign: 'true' } });
+    await admin.ok('PUT', '/projects/gated/trust-policy', { keys: [{ name: 'ci', publicKey: await readFile(join(dir, 'cosign.pub'), 'utf8') }], identities: [], threshold: 1, requiredAttestations: [], requireTlog: false, ignoreDockerReference: true });
+    const held = cleanImage('gated-held');
+    await pushToRegistry(client.repository(slipway.host, 'gated/held'), [held.config, ...held.layers], held.manifest, '1');
+    const http = registryHttp(slipway.url);
+    const head = async (user: string, password: string, repo: string) =>
+      (await http.withToken(await http.login(user, password, [`repository:${repo}:pull`])).request('HEAD', `/v2/${repo}/manifests/1`, { headers: { accept: MediaType.ociManifest } })).status;
+    await admin.ok('POST', '/users', { username: 'reader', password: 'Reader-Password-1' });
+    await admin.ok('POST', '/projects/gated/members', { role_id: 3, member_user: { username: 'reader' } });
+    assert.equal(await head('reader', 'Reader-Password-1', 'gated/held'), 412, 'a guest still meets the gate on HEAD');
+    assert.equal(await head('admin', slipway.adminPassword, 'gated/held'), 200, 'who may push sees what is there');
+
+    const signed = await cli('sign', '--key', join(dir, 'cosign.key'), `${slipway.host}/gated/held:1`, '--insecure', '--force', '--reason', 'signing a held image');
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.equal(await head('reader', 'Reader-Password-1', 'gated/held'), 200, 'signed, it passes the gate');
+
+    // The way teams promote with skopeo: the image arrives unsigned, then its signatures are copied after it.
+    await admin.ok('PUT', '/projects/signed', { metadata: { enable_content_trust_cosign: 'false' } });
+    await pushToRegistry(client.repository(slipway.host, 'gated/app'), [image.config, ...image.layers], image.manifest, '1.0');
+    const copied = await cli('copy', '--insecure', ref, `${slipway.host}/gated/app:1.0`);
+    assert.equal(copied.code, 0, copied.stderr);
+    const pulled = await http.withToken(await http.login('reader', 'Reader-Password-1', ['repository:gated/app:pull'])).request('GET', '/v2/gated/app/manifests/1.0', { headers: { accept: MediaType.ociManifest } });
+    assert.equal(pulled.status, 200, pulled.body.toString());
   });
 });
 

@@ -73,7 +73,7 @@ export function registerSign(program: Command): void {
     .action(async (image: string, flags: SignerFlags & { recursive?: boolean }) => {
       const format = parseOutputFormat(flags.output);
       const schemes = parseSchemes(flags.scheme);
-      const target = await openSigningTarget(image, flags);
+      const target = await openSigningTarget(image, flags, { children: flags.recursive === true });
       try {
         const gate = await checkScanGate(target, flags, 'sign');
         const { signer, rekorUrl } = await signerFrom(flags);

@@ -19,7 +19,8 @@ export type Matcher = (value: string) => boolean;
  *   `\x` a literal `x`. Everything else is literal.
  * - `regexp`: an ECMAScript regular expression (`u` flag), anchored at both ends.
  * - `semver`: an npm semver range; a value matches when, cleaned loosely (a leading `v` or `=` is
- *   allowed, `1.2` is not a version), it is a valid version that satisfies the range.
+ *   allowed, `1.2` is not a version), it is a valid version that satisfies the range. Pre-releases
+ *   match only a range that names one, but then of any version, as in Harbor.
  *
  * Throws `PolicyError` `PATTERN_INVALID` when the pattern cannot be compiled.
  */
@@ -66,7 +67,9 @@ function compileUserRegExp(pattern: string): Matcher {
 function compileSemverRange(pattern: string): Matcher {
   let range: Range;
   try {
-    range = new Range(pattern, { loose: true });
+    // As Harbor's (Masterminds) constraints do: a range that names a pre-release matches pre-releases of any version
+    // (`>=1.0.0-0` keeps `1.4.2-a1b2c3d`); npm's rule would limit them to the 1.0.0 tuple.
+    range = new Range(pattern, { loose: true, includePrerelease: /\d+\.\d+\.\d+-/.test(pattern) });
   } catch (cause) {
     throw invalid('semver', pattern, 'not a semver range', cause);
   }

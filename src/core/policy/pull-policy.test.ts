@@ -19,10 +19,10 @@ describe('evaluatePullPolicy', () => {
     }
   });
 
-  it('refuses at or above the threshold, counts the findings and names the ids', () => {
-    const verdict = evaluatePullPolicy(high, facts(findings(['CVE-2024-1', 'High'], ['CVE-2024-2', 'Low'])));
+  it('refuses at or above the threshold, and counts and names only the findings at or above it', () => {
+    const verdict = evaluatePullPolicy(high, facts(findings(['CVE-2024-1', 'High'], ['CVE-2024-2', 'Low'], ['CVE-2024-3', 'Critical'])));
     assert.equal(verdict.allowed, false);
-    assert.match(verdict.allowed ? '' : (verdict.reasons[0] ?? ''), /^current image with 2 vulnerabilities cannot be pulled .* \(CVE-2024-1, CVE-2024-2\)$/);
+    assert.match(verdict.allowed ? '' : (verdict.reasons[0] ?? ''), /^current image with 2 vulnerabilities cannot be pulled .* \(CVE-2024-1, CVE-2024-3\)$/);
     assert.deepEqual(evaluatePullPolicy(high, facts(findings(['CVE-2024-2', 'Medium']))), { allowed: true });
     assert.deepEqual(evaluatePullPolicy(high, facts(findings())), { allowed: true }, 'a clean scan passes');
   });

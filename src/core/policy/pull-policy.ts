@@ -54,7 +54,7 @@ export function evaluatePullPolicy(settings: ProjectPullSettings, facts: PullFac
 type VulnerabilityBlock =
   | { readonly kind: 'unscanned' }
   | { readonly kind: 'status'; readonly status: Exclude<ScanFact['status'], 'none' | 'Success'> }
-  | { readonly kind: 'findings'; readonly count: number; readonly ids: string; readonly blocking: readonly string[] };
+  | { readonly kind: 'findings'; readonly blocking: readonly string[] };
 
 function vulnerabilityBlock(severity: Severity, facts: PullFacts): VulnerabilityBlock | undefined {
   const scan = facts.scan;
@@ -64,9 +64,8 @@ function vulnerabilityBlock(severity: Severity, facts: PullFacts): Vulnerability
   const threshold = RANK[severity] ?? 0;
   const worst = Math.max(-1, ...remaining.map((f) => RANK[f.severity.toLowerCase()] ?? 0));
   if (remaining.length === 0 || worst < threshold || (severity !== 'none' && worst < 1)) return undefined;
-  const ids = (list: readonly { readonly id: string }[]) => [...new Set(list.map((f) => f.id))];
-  const blocking = ids(remaining.filter((f) => (RANK[f.severity.toLowerCase()] ?? 0) >= threshold));
-  return { kind: 'findings', count: remaining.length, ids: ids(remaining).slice(0, 20).join(', '), blocking };
+  const blocking = [...new Set(remaining.filter((f) => (RANK[f.severity.toLowerCase()] ?? 0) >= threshold).map((f) => f.id))];
+  return { kind: 'findings', blocking };
 }
 
 function vulnerabilityReason(severity: Severity, facts: PullFacts): string | undefined {
@@ -79,8 +78,11 @@ function vulnerabilityReason(severity: Severity, facts: PullFacts): string | und
       return `current image without vulnerability scanning cannot be pulled due to ${policy} To continue with pull, please contact your project administrator for help.`;
     case 'status':
       return `current image with "${block.status}" status of vulnerability scanning cannot be pulled due to ${policy} To continue with pull, please contact your project administrator for help.`;
-    case 'findings':
-      return `current image with ${block.count} ${block.count === 1 ? 'vulnerability' : 'vulnerabilities'} cannot be pulled due to ${policy} To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist. (${block.ids})`;
+    case 'findings': {
+      // Harbor's words; the count and the ids are those at or above the threshold, the ones to act on.
+      const n = block.blocking.length;
+      return `current image with ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'} cannot be pulled due to ${policy} To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist. (${block.blocking.slice(0, 20).join(', ')})`;
+    }
   }
 }
 
