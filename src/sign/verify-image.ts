@@ -24,10 +24,17 @@ export async function verifyImage(
 ): Promise<ImageVerification> {
   const { found, unreadable } = await discover(store, digest, kind, options);
   const wanted = options.predicateType;
-  const outcomes: SignatureOutcome[] = found.map((f) => verifySignature(f, digest, policy)).filter((o) => wanted === undefined || !o.verified || o.statement?.predicateType === wanted);
+  const all = found.map((f) => verifySignature(f, digest, policy));
+  const outcomes: SignatureOutcome[] = all.filter((o) => wanted === undefined || !o.verified || o.statement?.predicateType === wanted);
   for (const u of unreadable) outcomes.push({ verified: false, scheme: u.location.startsWith('referrer') ? 'bundle' : 'legacy', location: u.location, code: u.error.code, message: u.error.message });
   if (outcomes.length === 0) {
-    outcomes.push({ verified: false, scheme: 'bundle', location: store.repository, code: 'SIGNATURE_NOT_FOUND', message: `no ${kind} is stored for ${store.repository}@${digest} (looked for the legacy .${kind === 'signature' ? 'sig' : 'att'} tag and sigstore bundle referrers)` });
+    // Verified ones of other types were set aside: say what is there rather than "none is stored".
+    const otherTypes = [...new Set(all.flatMap((o) => (o.verified ? [o.statement?.predicateType ?? '(no statement)'] : [])))];
+    const message =
+      wanted !== undefined && otherTypes.length > 0
+        ? `no ${kind} of type ${wanted} is stored for ${store.repository}@${digest} (found: ${otherTypes.join(', ')})`
+        : `no ${kind} is stored for ${store.repository}@${digest} (looked for the legacy .${kind === 'signature' ? 'sig' : 'att'} tag and sigstore bundle referrers)`;
+    outcomes.push({ verified: false, scheme: 'bundle', location: store.repository, code: 'SIGNATURE_NOT_FOUND', message });
   }
   return { digest, kind, outcomes };
 }

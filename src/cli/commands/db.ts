@@ -10,6 +10,16 @@ interface DbFlags extends DataFlags {
 
 const age = (ms: number | null) => (ms === null ? 'never' : `${new Date(ms).toISOString()} (${Math.max(0, Math.round((Date.now() - ms) / 3_600_000))} h ago)`);
 
+const SKIPPED_SHOWN = 5;
+
+/** `; skipped N: <the first few>; and M more`, or nothing when none was skipped (JSON output lists them all). */
+function skippedText(skipped: readonly { readonly file: string; readonly reason: string }[]): string {
+  if (skipped.length === 0) return '';
+  const shown = skipped.slice(0, SKIPPED_SHOWN).map((s) => `${s.file}: ${s.reason}`);
+  const more = skipped.length - shown.length;
+  return `; skipped ${skipped.length}: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}
+
 /** `slipway db import|status`: the vulnerability database, loaded from OSV data fully offline. */
 export function registerDb(program: Command): void {
   const db = program.command('db').description('the vulnerability database: import OSV data offline, show what is loaded');
@@ -26,7 +36,7 @@ export function registerDb(program: Command): void {
       const results = [];
       for (const path of paths) results.push({ path, ...(await importOsv(database, path)) });
       printResult(format, results, (list) =>
-        list.map((r) => `Imported ${r.records} advisories from ${r.path} (${r.ecosystems.join(', ') || 'no ecosystem'})${r.skipped.length > 0 ? `; skipped ${r.skipped.length}: ${r.skipped.slice(0, 5).map((s) => `${s.file}: ${s.reason}`).join('; ')}` : ''}`).join('\n'),
+        list.map((r) => `Imported ${r.records} advisories from ${r.path} (${r.ecosystems.join(', ') || 'no ecosystem'})${skippedText(r.skipped)}`).join('\n'),
       );
     } finally {
       await database.close();

@@ -47,6 +47,17 @@ describe('slipway login', () => {
     await assert.rejects(stat(other.SLIPWAY_AUTH_FILE), { code: 'ENOENT' });
   });
 
+  it('says to add --insecure when the registry speaks plain HTTP, without retrying', async () => {
+    let connections = 0;
+    const count = () => void connections++;
+    server.on('connection', count);
+    const run = await slipway(['login', host, '-u', 'alice', '-p', 'secret'], { SLIPWAY_AUTH_FILE: join(dir, 'tls.json') });
+    server.off('connection', count);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `slipway: ${host} does not speak TLS; for a plain-HTTP registry (such as npm start's demo) add --insecure\n`);
+    assert.equal(connections, 1, 'no retry for a failure a retry cannot fix');
+  });
+
   it('wants exactly one way to give the password', async () => {
     const run = await slipway(['login', host, '-u', 'alice', '-p', 'x', '--password-stdin', '--insecure'], env);
     assert.equal(run.code, 2);

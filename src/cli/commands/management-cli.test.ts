@@ -73,9 +73,11 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
   });
 
   it('sets policies and immutable tags, runs retention as a dry run, reads the audit log, runs GC and adds a webhook', async () => {
-    const policy = await cli(['policy', 'set', 'platform-qa', '--prevent-vulnerable', 'true', '--severity', 'High', '--allow-cve', 'CVE-2024-9143']);
+    const policy = await cli(['policy', 'set', 'platform-qa', '--prevent-vulnerable', 'true', '--severity', 'High', '--allow-cve', 'CVE-2024-9143', '--allow-cve', 'CVE-2024-6119,CVE-2024-5535', '--allow-cve-until', '2030-01-01']);
     assert.equal(policy.code, 0, policy.stderr);
     assert.match(policy.stdout, /prevent_vul: true\n {2}severity: high/);
+    const allowed = '  cve allowlist: CVE-2024-9143, CVE-2024-6119, CVE-2024-5535 (until 2030-01-01T00:00:00.000Z)';
+    assert.ok((await cli(['policy', 'show', 'platform-qa'])).stdout.split('\n').includes(allowed), 'every --allow-cve is kept, and show prints the list with its expiry');
     assert.equal((await cli(['policy', 'immutable', 'add', 'platform-qa', '--tags', 'release-*'])).code, 0);
     assert.equal((await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487,not an id', '--until', '2030-01-01'])).code, 1, 'a malformed id is refused');
     const system = await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487', '--until', '2030-01-01']);
@@ -105,9 +107,15 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     const audit = await cli(['audit', '--project', 'platform-qa', '--operation', 'push', '--output', 'json']);
     assert.deepEqual(audit.json<{ username: string; resource: string }[]>().map((e) => [e.username, e.resource]), [['robot$platform-qa+ci', 'platform-qa/app:v1']]);
 
-    const rescan = await cli(['rescan', '--project', 'platform-qa', '--output', 'json']);
+    const rescan = await cli(['rescan', '--project', 'platform-qa']);
     assert.equal(rescan.code, 0, rescan.stderr);
-    assert.deepEqual(rescan.json<{ result: { scanned: number } }>().result.scanned, 1, 'the one image of platform-qa');
+    assert.match(
+      rescan.stdout,
+      /^Rescanned 1 images; 1 verdicts changed\nREPOSITORY\s+DIGEST\s+VERDICT\nplatform-qa\/app\s+sha256:[0-9a-f]{12}\s+blocked: it has not been scanned .* → blocked: (?!it has not been scanned).+$/m,
+      'the one image of platform-qa, scanned for the first time (no vulnerability data here): still blocked, for another reason',
+    );
+    const again = await cli(['rescan', '--project', 'platform-qa', '--output', 'json']);
+    assert.deepEqual(again.json<{ result: { scanned: number; changed: unknown[] } }>().result, { trigger: 'manual by admin', project: 'platform-qa', scanned: 1, changed: [] });
 
     const gc = await cli(['gc', '--dry-run', '--grace-period', '0', '--output', 'json']);
     assert.equal(gc.code, 0, gc.stderr);

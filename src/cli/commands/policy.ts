@@ -14,6 +14,22 @@ interface Allowlist {
   expires_at: number | null;
 }
 
+/** A project as `policy show` and `policy set` print it: its settings, then its own CVE allowlist. */
+type PolicyView = Project & { readonly cve_allowlist?: Allowlist };
+
+const showPolicy = (p: PolicyView): string => `${showProject(p)}\n  cve allowlist: ${describeAllowlist(p.cve_allowlist ?? { items: [], expires_at: null })}`;
+
+function describeAllowlist(list: Allowlist): string {
+  if (list.items.length === 0) return 'empty';
+  const ids = list.items.map((i) => i.cve_id).join(', ');
+  if (list.expires_at === null) return `${ids} (never expires)`;
+  const at = new Date(list.expires_at * 1000);
+  return `${ids} (${at.getTime() <= Date.now() ? 'expired' : 'until'} ${at.toISOString()})`;
+}
+
+/** `--allow-cve` given several times, each maybe comma-separated: every id, in order. */
+const collectIds = (value: string, previous: readonly string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((id) => id.trim()).filter((id) => id !== '')];
+
 interface Rule {
   id: number;
   disabled: boolean;
@@ -25,7 +41,7 @@ interface Rule {
 export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description("a project's policies: vulnerability gate, signature requirement, quotas, allowlist, immutable tags, trusted signers");
   serverOptions(policy.command('show').argument('<project>')).action(
-    managed((client, _flags, project: string) => client.call<Project>('GET', `/projects/${encodeURIComponent(project)}`), showProject),
+    managed((client, _flags, project: string) => client.call<PolicyView>('GET', `/projects/${encodeURIComponent(project)}`), showPolicy),
   );
   serverOptions(
     policy
@@ -38,8 +54,8 @@ export function registerPolicy(program: Command): void {
       .option('--public <bool>', 'anyone may pull')
       .option('--storage-limit <bytes>', 'storage quota (-1 unlimited)', Number)
       .option('--count-limit <n>', 'artifact quota (-1 unlimited)', Number)
-      .option('--allow-cve <ids>', 'the project CVE allowlist (comma-separated; empty clears it)')
-      .option('--allow-cve-until <date>', 'when the allowlist expires (ISO date)'),
+      .option('--allow-cve <ids>', "the project's CVE allowlist: replaces the project's list (repeatable and comma-separated; \"\" clears it)", collectIds)
+      .option('--allow-cve-until <date>', 'when that allowlist expires (ISO date; with --allow-cve)'),
   ).action(
     managed(
       async (client, flags, project: string) => {
@@ -51,18 +67,17 @@ export function registerPolicy(program: Command): void {
         if (flags['public'] !== undefined) metadata['public'] = bool(flags['public'], '--public');
         const until = flags['allowCveUntil'] === undefined ? null : Math.floor(Date.parse(String(flags['allowCveUntil'])) / 1000);
         if (Number.isNaN(until)) throw new UsageError('--allow-cve-until must be a date');
-        const allowlist =
-          flags['allowCve'] === undefined
-            ? {}
-            : { cve_allowlist: { items: String(flags['allowCve']).split(',').filter((id) => id !== '').map((cve_id) => ({ cve_id })), expires_at: until } };
-        return client.call<Project>('PUT', `/projects/${encodeURIComponent(project)}`, {
+        const ids = flags['allowCve'] as readonly string[] | undefined;
+        if (ids === undefined && until !== null) throw new UsageError('--allow-cve-until dates the list --allow-cve sets: give both');
+        const allowlist = ids === undefined ? {} : { cve_allowlist: { items: ids.map((cve_id) => ({ cve_id })), expires_at: until } };
+        return client.call<PolicyView>('PUT', `/projects/${encodeURIComponent(project)}`, {
           metadata,
           ...(flags['storageLimit'] === undefined ? {} : { storage_limit: flags['storageLimit'] }),
           ...(flags['countLimit'] === undefined ? {} : { count_limit: flags['countLimit'] }),
           ...allowlist,
         });
       },
-      showProject,
+      showPolicy,
     ),
   );
   serverOptions(

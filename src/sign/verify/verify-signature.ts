@@ -159,7 +159,7 @@ function checkTimestamps(found: FoundSignature, policy: VerificationPolicy): Tru
 
 function checkTlog(found: FoundSignature, signed: Signed, key: VerificationKey, certificate: Buffer | undefined, policy: VerificationPolicy, stampedTimes: readonly Date[]): TrustedTime[] {
   if (found.tlogEntries.length === 0) {
-    if (policy.requireTlog) throw new SignError('TLOG_PROOF_MISSING', `${found.location} has no transparency-log entry (sign with a Rekor, or waive the check)`);
+    if (policy.requireTlog) throw new SignError('TLOG_PROOF_MISSING', `${found.location} has no transparency-log entry (sign with a Rekor, or waive the check: --insecure-ignore-tlog, or requireTlog: false in the trust policy)`);
     return [];
   }
   if (!policy.requireTlog && policy.trustedRoot === undefined) return [];

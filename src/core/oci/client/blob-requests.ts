@@ -5,7 +5,7 @@ import { deleteScope, pullScope } from './auth-challenge.ts';
 import { RegistryClientError } from './client-error.ts';
 import { discard, header } from './http-transport.ts';
 import { unexpected } from './registry-requester.ts';
-import { repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
+import { describeReference, repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
 
 export interface OpenBlobOptions {
   /** Start at this byte (a Range request). */
@@ -29,9 +29,9 @@ export async function blobSize(context: RepositoryContext, digest: Digest, o: { 
     });
     discard(response);
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw await unexpected(response, `HEAD blob ${context.name}@${d}`);
+    if (response.status !== 200) throw await unexpected(response, `HEAD blob ${describeReference(context, d)}`);
     const size = Number(header(response, 'content-length'));
-    if (!Number.isSafeInteger(size) || size < 0) throw new RegistryClientError('PROTOCOL', `HEAD blob ${context.name}@${d}: no Content-Length`);
+    if (!Number.isSafeInteger(size) || size < 0) throw new RegistryClientError('PROTOCOL', `HEAD blob ${describeReference(context, d)}: no Content-Length`);
     return size;
   });
 }
@@ -56,10 +56,10 @@ export async function openBlob(context: RepositoryContext, digest: Digest, o: Op
     });
     if (response.status === 404) {
       discard(response);
-      throw new RegistryClientError('NOT_FOUND', `blob ${context.name}@${d} is not in ${context.host}`, { status: 404 });
+      throw new RegistryClientError('NOT_FOUND', `blob ${describeReference(context, d)} is not in ${context.host}`, { status: 404 });
     }
     if (response.status === 206 && offset > 0) return response.body;
-    if (response.status !== 200) throw await unexpected(response, `GET blob ${context.name}@${d}`);
+    if (response.status !== 200) throw await unexpected(response, `GET blob ${describeReference(context, d)}`);
     if (offset > 0) return through(response.body, skipBytes(offset));
     return o.verify === false ? response.body : through(response.body, verifying(d));
   });
@@ -76,7 +76,7 @@ export async function deleteBlob(context: RepositoryContext, digest: Digest, o: 
       scopes: deleteScope(context.name),
       ...withSignal(o.signal),
     });
-    if (response.status !== 202 && response.status !== 200 && response.status !== 204) throw await unexpected(response, `DELETE blob ${context.name}@${d}`);
+    if (response.status !== 202 && response.status !== 200 && response.status !== 204) throw await unexpected(response, `DELETE blob ${describeReference(context, d)}`);
     discard(response);
   });
 }

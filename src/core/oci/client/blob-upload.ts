@@ -7,7 +7,7 @@ import { RegistryClientError } from './client-error.ts';
 import { blobSize, sizeGuard, through } from './blob-requests.ts';
 import { discard, header, type TransportResponse } from './http-transport.ts';
 import { unexpected } from './registry-requester.ts';
-import { repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
+import { describeReference, repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
 
 export interface UploadBlobOptions {
   /** Upload in PATCH chunks of this many bytes (each held in memory); monolithic PUT when unset. */
@@ -152,7 +152,7 @@ async function* chunks(source: Readable, size: number): AsyncGenerator<Buffer> {
 
 async function expectCreated(context: RepositoryContext, response: TransportResponse, descriptor: Descriptor): Promise<void> {
   if (response.status !== 201) {
-    const error = await unexpected(response, `PUT blob ${context.name}@${descriptor.digest}`);
+    const error = await unexpected(response, `PUT blob ${describeReference(context, descriptor.digest)}`);
     if (error.ociCode === 'DIGEST_INVALID' || error.ociCode === 'SIZE_INVALID') {
       throw new RegistryClientError('DIGEST_MISMATCH', `${context.host} refused blob ${descriptor.digest}: ${error.message}`, { cause: error, status: error.status ?? 400, ociCode: error.ociCode });
     }

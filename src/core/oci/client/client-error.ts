@@ -16,7 +16,11 @@ export type RegistryClientErrorCode =
   | 'BAD_REQUEST'
   | 'UNSUPPORTED'
   | 'CREDENTIALS'
-  /** A conditional manifest PUT refused with 412: the tag moved since it was read (or a registry rule refused it). */
+  /**
+   * HTTP 412: a registry precondition or policy refused the request — on a conditional manifest PUT, usually the tag
+   * moved since it was read; otherwise a rule such as Harbor/Slipway's PROJECTPOLICYVIOLATION on a pull (an
+   * unscanned, vulnerable or unsigned image) or an immutable tag.
+   */
   | 'PRECONDITION_FAILED';
 
 export interface RegistryClientErrorOptions {
@@ -26,6 +30,8 @@ export interface RegistryClientErrorOptions {
   readonly ociMessage?: string;
   /** From `Retry-After`, for 429 and 503. */
   readonly retryAfterMs?: number;
+  /** A failure another try cannot fix, whatever its code (a plain-HTTP server answering a TLS handshake). */
+  readonly permanent?: boolean;
 }
 
 export class RegistryClientError extends Error {
@@ -34,6 +40,7 @@ export class RegistryClientError extends Error {
   readonly ociCode: string | undefined;
   readonly ociMessage: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly #permanent: boolean;
 
   constructor(code: RegistryClientErrorCode, message: string, options: RegistryClientErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -43,10 +50,12 @@ export class RegistryClientError extends Error {
     this.ociCode = options.ociCode;
     this.ociMessage = options.ociMessage;
     this.retryAfterMs = options.retryAfterMs;
+    this.#permanent = options.permanent === true;
   }
 
   /** Worth another try: the network, throttling, or a server-side failure. */
   get transient(): boolean {
+    if (this.#permanent) return false;
     return this.code === 'NETWORK' || this.code === 'TOO_MANY_REQUESTS' || this.code === 'SERVER_ERROR';
   }
 }
@@ -73,6 +82,7 @@ function codeForStatus(status: number): RegistryClientErrorCode {
   if (status === 403) return 'DENIED';
   if (status === 404) return 'NOT_FOUND';
   if (status === 405) return 'UNSUPPORTED';
+  if (status === 412) return 'PRECONDITION_FAILED';
   if (status === 413) return 'TOO_LARGE';
   if (status === 429) return 'TOO_MANY_REQUESTS';
   if (status >= 500) return 'SERVER_ERROR';

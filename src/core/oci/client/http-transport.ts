@@ -93,7 +93,19 @@ function networkError(request: TransportRequest, cause: Error): Error {
   if (cause.name === 'AbortError' || request.signal?.aborted === true) return request.signal?.reason instanceof Error ? request.signal.reason : cause;
   if (cause instanceof RegistryClientError) return cause;
   const code = (cause as NodeJS.ErrnoException).code;
+  if (request.url.protocol === 'https:' && speaksNoTls(code, cause.message)) {
+    // Still NETWORK, so that an insecure host's HTTPS probe falls back to plain HTTP; but no retry can fix it.
+    return new RegistryClientError('NETWORK', `${request.url.host} does not speak TLS; for a plain-HTTP registry (such as npm start's demo) add --insecure`, { cause, permanent: true });
+  }
   return new RegistryClientError('NETWORK', `${request.method} ${request.url.origin}${request.url.pathname}: ${cause.message}${code === undefined ? '' : ` (${code})`}`, { cause });
+}
+
+/**
+ * OpenSSL's complaint when the server answers a TLS ClientHello in plain HTTP: `EPROTO … wrong version number`
+ * (other EPROTO failures, such as a handshake alert, are left as they are).
+ */
+function speaksNoTls(code: string | undefined, message: string): boolean {
+  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message);
 }
 
 /** The first value of a response header. */

@@ -7,7 +7,7 @@ import { RegistryClientError } from './client-error.ts';
 import { discard, header, readBody, type TransportResponse } from './http-transport.ts';
 import { parseJsonObject } from './json-body.ts';
 import { unexpected } from './registry-requester.ts';
-import { repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
+import { describeReference, repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
 
 export interface ManifestContent {
   readonly bytes: Buffer;
@@ -43,9 +43,9 @@ export async function getManifest(context: RepositoryContext, ref: string, o: { 
       ...withSignal(o.signal),
     });
     if (response.status === 404) return discardAndReturn(response, undefined);
-    if (response.status !== 200) throw await unexpected(response, `GET manifest ${context.name}:${target}`);
+    if (response.status !== 200) throw await unexpected(response, `GET manifest ${describeReference(context, target)}`);
     const bytes = await readBody(response, MAX_MANIFEST_BYTES, o.signal);
-    const digest = verifiedDigest(bytes, isDigest(target) ? target : undefined, header(response, 'docker-content-digest'), `${context.name}:${target}`);
+    const digest = verifiedDigest(bytes, isDigest(target) ? target : undefined, header(response, 'docker-content-digest'), describeReference(context, target));
     return { bytes, digest, mediaType: manifestMediaType(header(response, 'content-type'), bytes) };
   });
 }
@@ -65,7 +65,7 @@ export async function headManifest(context: RepositoryContext, ref: string, o: {
     });
     discard(response);
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw await unexpected(response, `HEAD manifest ${context.name}:${target}`);
+    if (response.status !== 200) throw await unexpected(response, `HEAD manifest ${describeReference(context, target)}`);
     const digest = header(response, 'docker-content-digest');
     const size = Number(header(response, 'content-length'));
     const mediaType = bareMediaType(header(response, 'content-type') ?? '');
@@ -75,7 +75,6 @@ export async function headManifest(context: RepositoryContext, ref: string, o: {
   });
 }
 
-/** PUT manifest bytes verbatim under a tag or their digest. */
 /** Where a tag must point for a conditional PUT: nowhere yet, or the manifest with this digest (its ETag). */
 export type TagCondition = { readonly absent: true } | { readonly digest: Digest };
 
@@ -83,7 +82,7 @@ export interface PutManifestOptions {
   readonly signal?: AbortSignal;
   /**
    * Sent as `If-None-Match: *` or `If-Match: "<digest>"`; a registry that honours it answers 412 when the tag moved
-   * (PRECONDITION_FAILED), one that does not simply writes.
+   * (PRECONDITION_FAILED, as is any 412: a registry rule may refuse too), one that does not simply writes.
    */
   readonly condition?: TagCondition;
 }
@@ -93,6 +92,7 @@ function conditionHeaders(condition: TagCondition | undefined): Record<string, s
   return 'absent' in condition ? { 'if-none-match': '*' } : { 'if-match': `"${condition.digest}"` };
 }
 
+/** PUT manifest bytes verbatim under a tag or their digest. */
 export async function putManifest(context: RepositoryContext, ref: string, bytes: Uint8Array, mediaType: string, o: PutManifestOptions = {}): Promise<PutManifestResult> {
   const target = manifestRef(ref);
   const digest = isDigest(target) ? digestOf(bytes, digestAlgorithm(target)) : digestOf(bytes);
@@ -109,15 +109,11 @@ export async function putManifest(context: RepositoryContext, ref: string, bytes
       body: bytes,
       ...withSignal(o.signal),
     });
-    if (response.status === 412 && o.condition !== undefined) {
-      const refused = await unexpected(response, `PUT manifest ${context.name}:${target}`);
-      throw new RegistryClientError('PRECONDITION_FAILED', refused.message, { status: 412, ...(refused.ociCode === undefined ? {} : { ociCode: refused.ociCode }), ...(refused.ociMessage === undefined ? {} : { ociMessage: refused.ociMessage }) });
-    }
-    if (response.status !== 201 && response.status !== 200) throw await unexpected(response, `PUT manifest ${context.name}:${target}`);
+    if (response.status !== 201 && response.status !== 200) throw await unexpected(response, `PUT manifest ${describeReference(context, target)}`);
     discard(response);
     const answered = header(response, 'docker-content-digest');
     if (answered !== undefined && isDigest(answered) && digestAlgorithm(answered) === digestAlgorithm(digest) && answered !== digest) {
-      throw new RegistryClientError('DIGEST_MISMATCH', `${context.host} stored manifest ${context.name}:${target} as ${answered}, not ${digest}`);
+      throw new RegistryClientError('DIGEST_MISMATCH', `${context.host} stored manifest ${describeReference(context, target)} as ${answered}, not ${digest}`);
     }
     return { digest, subjectIndexed: header(response, 'oci-subject') !== undefined };
   });
@@ -134,7 +130,7 @@ export async function deleteManifest(context: RepositoryContext, ref: string, o:
       scopes: deleteScope(context.name),
       ...withSignal(o.signal),
     });
-    if (response.status !== 202 && response.status !== 200 && response.status !== 204) throw await unexpected(response, `DELETE manifest ${context.name}:${target}`);
+    if (response.status !== 202 && response.status !== 200 && response.status !== 204) throw await unexpected(response, `DELETE manifest ${describeReference(context, target)}`);
     discard(response);
   });
 }

@@ -10,7 +10,7 @@ import { getManifest, putManifest } from './manifest-requests.ts';
 import { TAG_MOVED, updateTag } from '../tag-update.ts';
 import { parseJsonObject } from './json-body.ts';
 import { unexpected } from './registry-requester.ts';
-import { repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
+import { describeReference, repositoryPath, retrying, withSignal, type RepositoryContext } from './repository-context.ts';
 import { nextLink } from './tag-requests.ts';
 
 export interface ReferrersOptions {
@@ -73,7 +73,7 @@ function referrersPage(context: RepositoryContext, subject: Digest, target: stri
       discard(response);
       return undefined;
     }
-    if (response.status !== 200) throw await unexpected(response, `GET referrers ${context.name}@${subject}`);
+    if (response.status !== 200) throw await unexpected(response, `GET referrers ${describeReference(context, subject)}`);
     const filtered = (header(response, 'oci-filters-applied') ?? '').split(',').some((f) => f.trim() === 'artifactType');
     const entries = indexEntries(await readBody(response, PAGE_LIMIT, signal), `referrers of ${subject}`);
     return { entries, filtered, next: nextLink(response) };
@@ -84,7 +84,7 @@ async function referrersFromTag(context: RepositoryContext, subject: Digest, sig
   const tag = referrersFallbackTag(subject);
   const found = await getManifest(context, tag, { ...withSignal(signal), accept: MediaType.ociIndex });
   if (found === undefined || found.mediaType !== MediaType.ociIndex) return [];
-  return indexEntries(found.bytes, `${context.name}:${tag}`);
+  return indexEntries(found.bytes, describeReference(context, tag));
 }
 
 /**
@@ -95,7 +95,7 @@ async function referrersFromTag(context: RepositoryContext, subject: Digest, sig
 export async function addReferrerToFallbackTag(context: RepositoryContext, subject: Digest, descriptor: Descriptor, o: { signal?: AbortSignal } = {}): Promise<boolean> {
   const tag = referrersFallbackTag(parseDigest(subject));
   const added = await updateTag(() => appendToIndexTag(context, tag, descriptor, o), o);
-  if (added === undefined) throw new RegistryClientError('PRECONDITION_FAILED', `${context.name}:${tag} kept changing under other writers; ${descriptor.digest} was not added`);
+  if (added === undefined) throw new RegistryClientError('PRECONDITION_FAILED', `${describeReference(context, tag)} kept changing under other writers; ${descriptor.digest} was not added`);
   return added;
 }
 
@@ -104,9 +104,9 @@ async function appendToIndexTag(context: RepositoryContext, tag: string, descrip
   let manifests: unknown[] = [];
   if (found !== undefined) {
     if (found.mediaType !== MediaType.ociIndex) {
-      throw new RegistryClientError('PROTOCOL', `${context.name}:${tag} is a ${found.mediaType}, not the referrers index it should be; left alone`);
+      throw new RegistryClientError('PROTOCOL', `${describeReference(context, tag)} is a ${found.mediaType}, not the referrers index it should be; left alone`);
     }
-    const existing = parseJsonObject(found.bytes, `${context.name}:${tag}`)['manifests'];
+    const existing = parseJsonObject(found.bytes, describeReference(context, tag))['manifests'];
     const list: readonly unknown[] = Array.isArray(existing) ? existing : [];
     manifests = [...list];
     if (indexEntries(found.bytes, tag).some((e) => e.digest === descriptor.digest)) return false;

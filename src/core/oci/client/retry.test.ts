@@ -31,7 +31,7 @@ describe('retries against a flaky in-process registry', () => {
   let server: Server;
   let host: string;
   let client: RegistryClient;
-  const plan: ('ok' | '503' | '429' | 'reset' | '400')[] = [];
+  const plan: ('ok' | '503' | '429' | 'reset' | '400' | '412')[] = [];
   const seen: string[] = [];
   const blobs = new Map<string, Buffer>();
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
@@ -48,6 +48,7 @@ describe('retries against a flaky in-process registry', () => {
     if (next === '503') return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE"}]}');
     if (next === '429') return void res.writeHead(429, { 'retry-after': '1' }).end();
     if (next === '400') return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_INVALID","message":"no"}]}');
+    if (next === '412') return void res.writeHead(412, { 'content-type': 'application/json' }).end('{"errors":[{"code":"PROJECTPOLICYVIOLATION","message":"not scanned"}]}');
     const url = new URL(req.url ?? '/', `http://${host}`);
     if (url.pathname === '/v2/') return void res.writeHead(200).end('{}');
     if (url.pathname.endsWith('/manifests/v1') && req.method === 'GET') {
@@ -102,10 +103,14 @@ describe('retries against a flaky in-process registry', () => {
     assert.equal(seen.length, 2);
   });
 
-  it('does not retry a 400', async () => {
+  it('does not retry a 400 or a 412, and names a digest reference with @', async () => {
     plan.push('400');
     await assert.rejects(client.repository(host, 'app').putManifest('v1', manifest, MediaType.ociIndex), (e: unknown) => e instanceof RegistryClientError && e.code === 'BAD_REQUEST');
     assert.equal(seen.length, 1);
+    plan.push('412');
+    const digest = digestOf(manifest);
+    await assert.rejects(client.repository(host, 'app').getManifest(digest), (e: unknown) => e instanceof RegistryClientError && e.code === 'PRECONDITION_FAILED' && e.message === `GET manifest app@${digest} failed with HTTP 412: PROJECTPOLICYVIOLATION (not scanned)`);
+    assert.equal(seen.length, 2);
   });
 
   it('restarts a whole blob upload after the connection drops, re-opening the source', async () => {
