@@ -12,7 +12,7 @@ import type { EventFanout } from './app-events.ts';
 import { Readable } from 'node:stream';
 import { digestOf } from './core/oci/digest.ts';
 import { MediaType } from './core/oci/media-types.ts';
-import type { Registry, ScanFacts } from './registry/index.ts';
+import type { Registry, ScanFacts, ScanGate } from './registry/index.ts';
 import { toSpdx, toTrivyJson, type ScanRequests, type ScanResult, type ScanService } from './scan/index.ts';
 
 export const SCAN_JOB = 'scan';
@@ -170,48 +170,61 @@ export const RESCAN_JOB = 'rescan';
 export const VULNDB_WATCH_JOB = 'vulndb-watch';
 const WATCH_SETTING = 'rescan_after_import_id';
 
-/** One artifact whose verdict a rescan changed. */
+/** One artifact whose verdict a rescan changed, in words: `passed`, or `blocked: <the gate's reasons>`. */
 interface VerdictChange {
   readonly repository: string;
   readonly digest: string;
   readonly before: string;
   readonly after: string;
+  /** `before → after`. */
+  readonly change: string;
 }
 
 /**
- * Rescans every scannable image of one project (or all), one after the other, and lists the
- * artifacts whose verdict (status and highest severity) changed: what a new vulnerability
- * database import, a schedule, or an operator asking "what does today's data say" gets back.
+ * Rescans every scannable image of one project (or all), each digest once, and lists the
+ * artifacts whose verdict changed: what the project's scan gate says (passed, or blocked and why —
+ * threshold, `prevent_vul`, CVE allowlists and per-image exceptions applied), before and after.
+ * What a new vulnerability database import, a schedule, or an operator asking "what does today's
+ * data say" gets back.
  */
-export function rescanJobHandler(deps: { database: MetadataDatabase; scans: ScanService }): JobHandler {
+export function rescanJobHandler(deps: { database: MetadataDatabase; scans: ScanService; gate: ScanGate }): JobHandler {
   return async (payload, _job, { signal }) => {
     const { project, trigger } = payload as { project?: string; trigger: string };
-    let query = deps.database.db
-      .selectFrom('manifests as m')
-      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-      .innerJoin('projects as p', 'p.id', 'r.project_id')
-      .select(['r.name as repository', 'm.digest'])
-      .where('m.subject_digest', 'is', null)
-      .where('m.artifact_type', 'in', ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
-    if (project !== undefined) query = query.where('p.name', '=', project);
-    const images = await query.orderBy('r.name').orderBy('m.digest').execute();
+    const images = await rescannableImages(deps.database, project);
+    const verdicts = (repositories: readonly string[], digest: string) => Promise.all(repositories.map((repository) => verdictOf(deps.gate, repository, digest, signal)));
     const changed: VerdictChange[] = [];
-    const seen = new Set<string>();
-    for (const { repository, digest } of images) {
+    for (const [digest, repositories] of images) {
       signal.throwIfAborted();
-      if (seen.has(digest)) continue;
-      seen.add(digest);
-      const before = verdict(await deps.scans.report(digest));
-      const outcome = await deps.scans.run(repository, digest, { signal });
-      const after = `${outcome.status}${outcome.severity === null ? '' : `/${outcome.severity}`}`;
-      if (before !== after) changed.push({ repository, digest, before, after });
+      const before = await verdicts(repositories, digest);
+      await deps.scans.run(repositories[0] ?? '', digest, { signal });
+      const after = await verdicts(repositories, digest);
+      repositories.forEach((repository, i) => {
+        const [was, now] = [before[i] ?? '', after[i] ?? ''];
+        if (was !== now) changed.push({ repository, digest, before: was, after: now, change: `${was} → ${now}` });
+      });
     }
-    return { trigger, project: project ?? null, scanned: seen.size, changed };
+    return { trigger, project: project ?? null, scanned: images.size, changed };
   };
 }
 
-function verdict(report: { scan_status: string; severity: string | null } | undefined): string {
-  return report === undefined ? 'Not scanned' : `${report.scan_status}${report.severity === null ? '' : `/${report.severity}`}`;
+/** The image manifests (not referrers, not indexes) of a project or of all, as digest → the repositories holding it. */
+async function rescannableImages(database: MetadataDatabase, project: string | undefined): Promise<Map<string, string[]>> {
+  let query = database.db
+    .selectFrom('manifests as m')
+    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+    .innerJoin('projects as p', 'p.id', 'r.project_id')
+    .select(['r.name as repository', 'm.digest'])
+    .where('m.subject_digest', 'is', null)
+    .where('m.artifact_type', 'in', ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+  if (project !== undefined) query = query.where('p.name', '=', project);
+  const images = new Map<string, string[]>();
+  for (const { repository, digest } of await query.orderBy('r.name').orderBy('m.digest').execute()) images.set(digest, [...(images.get(digest) ?? []), repository]);
+  return images;
+}
+
+async function verdictOf(gate: ScanGate, repository: string, digest: string, signal: AbortSignal): Promise<string> {
+  const { passed, reasons } = await gate.check(repository.split('/')[0] ?? '', repository, digest, { signal });
+  return passed ? 'passed' : `blocked: ${reasons.join('; ')}`;
 }
 
 /** Checks for a vulnerability database import newer than the last one rescanned for, and rescans everything once for it. */

@@ -171,6 +171,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     service: TOKEN_SERVICE,
     ttlSeconds: config.tokenTtlSeconds,
   });
+  const scanGate = createScanGate(database, scanFactsFrom(scans));
   const worker = createJobWorker({
     queue: jobs,
     logger,
@@ -186,7 +187,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
         registry,
         ...(attestor === undefined ? {} : { attest: scanAttester({ registry, signer: attestor, ...(signing.rekorUrl === undefined ? {} : { rekorUrl: signing.rekorUrl }) }) }),
       }),
-      [RESCAN_JOB]: rescanJobHandler({ database, scans }),
+      [RESCAN_JOB]: rescanJobHandler({ database, scans, gate: scanGate }),
       [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
       [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
       'retention-scheduled': async (payload) => {
@@ -214,7 +215,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     scans,
     scanRequests: requests,
     canAttest: attestor !== undefined,
-    scanGate: createScanGate(database, scanFactsFrom(scans)),
+    scanGate,
     access,
     users: createUsers(database, { onChange }),
     robots: createRobots(database, { onChange }),

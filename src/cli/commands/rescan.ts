@@ -6,6 +6,7 @@ interface Rescan {
   id: number;
   job_status: string;
   error: string | null;
+  /** `before` and `after`: `passed`, or `blocked: <the scan gate's reasons>`. */
   result: { scanned: number; changed: { repository: string; digest: string; before: string; after: string }[] } | null;
 }
 
@@ -30,7 +31,7 @@ export function registerRescan(program: Command): void {
           ? `Rescan ${r.id} ${r.job_status}: ${r.error ?? ''}`
           : [
               `Rescanned ${r.result.scanned} images; ${r.result.changed.length} verdicts changed`,
-              ...(r.result.changed.length === 0 ? [] : [table(['REPOSITORY', 'DIGEST', 'BEFORE', 'AFTER'], r.result.changed.map((c) => [c.repository, c.digest.slice(0, 19), c.before, c.after]))]),
+              ...(r.result.changed.length === 0 ? [] : [table(['REPOSITORY', 'DIGEST', 'VERDICT'], r.result.changed.map((c) => [c.repository, c.digest.slice(0, 19), `${c.before} → ${c.after}`]))]),
             ].join('\n'),
     ),
   );

@@ -4,7 +4,11 @@ import { API_PREFIX, type ApiRoute } from './api-route.ts';
 import { audit, created, intParam, ok, projectOf, requireSystem } from './api-guards.ts';
 
 
-/** A rescan as the API shows it: the job's state and, once done, which verdicts changed. */
+/**
+ * A rescan as the API shows it: the job's state and, once done, which verdicts changed — each
+ * `{ repository, digest, before, after, change }`, a verdict being what the project's scan gate
+ * says (`passed`, or `blocked: <reasons>`).
+ */
 function rescanView(job: JobRecord): unknown {
   return {
     id: job.id,

@@ -116,10 +116,15 @@ for (const kind of databaseKinds) {
       await pushToRegistry(repo('gated/app'), signature.blobs, signature.manifest, signature.tag);
       const raw = await adminHttp('gated/app');
 
+      await admin.ok('POST', '/users', { username: `gate-guest-${kind}`, password: 'Gate-Guest-Password-1' });
+      await admin.ok('POST', '/projects/gated/members', { role_id: 3, member_user: { username: `gate-guest-${kind}` } });
+      const guest = http.withToken(await http.login(`gate-guest-${kind}`, 'Gate-Guest-Password-1', ['repository:gated/app:pull']));
       for (const method of ['GET', 'HEAD'] as const) {
-        const blocked = await raw.request(method, '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } });
+        const blocked = await guest.request(method, '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } });
         assert.equal(blocked.status, 412, `${method} is gated too`);
       }
+      assert.equal((await raw.request('GET', '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } })).status, 412, 'a pusher’s GET is gated');
+      assert.equal((await raw.request('HEAD', '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } })).status, 200, 'a pusher may HEAD it (to sign it)');
       const body = (await raw.request('GET', '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } })).json<Errors>();
       assert.equal(body.errors[0]?.code, 'PROJECTPOLICYVIOLATION');
       assert.equal(

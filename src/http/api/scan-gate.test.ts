@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedCredentials } from '../../core/oci/client/credentials.ts';
@@ -17,6 +19,8 @@ const OSV_NPM = sharedData('osv/npm/');
 const OSV_ALPINE = sharedData('osv/Alpine/');
 const ALPINE_DB = sharedData('pkgdb/alpine/v3.18-osv-scalibr/lib/apk/db/installed');
 type Errors = { errors: { code: string; message: string }[] };
+type VerdictChange = { repository: string; digest: string; before: string; after: string; change: string };
+type RescanView = { id: number; job_status: string; result: { trigger: string; scanned: number; changed: VerdictChange[] } | null };
 
 /** An image whose node_modules hold minimist 1.2.0 (CVE-2021-44906, Critical) and lodash 4.17.15 (High at most). */
 const vulnerableImage = (seed: string) =>
@@ -32,6 +36,31 @@ const vulnerableImage = (seed: string) =>
     ],
   });
 
+/** A Debian-looking image whose node_modules hold exactly `packages` (name → version). */
+const npmImage = (seed: string, packages: Record<string, string>) =>
+  buildImage({
+    seed,
+    files: [
+      { 'etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' },
+      Object.fromEntries([
+        ['app/package.json', JSON.stringify({ name: 'app', version: '1.0.0' })],
+        ...Object.entries(packages).map(([name, version]) => [`app/node_modules/${name}/package.json`, JSON.stringify({ name, version, license: 'MIT' })]),
+      ]),
+    ],
+  });
+
+/** An OSV record affecting every version of an npm package, with a CVE alias and a severity. */
+const advisory = (id: string, cve: string, severity: string, name: string) =>
+  JSON.stringify({
+    schema_version: '1.7.0',
+    id,
+    modified: '2024-06-01T00:00:00Z',
+    aliases: [cve],
+    summary: `test advisory for ${name}`,
+    database_specific: { severity },
+    affected: [{ package: { ecosystem: 'npm', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }],
+  });
+
 /**
  * The scan gate end to end: push into a project that scans on push with threshold Critical; the
  * pull is refused naming the CVE; an exception with expiry lets it through; after the expiry it
@@ -43,7 +72,33 @@ for (const kind of databaseKinds) {
     let admin: ApiCaller;
     let client: RegistryClient;
 
+    let dir: string;
+    const reportOf = async (path: string, digest: string) =>
+      (await admin.call('GET', `/projects/${path.replace('/', '/repositories/')}/artifacts/${digest}/additions/vulnerabilities`)).body as { scan_status?: string; severity?: string };
+    const scanned = async (path: string, digest: string) => {
+      for (let i = 0; i < 200 && (await reportOf(path, digest)).scan_status !== 'Success'; i++) await sleep(50);
+      return reportOf(path, digest);
+    };
+    /** What the per-minute schedule does after an import: notice it and rescan once; the rescan as the API shows it. */
+    const rescanFor = async (importId: number): Promise<RescanView> => {
+      await server.app.jobs.enqueue('vulndb-watch', {});
+      for (let i = 0; i < 400; i++) {
+        // The rescan for this import (the per-minute schedule may also have rescanned for an earlier one).
+        const jobs = await server.app.jobs.list({ kind: 'rescan', status: 'succeeded' });
+        const job = jobs.find((j) => (j.result as { trigger?: string } | null)?.trigger === `vulnerability data import ${importId}`);
+        if (job !== undefined) return admin.ok<RescanView>('GET', `/system/scan-all/${job.id}`);
+        await sleep(50);
+      }
+      assert.fail(`no rescan for import ${importId}`);
+    };
+    /** Waits out the rescans already asked for, so that only the next import's rescan sees the next change. */
+    const rescansSettled = async () => {
+      const busy = async () => (await Promise.all((['queued', 'running'] as const).map((status) => server.app.jobs.list({ kind: 'rescan', status })))).flat().length > 0;
+      for (let i = 0; i < 400 && (await busy()); i++) await sleep(50);
+    };
+
     before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'slipway-rescan-'));
       server = await startSlipway({ database: kind, projects: [] });
       admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
       client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: 'admin', password: server.adminPassword }) });
@@ -53,6 +108,7 @@ for (const kind of databaseKinds) {
     after(async () => {
       client.close();
       await server.stop();
+      await rm(dir, { recursive: true, force: true });
     });
 
     it('refuses the pull of a Critical image with the CVE id, allows it under an exception until the exception expires', async () => {
@@ -78,7 +134,8 @@ for (const kind of databaseKinds) {
       assert.equal(refused.status, 412);
       const error = refused.json<Errors>().errors[0];
       assert.equal(error?.code, 'PROJECTPOLICYVIOLATION');
-      assert.match(error?.message ?? '', /^current image with \d+ vulnerabilities cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "Critical" or higher from running\.'.*CVE-2021-44906/);
+      assert.match(error?.message ?? '', /^current image with \d+ vulnerabilit(y|ies) cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "Critical" or higher from running\.'.*CVE-2021-44906/);
+      assert.doesNotMatch(error?.message ?? '', /CVE-2020-8203/, 'only what is at or above the threshold is named');
 
       const expires = new Date(Date.now() + 1500).toISOString();
       const exception = await admin.call('POST', '/projects/guarded/scan-exceptions', { digest, vulnerability: 'CVE-2021-44906', justification: 'vulnerable_code_not_in_execute_path', expires_at: expires });
@@ -98,35 +155,66 @@ for (const kind of databaseKinds) {
       assert.ok(audit.some((e) => e.resource_type === 'scan_exception' && e.operation === 'create' && e.username === 'admin'), 'the exception is audited with its author');
     });
 
-    it('rescans everything after a vulnerability data import and lists the verdicts that changed', async () => {
+    it('rescans everything after a vulnerability data import; a new Unknown finding under a Critical threshold changes no verdict', async () => {
       const alpine = buildImage({
         seed: `alpine-${kind}`,
         files: [{ 'etc/os-release': 'ID=alpine\nVERSION_ID=3.18.4\nPRETTY_NAME="Alpine Linux v3.18"\n', 'lib/apk/db/installed': await readFile(ALPINE_DB, 'utf8') }],
       });
       await pushToRegistry(client.repository(server.host, 'guarded/base'), [alpine.config, ...alpine.layers], alpine.manifest, '3.18');
       const digest = alpine.manifest.descriptor.digest;
-      const reportOf = async () => (await admin.call('GET', `/projects/guarded/repositories/base/artifacts/${digest}/additions/vulnerabilities`)).body as { scan_status?: string; severity?: string };
-      for (let i = 0; i < 200 && (await reportOf()).scan_status !== 'Success'; i++) await sleep(50);
-      assert.equal((await reportOf()).severity, 'None', 'no Alpine data yet: clean');
+      assert.equal((await scanned('guarded/base', digest)).severity, 'None', 'no Alpine data yet: clean');
 
       const { importId } = await importOsv(server.app.database, OSV_ALPINE);
-      // What the per-minute schedule does: notice the new import and rescan once.
-      await server.app.jobs.enqueue('vulndb-watch', {});
-      let rescan: { result: { changed: { repository: string; digest: string; before: string; after: string }[]; trigger: string } | null } | undefined;
-      for (let i = 0; i < 400 && (rescan?.result ?? null) === null; i++) {
-        // The rescan for this import (the per-minute schedule may also have rescanned for an earlier one).
-        const jobs = await server.app.jobs.list({ kind: 'rescan', status: 'succeeded' });
-        const job = jobs.find((j) => (j.result as { trigger?: string } | null)?.trigger === `vulnerability data import ${importId}`);
-        rescan = job === undefined ? undefined : { result: job.result as NonNullable<typeof rescan>['result'] };
-        await sleep(50);
+      const rescan = await rescanFor(importId);
+      assert.equal(rescan.job_status, 'succeeded');
+      assert.match(rescan.result?.trigger ?? '', /^vulnerability data import \d+$/);
+      assert.equal((await reportOf('guarded/base', digest)).severity, 'Unknown', 'musl 1.2.4-r0 is now known to be affected (ALPINE-CVE-2025-26519, no severity in the data)');
+      assert.deepEqual(rescan.result?.changed.filter((c) => c.digest === digest), [], 'an Unknown finding does not reach the Critical threshold: the verdict is still passed');
+      assert.equal(rescan.result?.changed.some((c) => c.repository === 'guarded/web'), false, 'the npm image did not change');
+    });
+
+    it('lists an image that passed under an exception as changed when a new Critical advisory blocks it, and not those whose raw severity alone changed', async () => {
+      await rescansSettled();
+      await admin.ok('POST', '/projects', { project_name: 'lenient', metadata: { auto_scan: 'true' } });
+      const excepted = npmImage(`excepted-${kind}`, { minimist: '1.2.0', lodash: '4.17.15' });
+      const quiet = npmImage(`quiet-${kind}`, { 'slipway-lowpkg': '1.0.0' });
+      const unguarded = npmImage(`unguarded-${kind}`, { lodash: '4.17.15' });
+      const pushed: [string, typeof excepted][] = [
+        ['guarded/api', excepted],
+        ['guarded/tools', quiet],
+        ['lenient/web', unguarded],
+      ];
+      for (const [path, image] of pushed) {
+        await pushToRegistry(client.repository(server.host, path), [image.config, ...image.layers], image.manifest, '1.0');
+        assert.equal((await scanned(path, image.manifest.descriptor.digest)).scan_status, 'Success', path);
       }
-      assert.match(rescan?.result?.trigger ?? '', /^vulnerability data import \d+$/);
+      const digestOf = (image: typeof excepted) => image.manifest.descriptor.digest;
+      const gate = (path: string, image: typeof excepted) => admin.ok<{ passed: boolean; reasons: string[] }>('GET', `/projects/${path.replace('/', '/repositories/')}/artifacts/${digestOf(image)}/scan-gate`);
+      const expires = new Date(Date.now() + 86_400_000).toISOString();
+      await admin.ok('POST', '/projects/guarded/scan-exceptions', { digest: digestOf(excepted), vulnerability: 'CVE-2021-44906', justification: 'vulnerable_code_not_in_execute_path', expires_at: expires });
+      assert.deepEqual(await gate('guarded/api', excepted), { passed: true, reasons: [] }, 'its only Critical finding is excepted');
+      const severities = async () => Promise.all(pushed.map(async ([path, image]) => (await reportOf(path, digestOf(image))).severity));
+      assert.deepEqual(await severities(), ['Critical', 'None', 'High']);
+
+      await writeFile(join(dir, 'lodash-critical.json'), advisory('TEST-RESCAN-1', 'CVE-2099-0001', 'CRITICAL', 'lodash'));
+      await writeFile(join(dir, 'lowpkg-low.json'), advisory('TEST-RESCAN-2', 'CVE-2099-0002', 'LOW', 'slipway-lowpkg'));
+      const { importId } = await importOsv(server.app.database, dir);
+      const rescan = await rescanFor(importId);
+      assert.deepEqual(await severities(), ['Critical', 'Low', 'Critical'], 'the raw severity of the other two changed');
+
+      const blocked = await gate('guarded/api', excepted);
+      assert.equal(blocked.passed, false);
+      assert.match(blocked.reasons.join('\n'), /CVE-2099-0001/);
+      const now = 'blocked: 1 vulnerability at or above Critical not allowlisted or excepted: CVE-2099-0001';
+      assert.deepEqual(rescan.result?.changed.filter((c) => c.digest === digestOf(excepted)), [{ repository: 'guarded/api', digest: digestOf(excepted), before: 'passed', after: now, change: `passed → ${now}` }]);
       assert.deepEqual(
-        rescan?.result?.changed.filter((c) => c.digest === digest),
-        [{ repository: 'guarded/base', digest, before: 'Success/None', after: 'Success/Unknown' }],
-        'musl 1.2.4-r0 is now known to be affected (ALPINE-CVE-2025-26519, no severity in the data)',
+        rescan.result?.changed.filter((c) => c.digest === digestOf(quiet) || c.digest === digestOf(unguarded)),
+        [],
+        'a Low finding under a Critical threshold, and a Critical one in a project that does not prevent vulnerable images, change no verdict',
       );
-      assert.equal(rescan?.result?.changed.some((c) => c.repository === 'guarded/web'), false, 'the npm image did not change');
+      const web = rescan.result?.changed.find((c) => c.repository === 'guarded/web');
+      assert.match(web?.before ?? '', /^blocked: 1 vulnerability .*: CVE-2021-44906$/, 'its exception expired in the first test');
+      assert.match(web?.after ?? '', /^blocked: 2 vulnerabilities .*: (CVE-2021-44906, CVE-2099-0001|CVE-2099-0001, CVE-2021-44906)$/, 'still blocked, by one more CVE: a changed verdict too');
     });
   });
 }
