@@ -28,6 +28,14 @@ interface WebhookJob {
   readonly contentType: string;
 }
 
+/**
+ * The server's own writers: the scanner attaching its SBOM and report, the attestor its attestations. What they
+ * write is audited, but sends no PUSH_ARTIFACT/DELETE_ARTIFACT: a webhook hears one push per push, not the server's
+ * follow-up (SCANNING_COMPLETED says the scan is there).
+ */
+export const ServerWriter = { scanner: 'slipway-scanner', attestor: 'slipway-attestor' } as const;
+const SERVER_WRITERS: ReadonlySet<string> = new Set(Object.values(ServerWriter));
+
 export function createEventFanout(deps: {
   database: MetadataDatabase;
   audit: AuditLog;
@@ -70,7 +78,7 @@ export function createEventFanout(deps: {
       result: 'success',
       detail: { digest: event.digest, ...(untag ? {} : { media_type: event.mediaType }) },
     });
-    if (project === undefined || untag) return;
+    if (project === undefined || untag || SERVER_WRITERS.has(event.actor)) return;
     if (event.type === 'push') await deps.afterPush?.(event.project, event.repository, event.digest);
     const type = event.type === 'push' ? 'PUSH_ARTIFACT' : event.type === 'pull' ? 'PULL_ARTIFACT' : 'DELETE_ARTIFACT';
     await notify(project.id, {

@@ -8,7 +8,7 @@ import type { JobHandler } from './core/jobs/job-worker.ts';
 import type { JobQueue } from './core/jobs/job-queue.ts';
 import { parseManifest } from './core/oci/manifest.ts';
 import type { MetadataDatabase } from './core/storage/metadata/database.ts';
-import type { EventFanout } from './app-events.ts';
+import { ServerWriter, type EventFanout } from './app-events.ts';
 import { Readable } from 'node:stream';
 import { digestOf } from './core/oci/digest.ts';
 import { MediaType } from './core/oci/media-types.ts';
@@ -154,10 +154,10 @@ async function attachScanArtifacts(registry: Registry, repository: string, diges
         annotations: { 'org.opencontainers.image.created': created, [SCANNER_ANNOTATION]: result.scanner.version },
       }),
     );
-    const put = await registry.manifests.putManifest(repo, digestOf(manifest), Readable.from([manifest]), MediaType.ociManifest, 'slipway-scanner');
+    const put = await registry.manifests.putManifest(repo, digestOf(manifest), Readable.from([manifest]), MediaType.ociManifest, ServerWriter.scanner);
     pushed.push(put.digest);
   }
-  for (const old of previous) if (!pushed.includes(old.digest)) await registry.manifests.deleteManifest(repo, old.digest, 'slipway-scanner').catch(() => undefined);
+  for (const old of previous) if (!pushed.includes(old.digest)) await registry.manifests.deleteManifest(repo, old.digest, ServerWriter.scanner).catch(() => undefined);
   return pushed;
 }
 

@@ -4,6 +4,7 @@
  * and policy version), and attestation of the scanner's SBOM and vulnerability report.
  */
 import { Readable } from 'node:stream';
+import { ServerWriter } from './app-events.ts';
 import { parseManifest } from './core/oci/manifest.ts';
 import { digestOf, type Digest } from './core/oci/digest.ts';
 import type { Descriptor } from './core/oci/descriptor.ts';
@@ -135,7 +136,7 @@ export function scanAttester(deps: { registry: Registry; signer: Signer; rekorUr
   return async (repository, digest, result) => {
     const subject = await localSubject(deps.registry, repository, digest);
     if (subject === undefined) return [];
-    const store = localSignatureStore(deps.registry, repository, 'slipway-attestor');
+    const store = localSignatureStore(deps.registry, repository, ServerWriter.attestor);
     const created = new Date(result.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const predicates = [
       { predicateType: ATTESTATION_TYPES.spdxjson, predicate: toSpdx(result) },

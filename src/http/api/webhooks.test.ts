@@ -11,6 +11,8 @@ import { listenLocal } from '../../testing/local-server.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+import { importOsv } from '../../scan/index.ts';
+import { sharedData } from '../../testing/shared-data.ts';
 
 interface Received {
   readonly path: string;
@@ -110,6 +112,24 @@ for (const kind of databaseKinds) {
       const system = delivered('/system')[0];
       assert.ok(system !== undefined, 'the system-wide policy hears every project');
       assert.equal(system.headers['x-slipway-signature-256'], undefined, 'no secret, no signature');
+    });
+
+    it("sends one PUSH_ARTIFACT per push: the scanner's SBOM and report that follow are audited, not announced", async () => {
+      await importOsv(server.app.database, sharedData('osv/npm/'));
+      await admin.ok('POST', '/projects', { project_name: 'scanned', metadata: { auto_scan: 'true' } });
+      await admin.ok('POST', '/projects/scanned/webhook/policies', {
+        name: 'pushes',
+        event_types: ['PUSH_ARTIFACT', 'SCANNING_COMPLETED'],
+        targets: [{ type: 'http', address: `http://${receiverHost}/scanned`, payload_format: 'Default' }],
+      });
+      const image = buildImage({ seed: `hooks-scanned-${kind}`, files: [{ 'app/node_modules/left-pad/package.json': JSON.stringify({ name: 'left-pad', version: '1.3.0' }) }] });
+      await pushToRegistry(client.repository(server.host, 'scanned/api'), [image.config, ...image.layers], image.manifest, '1');
+      const types = () => received.filter((r) => r.path === '/scanned').map((r) => (JSON.parse(r.body) as { type: string }).type);
+      for (let i = 0; i < 200 && !types().includes('SCANNING_COMPLETED'); i++) await sleep(50);
+      await sleep(200);
+      assert.deepEqual(types().toSorted((a, b) => a.localeCompare(b)), ['PUSH_ARTIFACT', 'SCANNING_COMPLETED']);
+      const referrers = await admin.ok<{ resource: string; username: string }[]>('GET', '/projects/scanned/audit-logs?page_size=100');
+      assert.ok(referrers.some((e) => e.username === 'slipway-scanner'), 'the scanner’s own pushes are in the audit log');
     });
   });
 }
