@@ -117,7 +117,11 @@ export function createArtifacts(deps: {
     },
 
     async repositories(projectId: number, page: { page: number; pageSize: number; name?: string }): Promise<{ total: number; items: RepositoryView[] }> {
-      let query = db.selectFrom('repositories as r').where('r.project_id', '=', projectId);
+      // Repositories holding artifacts, as Harbor lists them; one an upload opened and nothing finished is not one yet.
+      let query = db
+        .selectFrom('repositories as r')
+        .where('r.project_id', '=', projectId)
+        .where((eb) => eb.exists(eb.selectFrom('manifests as m').select('m.id').whereRef('m.repository_id', '=', 'r.id')));
       if (page.name !== undefined) query = query.where('r.name', 'like', `%${page.name.replaceAll(/[%_\\]/g, '')}%`);
       const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await query

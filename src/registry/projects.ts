@@ -62,7 +62,13 @@ export function createProjects(database: MetadataDatabase, clock: () => number =
   }
 
   async function view(r: Awaited<ReturnType<typeof row>>): Promise<ProjectView> {
-    const repos = await db.selectFrom('repositories').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', r.id).executeTakeFirstOrThrow();
+    // A repository counts once it holds an artifact: an upload refused (over quota, say) leaves none behind.
+    const repos = await db
+      .selectFrom('repositories as repo')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('repo.project_id', '=', r.id)
+      .where((eb) => eb.exists(eb.selectFrom('manifests as m').select('m.id').whereRef('m.repository_id', '=', 'repo.id')))
+      .executeTakeFirstOrThrow();
     const metadata = { ...(JSON.parse(r.metadata) as Record<string, string>), public: r.public === 1 ? 'true' : 'false' };
     return {
       project_id: r.id,

@@ -104,6 +104,14 @@ for (const kind of databaseKinds) {
       await assert.rejects(push('quota/app', other, 'v2'), /Quota exceeded .* count resource/);
       const audit = await admin.ok<{ resource_type: string; operation_result: boolean }[]>('GET', '/audit-logs?resource_type=quota');
       assert.ok(audit.length >= 2 && audit.every((e) => !e.operation_result), 'every refusal is in the audit log');
+
+      const refusedRepo = await adminHttp('quota/refused');
+      const noRoom = big.layers[0];
+      assert.equal((await refusedRepo.request('POST', `/v2/quota/refused/blobs/uploads/?digest=${noRoom?.descriptor.digest ?? ''}`, { body: noRoom?.bytes ?? Buffer.alloc(0), headers: { 'content-type': 'application/octet-stream' } })).status, 403);
+      const project = await admin.ok<{ repo_count: number }>('GET', '/projects/quota');
+      assert.equal(project.repo_count, 2, 'a push refused outright leaves no repository behind');
+      const listed = await admin.ok<{ name: string }[]>('GET', '/projects/quota/repositories');
+      assert.deepEqual(listed.map((r) => r.name).toSorted((a, b) => a.localeCompare(b)), ['quota/app', 'quota/other']);
     });
 
     it('fails closed: prevent_vul without scan facts, and a signature requirement without a trusted signature, refuse pulls with 412', async () => {
