@@ -276,11 +276,19 @@ export function exceptionsAsOpenVex(list: readonly ScanException[], document: { 
       vulnerability: { name: e.vulnerability },
       products: [{ '@id': e.digest }],
       status: e.status,
-      // OpenVEX names a fixed set of justifications; anything else is the free-text impact statement.
-      ...((VEX_JUSTIFICATIONS as readonly string[]).includes(e.justification) ? { justification: e.justification } : { impact_statement: e.justification }),
+      ...vexReason(e),
       timestamp: e.creation_time,
       supplier: e.author,
       ...(e.expires_at === null ? {} : { slipway_expires: e.expires_at }),
     })),
   };
+}
+
+/**
+ * Why, in OpenVEX's fields: a `not_affected` statement takes one of its justifications, else the text as its impact
+ * statement; justification and impact statement belong to `not_affected` only, so a `fixed` one says it in its notes.
+ */
+function vexReason(e: ScanException): Record<string, string> {
+  if (e.status !== 'not_affected') return { status_notes: e.justification };
+  return (VEX_JUSTIFICATIONS as readonly string[]).includes(e.justification) ? { justification: e.justification } : { impact_statement: e.justification };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { managed, serverOptions, table } from '../management-client.ts';
 import { UsageError } from '../output.ts';
+import { registerPolicyException } from './policy-exception.ts';
 import { registerTrustPolicy } from './policy-trust.ts';
 import { showProject, type Project } from './project.ts';
 
@@ -132,4 +133,5 @@ export function registerPolicy(program: Command): void {
     ),
   );
   registerTrustPolicy(policy);
+  registerPolicyException(policy);
 }
