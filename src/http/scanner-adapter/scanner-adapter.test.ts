@@ -222,3 +222,35 @@ describe('Harbor scanner adapter: configuration', () => {
     }
   });
 });
+
+describe('Harbor scanner adapter: two nodes sharing PostgreSQL and the blob store', () => {
+  it('scans a request posted to one node and answers its report on the other', async () => {
+    const first = await startSlipway({ database: 'postgres', projects: [{ name: 'team', public: false }], config: { scannerAdapter: { enabled: true, apiKey: undefined } } });
+    const second = await startSlipway({ projects: [], config: { database: first.database, storage: { kind: 'filesystem', root: first.blobRoot }, scannerAdapter: { enabled: true, apiKey: undefined } } });
+    const client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: 'admin', password: first.adminPassword }) });
+    try {
+      await importOsv(first.app.database, OSV_NPM);
+      await pushToRegistry(client.repository(first.host, 'team/web'), [image.config, ...image.layers], image.manifest, '1.0.0');
+      const accepted = await fetch(`${first.url}/api/v1/scan`, {
+        method: 'POST',
+        headers: { 'content-type': AdapterMediaType.scanRequest },
+        body: JSON.stringify({ registry: { url: first.url, authorization: basic('admin', first.adminPassword) }, artifact: { repository: 'team/web', digest, mime_type: MediaType.dockerManifest } }),
+      });
+      assert.equal(accepted.status, 202);
+      const { id } = (await accepted.json()) as { id: string };
+      let report = await fetch(`${second.url}/api/v1/scan/${id}/report`, { redirect: 'manual' });
+      for (let i = 0; i < 300 && report.status === 302; i++) {
+        await sleep(20);
+        report = await fetch(`${second.url}/api/v1/scan/${id}/report`, { redirect: 'manual' });
+      }
+      assert.equal(report.status, 200, 'the other node knows the request and its result');
+      const body = (await report.json()) as { severity: string; vulnerabilities: { id: string }[] };
+      assert.equal(body.severity, 'Critical');
+      assert.ok(body.vulnerabilities.some((v) => v.id === 'CVE-2021-44906'));
+    } finally {
+      client.close();
+      await second.stop();
+      await first.stop();
+    }
+  });
+});
