@@ -12,11 +12,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { requireTool } from '../src/testing/tools.ts';
+import { run, writeLayoutImage } from './bench-support.ts';
 import { startDockerRegistry } from '../src/testing/docker-registry.ts';
 
 const TOTAL_MIB = Number(process.env['BENCH_MIB'] ?? 512);
@@ -110,18 +111,6 @@ async function copy(from: string, to: string, creds: { src?: string | undefined;
   await run(skopeo, [...args, from, to]);
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${err}`))));
-  });
-}
-
 /** An OCI layout with LAYERS random (incompressible) layers totalling TOTAL_MIB, written in streams. */
 async function writeRandomImage(dir: string, seed: number): Promise<void> {
   const blobs = join(dir, 'blobs', 'sha256');
@@ -144,43 +133,11 @@ async function writeRandomImage(dir: string, seed: number): Promise<void> {
     await once(out, 'finish');
     const hex = hash.digest('hex');
     await rm(join(blobs, hex), { force: true });
-    await import('node:fs/promises').then((fs) => fs.rename(tmp, join(blobs, hex)));
+    await rename(tmp, join(blobs, hex));
     layers.push({ digest: `sha256:${hex}`, size: layerBytes });
   }
-  const config = JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
-  });
-  const configDigest = await writeBlob(blobs, config);
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: Buffer.byteLength(config) },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
-  });
-  const manifestDigest = await writeBlob(blobs, manifest);
-  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: manifestDigest,
-          size: Buffer.byteLength(manifest),
-          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
-        },
-      ],
-    }),
-  );
-}
-
-async function writeBlob(blobs: string, content: string): Promise<string> {
-  const hex = createHash('sha256').update(content).digest('hex');
-  await writeFile(join(blobs, hex), content);
-  return `sha256:${hex}`;
+  const config = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } };
+  await writeLayoutImage(dir, config, layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })), 'bench');
 }
 
 /** Builds dist/ (the JavaScript Slipway publishes and deployments run) and starts it. */

@@ -30,7 +30,7 @@ import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -40,6 +40,7 @@ import type * as ClientModule from '../src/core/oci/client/registry-client.ts';
 import type * as DatabaseModule from '../src/core/storage/metadata/database.ts';
 import type * as ScanModule from '../src/scan/index.ts';
 import { sharedData } from '../src/testing/shared-data.ts';
+import { run, writeLayoutImage } from './bench-support.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DATA = sharedData('');
@@ -290,18 +291,6 @@ async function cliStartup(): Promise<number> {
   return times.sort((a, b) => a - b)[1] ?? Number.NaN;
 }
 
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${err}`))));
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Images
 
@@ -359,32 +348,15 @@ async function writeLayer(dir: string, seed: string, build: LayerBuilder): Promi
 }
 
 async function writeLayout(label: string, dir: string, layers: readonly Layer[]): Promise<Image> {
-  const blobs = join(dir, 'blobs', 'sha256');
-  const config = JSON.stringify({
+  const config = {
     architecture: 'amd64',
     os: 'linux',
     config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], WorkingDir: '/app' },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-  });
-  const configDigest = await writeBlob(blobs, config);
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: Buffer.byteLength(config) },
-    layers: layers.map((l) => ({ mediaType: LAYER_GZIP, digest: l.digest, size: l.size })),
-  });
-  const manifestDigest = await writeBlob(blobs, manifest);
-  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: Buffer.byteLength(manifest), annotations: { 'org.opencontainers.image.ref.name': REF } };
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [descriptor] }));
+  };
+  await writeLayoutImage(dir, config, layers.map((l) => ({ mediaType: LAYER_GZIP, digest: l.digest, size: l.size })), REF);
   const sum = (pick: (l: Layer) => number) => layers.reduce((total, l) => total + pick(l), 0);
   return { label, dir, layers, tarBytes: sum((l) => l.tarBytes), size: sum((l) => l.size), entries: sum((l) => l.entries) };
-}
-
-async function writeBlob(blobs: string, content: string): Promise<string> {
-  const hex = createHash('sha256').update(content).digest('hex');
-  await writeFile(join(blobs, hex), content);
-  return `sha256:${hex}`;
 }
 
 // ---------------------------------------------------------------------------------------------
