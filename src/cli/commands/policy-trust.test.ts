@@ -6,16 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isolatedCredentialEnv, runSlipway } from '../../testing/cli.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import type { TrustPolicy } from '../../core/policy/trust-policy.ts';
 
-interface PolicyView {
-  keys: { name: string; keyId: string }[];
-  identities: Record<string, string>[];
-  threshold: number;
-  requiredAttestations: string[];
-  requireTlog: boolean;
-  ignoreDockerReference: boolean;
-  version: number;
-}
+/** What the trust-policy API answers. */
+type PolicyView = TrustPolicy & { readonly version: number };
 
 const keyPair = () => {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

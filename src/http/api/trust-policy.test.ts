@@ -4,16 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { databaseKinds } from '../../testing/databases.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import type { TrustPolicy } from '../../core/policy/trust-policy.ts';
 
-interface PolicyView {
-  keys: { name: string; publicKey: string; keyId: string }[];
-  identities: Record<string, string>[];
-  threshold: number;
-  requiredAttestations: string[];
-  requireTlog: boolean;
-  ignoreDockerReference: boolean;
-  version: number;
-}
+/** What the trust-policy API answers. */
+type PolicyView = TrustPolicy & { readonly version: number };
 type Errors = { errors: { code: string; message: string }[] };
 
 const keyPair = () => {
