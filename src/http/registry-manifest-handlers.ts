@@ -1,7 +1,7 @@
 import { isDigest } from '../core/oci/digest.ts';
 import { MAX_MANIFEST_BYTES } from '../core/oci/manifest.ts';
 import { MediaType } from '../core/oci/media-types.ts';
-import { RegistryError, type PageResult, type StoredManifest, type TagPrecondition } from '../registry/index.ts';
+import { RegistryError, type PageResult, type TagPrecondition } from '../registry/index.ts';
 import { HttpError } from './http-error.ts';
 import type { HttpContext } from './http-server.ts';
 import { pathDigest } from './registry-blob-handlers.ts';
@@ -12,17 +12,11 @@ import { sendBytes, sendEmpty, sendJson } from './respond.ts';
 /** Manifests, tag lists, referrers and the catalog. */
 export const manifestHandlers = {
   head: async ({ ctx, path, repo, auth, registry }: RegistryRequest): Promise<void> => {
-    // The pull gate applies to HEAD too: clients that HEAD first must not learn a blocked digest's bytes are there to
-    // take. Except for those who may push here (they put it there): signing a quarantined image, or copying its
-    // signatures to it, starts with a HEAD of it.
-    let manifest: StoredManifest;
-    try {
-      manifest = await registry.manifests.statManifest(repo, reference(path), auth.principal, { signal: ctx.signal });
-    } catch (error) {
-      const held = error instanceof RegistryError && error.code === 'POLICY_VIOLATION';
-      if (!held || !(await auth.accountMay({ type: 'repository', name: repo.name, actions: ['push'] }))) throw error;
-      manifest = await registry.manifests.statManifest(repo, reference(path), undefined, { signal: ctx.signal });
-    }
+    // The pull gate applies to HEAD too: clients that HEAD first must not learn a blocked digest's bytes are there to take.
+    const manifest = await registry.manifests.statManifest(repo, reference(path), auth.principal, {
+      signal: ctx.signal,
+      mayPush: () => auth.accountMay({ type: 'repository', name: repo.name, actions: ['push'] }),
+    });
     ctx.res.writeHead(200, manifestHeaders(manifest));
     ctx.res.end();
   },

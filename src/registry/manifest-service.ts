@@ -132,10 +132,26 @@ export function createManifestService(deps: ManifestServiceDeps) {
       return { digest, subject: manifest.subject?.digest };
     },
 
-    /** HEAD: what the manifest is, from metadata alone. */
-    async statManifest(repo: RepositoryName, reference: string, principal?: Principal, options: { signal?: AbortSignal } = {}): Promise<StoredManifest> {
+    /**
+     * HEAD: what the manifest is, from metadata alone, once the pull gate has passed — or, where it holds the image
+     * back, for a caller who may push here (`mayPush`, asked only then): it reveals no more than what that caller could
+     * have pushed itself, and signing a held image, or copying the signatures that release it, starts with a HEAD.
+     */
+    async statManifest(
+      repo: RepositoryName,
+      reference: string,
+      principal?: Principal,
+      options: { signal?: AbortSignal; mayPush?: () => Promise<boolean> } = {},
+    ): Promise<StoredManifest> {
       const row = await resolve(repo, reference);
-      if (principal !== undefined) await passGate(repo, row, principal, options);
+      if (principal !== undefined) {
+        try {
+          await passGate(repo, row, principal, options);
+        } catch (error) {
+          const held = error instanceof RegistryError && error.code === 'POLICY_VIOLATION';
+          if (!held || options.mayPush === undefined || !(await options.mayPush())) throw error;
+        }
+      }
       return { digest: row.digest as Digest, mediaType: row.mediaType, size: row.size };
     },
 

@@ -21,5 +21,6 @@ export { toSarif } from './report/sarif.ts';
 export { toTable } from './report/table.ts';
 export { toHarborReport } from './report/harbor-report.ts';
 export { filterFindings, parseOpenVex, type OpenVexDocument } from './report/filters.ts';
+export { VEX_JUSTIFICATIONS } from './report/openvex.ts';
 export { ReportError } from './report/report-error.ts';
 export * from './adapter/index.ts';

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { isDigest } from '../../core/oci/digest.ts';
 import { isValidTag, parseRepositoryName } from '../../core/oci/reference.ts';
-import type { ScanException } from '../../scan/index.ts';
-import { VEX_JUSTIFICATIONS } from '../../scan/report/openvex.ts';
+import { VEX_JUSTIFICATIONS, type ScanException } from '../../scan/index.ts';
 import { managed, repositoryParam, serverOptions, table, type Flags, type ManagementClient } from '../management-client.ts';
 import { UsageError } from '../output.ts';
 
