@@ -65,11 +65,8 @@ export function registrySignatureStore(repository: RepositoryClient): SignatureS
         const result = await repository.putManifest(reference, bytes, mediaType, o);
         return { subjectIndexed: result.subjectIndexed };
       } catch (error) {
-        if (o.condition === undefined || !(error instanceof RegistryClientError && error.code === 'PRECONDITION_FAILED')) throw error;
-        // A 412 may also be a registry rule (an immutable tag): it moved only if it is no longer where it was read.
-        const now = await repository.getManifest(reference, o.signal === undefined ? {} : { signal: o.signal });
-        if ('absent' in o.condition ? now === undefined : now?.digest === o.condition.digest) throw error;
-        return { subjectIndexed: false, moved: true };
+        if (error instanceof RegistryClientError && error.code === 'TAG_MOVED') return { subjectIndexed: false, moved: true };
+        throw error;
       }
     },
     async addReferrerToFallbackTag(subject, descriptor, o = {}) {

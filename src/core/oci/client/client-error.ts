@@ -17,11 +17,12 @@ export type RegistryClientErrorCode =
   | 'UNSUPPORTED'
   | 'CREDENTIALS'
   /**
-   * HTTP 412: a registry precondition or policy refused the request — on a conditional manifest PUT, usually the tag
-   * moved since it was read; otherwise a rule such as Harbor/Slipway's PROJECTPOLICYVIOLATION on a pull (an
-   * unscanned, vulnerable or unsigned image) or an immutable tag.
+   * HTTP 412: a registry precondition or policy refused the request — a rule such as Harbor/Slipway's
+   * PROJECTPOLICYVIOLATION on a pull (an unscanned, vulnerable or unsigned image), or an immutable tag.
    */
-  | 'PRECONDITION_FAILED';
+  | 'PRECONDITION_FAILED'
+  /** A conditional manifest PUT refused because the tag is no longer where the caller read it: read it again and retry. */
+  | 'TAG_MOVED';
 
 export interface RegistryClientErrorOptions {
   readonly cause?: unknown;

@@ -81,8 +81,9 @@ export type TagCondition = { readonly absent: true } | { readonly digest: Digest
 export interface PutManifestOptions {
   readonly signal?: AbortSignal;
   /**
-   * Sent as `If-None-Match: *` or `If-Match: "<digest>"`; a registry that honours it answers 412 when the tag moved
-   * (PRECONDITION_FAILED, as is any 412: a registry rule may refuse too), one that does not simply writes.
+   * Sent as `If-None-Match: *` or `If-Match: "<digest>"`; a registry that honours it answers 412 when the tag moved,
+   * one that does not simply writes. A 412 is TAG_MOVED when the tag is indeed no longer where the condition says
+   * (read back), else PRECONDITION_FAILED: a registry rule refused the PUT (an immutable tag, say).
    */
   readonly condition?: TagCondition;
 }
@@ -109,6 +110,7 @@ export async function putManifest(context: RepositoryContext, ref: string, bytes
       body: bytes,
       ...withSignal(o.signal),
     });
+    if (response.status === 412 && o.condition !== undefined) throw await refusedCondition(context, target, o.condition, await unexpected(response, `PUT manifest ${describeReference(context, target)}`), o.signal);
     if (response.status !== 201 && response.status !== 200) throw await unexpected(response, `PUT manifest ${describeReference(context, target)}`);
     discard(response);
     const answered = header(response, 'docker-content-digest');
@@ -117,6 +119,13 @@ export async function putManifest(context: RepositoryContext, ref: string, bytes
     }
     return { digest, subjectIndexed: header(response, 'oci-subject') !== undefined };
   });
+}
+
+/** TAG_MOVED when the tag is no longer where `condition` says, else the 412 as it came (a registry rule refused). */
+async function refusedCondition(context: RepositoryContext, tag: string, condition: TagCondition, refused: RegistryClientError, signal: AbortSignal | undefined): Promise<RegistryClientError> {
+  const now = await headManifest(context, tag, withSignal(signal));
+  const moved = 'absent' in condition ? now !== undefined : now?.digest !== condition.digest;
+  return moved ? new RegistryClientError('TAG_MOVED', `${describeReference(context, tag)} moved since it was read`, { status: 412, cause: refused }) : refused;
 }
 
 /** DELETE a manifest by digest (or a tag, where the registry allows). NOT_FOUND when absent. */

@@ -95,7 +95,7 @@ async function referrersFromTag(context: RepositoryContext, subject: Digest, sig
 export async function addReferrerToFallbackTag(context: RepositoryContext, subject: Digest, descriptor: Descriptor, o: { signal?: AbortSignal } = {}): Promise<boolean> {
   const tag = referrersFallbackTag(parseDigest(subject));
   const added = await updateTag(() => appendToIndexTag(context, tag, descriptor, o), o);
-  if (added === undefined) throw new RegistryClientError('PRECONDITION_FAILED', `${describeReference(context, tag)} kept changing under other writers; ${descriptor.digest} was not added`);
+  if (added === undefined) throw new RegistryClientError('TAG_MOVED', `${describeReference(context, tag)} kept changing under other writers; ${descriptor.digest} was not added`);
   return added;
 }
 
@@ -118,11 +118,8 @@ async function appendToIndexTag(context: RepositoryContext, tag: string, descrip
     await putManifest(context, tag, bytes, MediaType.ociIndex, { ...withSignal(o.signal), condition });
     return true;
   } catch (error) {
-    if (!(error instanceof RegistryClientError && error.code === 'PRECONDITION_FAILED')) throw error;
-    // A 412 may also be a registry rule: the tag moved only if it is no longer where it was read.
-    const now = await getManifest(context, tag, { ...withSignal(o.signal), accept: MediaType.ociIndex });
-    if (now?.digest === found?.digest) throw error;
-    return TAG_MOVED;
+    if (error instanceof RegistryClientError && error.code === 'TAG_MOVED') return TAG_MOVED;
+    throw error;
   }
 }
 
