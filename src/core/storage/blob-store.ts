@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Digester, digestAlgorithm, digestHex, digestOf, type Digest, type DigestAlgorithm } from '../oci/digest.ts';
 import type { BlobDriver, IoOptions, RedirectOptions } from './blob-driver.ts';
@@ -211,20 +211,19 @@ async function feed(
   const onError = () => (sourceFailed = true);
   source.once('error', onError);
   source.once('aborted', onError);
-  const hash = new Transform({
-    highWaterMark: 1 << 20,
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      received += chunk.byteLength;
-      if (maxBytes !== undefined && received > maxBytes) {
-        callback(new StorageError('TOO_LARGE', `content exceeds the ${maxBytes} bytes announced`));
-        return;
-      }
-      digester.update(chunk);
-      callback(null, chunk);
-    },
-  });
+  // Hashed and counted as each chunk arrives, beside the pipe into the writer rather than as a
+  // stream stage of its own: one function call per chunk instead of a Transform's buffering.
+  const onData = (chunk: Buffer) => {
+    received += chunk.byteLength;
+    if (maxBytes !== undefined && received > maxBytes) {
+      source.destroy(new StorageError('TOO_LARGE', `content exceeds the ${maxBytes} bytes announced`));
+      return;
+    }
+    digester.update(chunk);
+  };
+  source.on('data', onData);
   try {
-    await pipeline(source, hash, writer.stream, signal === undefined ? {} : { signal });
+    await pipeline(source, writer.stream, signal === undefined ? {} : { signal });
     if (source instanceof Readable && 'complete' in source && source.complete === false) {
       throw new StorageError('ABORTED', 'the request body ended before its announced length');
     }
@@ -239,5 +238,6 @@ async function feed(
   } finally {
     source.off('error', onError);
     source.off('aborted', onError);
+    source.off('data', onData);
   }
 }
