@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: Slipway next to the CNCF `docker-registry`, in the same run, on loopback.
  * skopeo pushes and pulls the same 512 MiB image (several incompressible layers) to and from each;
- * the script prints throughput, the Slipway / docker-registry ratio for push and pull, and
- * Slipway's peak RSS. Each round uses fresh image content so no blob is skipped or mounted.
+ * the script prints throughput, the Slipway / docker-registry ratio for push and pull, the CPU
+ * seconds each registry process spent per copy (steadier than wall time on a machine whose disk
+ * or neighbours vary), and Slipway's peak RSS. Each round uses fresh image content so no blob is skipped or mounted.
  * Slipway runs as built JavaScript (dist/, what a deployment runs), with authentication on;
  * docker-registry runs without authentication.
  *
@@ -29,6 +30,13 @@ interface Target {
   readonly name: string;
   readonly host: string;
   readonly creds: string | undefined;
+  readonly pid: number | undefined;
+}
+
+/** Wall seconds of one copy, and the CPU seconds (user + system) the registry process spent on it. */
+interface Sample {
+  readonly seconds: number;
+  readonly cpu: number;
 }
 
 const skopeo = await requireTool('skopeo', 'skopeo');
@@ -36,10 +44,10 @@ const work = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
 const slipway = await startSlipwayProcess(join(work, 'slipway-data'));
 const registry = await startDockerRegistry();
 const targets: Target[] = [
-  { name: 'slipway', host: slipway.host, creds: `admin:${PASSWORD}` },
-  { name: 'docker-registry', host: registry.host, creds: undefined },
+  { name: 'slipway', host: slipway.host, creds: `admin:${PASSWORD}`, pid: slipway.process.pid },
+  { name: 'docker-registry', host: registry.host, creds: undefined, pid: registry.pid },
 ];
-const results = new Map<string, { push: number[]; pull: number[] }>(targets.map((t) => [t.name, { push: [], pull: [] }]));
+const results = new Map<string, { push: Sample[]; pull: Sample[] }>(targets.map((t) => [t.name, { push: [], pull: [] }]));
 
 try {
   process.stdout.write(`bench: ${ROUNDS} rounds of a ${TOTAL_MIB} MiB image in ${LAYERS} layers, skopeo ${await version()}\n`);
@@ -50,13 +58,15 @@ try {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) {
       const ref = `docker://${target.host}/platform-dev/bench:${round}`;
-      const push = await timed(() => copy(`oci:${layout}:bench`, ref, { dest: target.creds }));
+      const push = await timed(target.pid, () => copy(`oci:${layout}:bench`, ref, { dest: target.creds }));
       const pullDir = join(work, `pull-${target.name}-${round}`);
-      const pull = await timed(() => copy(ref, `oci:${pullDir}:bench`, { src: target.creds }));
+      const pull = await timed(target.pid, () => copy(ref, `oci:${pullDir}:bench`, { src: target.creds }));
       await rm(pullDir, { recursive: true, force: true });
       results.get(target.name)?.push.push(push);
       results.get(target.name)?.pull.push(pull);
-      process.stdout.write(`  round ${round + 1} ${target.name.padEnd(16)} push ${mibps(push)} MiB/s  pull ${mibps(pull)} MiB/s\n`);
+      process.stdout.write(
+        `  round ${round + 1} ${target.name.padEnd(16)} push ${mibps(push.seconds)} MiB/s (cpu ${push.cpu.toFixed(2)} s)  pull ${mibps(pull.seconds)} MiB/s (cpu ${pull.cpu.toFixed(2)} s)\n`,
+      );
     }
     await rm(layout, { recursive: true, force: true });
   }
@@ -75,15 +85,18 @@ function report(rssBytes: number): void {
   const s = results.get('slipway');
   const d = results.get('docker-registry');
   if (s === undefined || d === undefined) return;
-  const pushRatio = median(d.push) / median(s.push);
-  const pullRatio = median(d.pull) / median(s.pull);
+  const wall = (samples: Sample[]) => median(samples.map((x) => x.seconds));
+  const cpu = (samples: Sample[]) => median(samples.map((x) => x.cpu));
+  const row = (name: string, r: { push: Sample[]; pull: Sample[] }) =>
+    `  ${name.padEnd(20)}${mibps(wall(r.push)).padStart(11)}${mibps(wall(r.pull)).padStart(13)}${cpu(r.push).toFixed(2).padStart(15)}${cpu(r.pull).toFixed(2).padStart(15)}`;
   process.stdout.write(
     [
       '',
-      `median of ${ROUNDS}            push MiB/s   pull MiB/s`,
-      `  slipway               ${mibps(median(s.push)).padStart(10)}   ${mibps(median(s.pull)).padStart(10)}`,
-      `  docker-registry       ${mibps(median(d.push)).padStart(10)}   ${mibps(median(d.pull)).padStart(10)}`,
-      `ratio slipway/docker-registry: push ${pushRatio.toFixed(2)}  pull ${pullRatio.toFixed(2)}  (target >= 1.00)`,
+      `median of ${ROUNDS}             push MiB/s   pull MiB/s   push cpu (s)   pull cpu (s)`,
+      row('slipway', s),
+      row('docker-registry', d),
+      `ratio slipway/docker-registry: push ${(wall(d.push) / wall(s.push)).toFixed(2)}  pull ${(wall(d.pull) / wall(s.pull)).toFixed(2)}  (target >= 1.00)`,
+      `server cpu per push: slipway ${cpu(s.push).toFixed(2)} s, docker-registry ${cpu(d.push).toFixed(2)} s (user + system, the registry process alone)`,
       `slipway peak RSS: ${(rssBytes / 1024 / 1024).toFixed(0)} MiB (target <= 200 MiB)`,
       '',
     ].join('\n'),
@@ -94,10 +107,19 @@ function mibps(seconds: number): string {
   return (TOTAL_MIB / seconds).toFixed(1);
 }
 
-async function timed(action: () => Promise<void>): Promise<number> {
+async function timed(pid: number | undefined, action: () => Promise<void>): Promise<Sample> {
+  const cpuBefore = await cpuSeconds(pid);
   const started = process.hrtime.bigint();
   await action();
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, cpu: (await cpuSeconds(pid)) - cpuBefore };
+}
+
+/** utime + stime of a process, from /proc (clock ticks of 1/100 s on Linux). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function version(): Promise<string> {

@@ -4,8 +4,9 @@ import { enableCompileCache } from 'node:module';
 // Compiled code is cached on disk (Node's compile cache): a CLI run in CI starts in a fraction of
 // the time. Everything else is imported after, so that it benefits.
 enableCompileCache();
+const { commandsFor, verbOf } = await import('./commands/index.ts');
+(await import('./v8-options.ts')).ensureV8Options(verbOf(process.argv.slice(2)));
 const { Command } = await import('commander');
-const { commandsFor } = await import('./commands/index.ts');
 const { reportFailure } = await import('./output.ts');
 
 const program = new Command('slipway')

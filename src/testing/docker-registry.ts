@@ -15,6 +15,8 @@ export interface TestDockerRegistry {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly storageDir: string;
+  /** The registry's process id (the benchmark reads its CPU time). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ async function launch(binary: string, dir: string, port: number): Promise<TestDo
     host,
     url: `http://${host}`,
     storageDir: join(dir, 'data'),
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -32,13 +32,18 @@ export const commands: readonly { readonly name: string; readonly load: () => Pr
   { name: 'version', load: async () => (await import('./version.ts')).registerVersion },
 ];
 
+/** The verb a command line names: its first word, or `version` for a bare `--version`. */
+export function verbOf(argv: readonly string[]): string | undefined {
+  const bareVersion = argv.length > 0 && argv.every((arg) => arg === '--version' || arg === '-V');
+  return bareVersion ? 'version' : argv.find((arg) => !arg.startsWith('-'));
+}
+
 /**
  * The verbs to register for this command line: the one named (and `version`, which owns
  * `--version`), only `version` for a bare `--version`, else all (help, typos).
  */
 export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
-  const bareVersion = argv.length > 0 && argv.every((arg) => arg === '--version' || arg === '-V');
-  const verb = bareVersion ? 'version' : argv.find((arg) => !arg.startsWith('-'));
+  const verb = verbOf(argv);
   const named = commands.filter((c) => c.name === verb || c.name === 'version');
   const chosen = named.some((c) => c.name === verb) ? named : commands;
   return Promise.all(chosen.map((c) => c.load()));

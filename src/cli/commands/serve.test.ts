@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -23,7 +23,7 @@ function listeningAddress(child: ChildProcess, output: () => string): Promise<st
   });
 }
 
-it('npm start serves the demo projects, prints a generated admin password once, and stops on SIGTERM', async () => {
+it('npm start serves the demo projects with the server heap options, prints a generated admin password once, and stops on SIGTERM', async () => {
   const data = await mkdtemp(join(tmpdir(), 'slipway-serve-'));
   const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_LOG_LEVEL: 'info' };
   delete env['SLIPWAY_ADMIN_PASSWORD'];
@@ -37,6 +37,10 @@ it('npm start serves the demo projects, prints a generated admin password once, 
   try {
     const url = await listeningAddress(child, () => `${stdout}${stderr}`);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    // The server re-executed itself in place with its V8 heap options (src/cli/v8-options.ts): the
+    // same pid, so the SIGTERM below reaches it.
+    const commandLine = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
+    assert.ok(commandLine.includes('--initial-heap-size=128'), commandLine.join(' '));
     const password = /password: (\S+)/.exec(stderr)?.[1];
     assert.ok(password !== undefined, `the generated admin password is printed: ${stderr}`);
     const token = await fetch(`${url}/service/token?scope=registry:catalog:*&scope=repository:platform-production/app:pull`, {
