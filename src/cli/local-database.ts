@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { openDatabase, type MetadataDatabase } from '../core/storage/metadata/database.ts';
+import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 
 /** Flags of verbs that use the data directory's database (the same one `slipway serve` uses). */
 export interface DataFlags {
@@ -7,8 +7,13 @@ export interface DataFlags {
   readonly databaseUrl?: string;
 }
 
-/** `--data` / `SLIPWAY_DATA` (default `./data`) holds `slipway.db`; `--database-url` / `SLIPWAY_DATABASE_URL` selects PostgreSQL instead. */
-export function openLocalDatabase(flags: DataFlags): Promise<MetadataDatabase> {
+/**
+ * `--data` / `SLIPWAY_DATA` (default `./data`) holds `slipway.db`; `--database-url` / `SLIPWAY_DATABASE_URL` selects PostgreSQL instead.
+ * The database module (Kysely and the drivers) loads here, on first use, so that a verb may start
+ * its other work first.
+ */
+export async function openLocalDatabase(flags: DataFlags): Promise<MetadataDatabase> {
+  const { openDatabase } = await import('../core/storage/metadata/database.ts');
   const url = flags.databaseUrl ?? process.env['SLIPWAY_DATABASE_URL'];
   if (url !== undefined && url !== '') return openDatabase({ kind: 'postgres', url });
   const data = resolve(flags.data ?? process.env['SLIPWAY_DATA'] ?? './data');

@@ -3,12 +3,15 @@ import type { Cataloger, Finding, Package } from './model.ts';
 import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
 import { ScanError } from './scan-error.ts';
-import type { VulnDb } from './vulndb/vulndb.ts';
+import type { VulnDb, VulnDbStatus } from './vulndb/vulndb.ts';
 
 export interface ScanOptions {
   readonly catalogers: readonly Cataloger[];
-  /** Without a database only the SBOM is produced (no findings). */
-  readonly vulndb?: VulnDb;
+  /**
+   * Without a database only the SBOM is produced (no findings). A promise lets the caller open the
+   * database while the layers stream (the CLI: loading the database driver is a good part of its start).
+   */
+  readonly vulndb?: VulnDb | Promise<VulnDb>;
   readonly version: string;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
@@ -21,20 +24,27 @@ export interface ScanOptions {
  */
 export async function scanImage(image: ScanImage, options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? Date.now;
-  const signal = options.signal === undefined ? {} : { signal: options.signal };
   // Fail closed, for the CLI and the server alike: no advisories must never read as "no vulnerabilities".
-  const status = await options.vulndb?.status();
-  if (status !== undefined && status.advisories === 0) {
-    throw new ScanError('DB_EMPTY', 'the vulnerability database is empty: import OSV data first (slipway db import <zip|dir>); refusing to report "no vulnerabilities"');
+  // The database is checked while the layers stream; a failed check stops the walk.
+  const stop = new AbortController();
+  const signal = { signal: options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]) };
+  const database = options.vulndb === undefined ? undefined : checkedDatabase(options.vulndb);
+  database?.catch((error: unknown) => stop.abort(error));
+  let walked: Awaited<ReturnType<typeof walkLayers>>;
+  try {
+    walked = await walkLayers(
+      (async function* () {
+        yield* image.layers.map((layer) => ({ digest: layer.digest, diffId: layer.diffId, mediaType: layer.mediaType, open: () => layer.open(signal) }));
+      })(),
+      options.catalogers,
+      undefined,
+      signal,
+    );
+  } catch (error) {
+    if (stop.signal.aborted) await database; // throws the database's own error
+    throw error;
   }
-  const walked = await walkLayers(
-    (async function* () {
-      yield* image.layers.map((layer) => ({ digest: layer.digest, diffId: layer.diffId, mediaType: layer.mediaType, open: () => layer.open(signal) }));
-    })(),
-    options.catalogers,
-    undefined,
-    signal,
-  );
+  const { vulndb, status } = (await database) ?? {};
   const packages: Package[] = [];
   const warnings = [...walked.warnings];
   for (const cataloger of options.catalogers) {
@@ -45,7 +55,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
     }
   }
   packages.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.location.localeCompare(b.location));
-  const findings: Finding[] = (await options.vulndb?.matchAll(packages, walked.distro, signal)) ?? [];
+  const findings: Finding[] = (await vulndb?.matchAll(packages, walked.distro, signal)) ?? [];
   return {
     artifact: {
       name: image.name,
@@ -64,4 +74,14 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
     createdAt: now(),
     warnings,
   };
+}
+
+/** The database once it has answered, refusing an empty one. */
+async function checkedDatabase(opening: VulnDb | Promise<VulnDb>): Promise<{ vulndb: VulnDb; status: VulnDbStatus }> {
+  const vulndb = await opening;
+  const status = await vulndb.status();
+  if (status.advisories === 0) {
+    throw new ScanError('DB_EMPTY', 'the vulnerability database is empty: import OSV data first (slipway db import <zip|dir>); refusing to report "no vulnerabilities"');
+  }
+  return { vulndb, status };
 }

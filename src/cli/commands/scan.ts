@@ -44,17 +44,23 @@ export function render(result: ScanResult, format: Format): string {
   }
 }
 
-/** Scans a target with the local vulnerability database (or none, for SBOMs). */
+/**
+ * Scans a target with the local vulnerability database (or none, for SBOMs). The database module
+ * (and its driver) loads and opens while the image's layers stream, not before.
+ */
 export async function scanTarget(target: string, flags: DataFlags & { insecure?: boolean; platform?: string }, withVulnerabilities: boolean): Promise<ScanResult> {
   const client = createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
-  const database = withVulnerabilities ? await openLocalDatabase(flags) : undefined;
+  const database = withVulnerabilities ? openLocalDatabase(flags) : undefined;
   try {
     const image = await openScanImage(target, { client, ...(flags.platform === undefined ? {} : { platform: flags.platform }) });
-    const vulndb = database === undefined ? undefined : createVulnDb(database);
+    const vulndb = database?.then(createVulnDb);
     return await scanImage(image, { catalogers, ...(vulndb === undefined ? {} : { vulndb }), version: SLIPWAY_VERSION });
   } finally {
     client.close();
-    await database?.close();
+    await database?.then(
+      (opened) => opened.close(),
+      () => undefined,
+    );
   }
 }
 
