@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createCredentialStore, parseUserPassword, type Credential } from '../core/oci/client/credentials.ts';
+import { createCredentialStore, parseUserPassword, readAuthFile, updateAuthFile, type Credential } from '../core/oci/client/credentials.ts';
 import { UsageError } from './output.ts';
 
 /** Flags every management verb takes. */
@@ -30,7 +30,7 @@ export interface ManagementClient {
 /** Adds `--server`, `--creds` and `--output` to a management verb. */
 export function serverOptions(command: Command): Command {
   return command
-    .option('--server <url>', 'the Slipway server (default $SLIPWAY_SERVER or http://localhost:5000)')
+    .option('--server <url>', 'the Slipway server (default $SLIPWAY_SERVER, else the one `slipway login` last logged in to, else http://localhost:5000)')
     .option('--creds <user:password>', 'credentials (default: the ones `slipway login` saved for the server)')
     .option('--output <format>', 'text or json', 'text');
 }
@@ -40,7 +40,7 @@ export function serverOptions(command: Command): Command {
  * for its host (or `--creds`). Errors carry the API's message, never the credentials.
  */
 export async function managementClient(flags: ServerFlags): Promise<ManagementClient> {
-  const base = new URL(flags.server ?? process.env['SLIPWAY_SERVER'] ?? 'http://localhost:5000');
+  const base = new URL(flags.server ?? process.env['SLIPWAY_SERVER'] ?? (await rememberedServer()) ?? 'http://localhost:5000');
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--server must be an http(s) URL, not ${base.href}`);
   const credential: Credential | undefined = flags.creds === undefined ? await createCredentialStore().get(base.host) : parseUserPassword(flags.creds);
   const authorization = credential?.kind === 'basic' ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}` : undefined;
@@ -64,6 +64,34 @@ export async function managementClient(flags: ServerFlags): Promise<ManagementCl
       return parsed as T;
     },
   };
+}
+
+/** Where `slipway login` records the Slipway server it last logged in to, in Slipway's auth file. */
+const SERVER_KEY = 'slipwayServer';
+
+async function rememberedServer(): Promise<string | undefined> {
+  const value = (await readAuthFile())?.[SERVER_KEY];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * After a login: when `origin` is a Slipway server (its management API's OpenAPI document says so),
+ * management verbs talk to it from now on. Returns whether it was remembered. Another registry
+ * (Docker Hub, a docker-registry, Harbor) leaves the default as it was.
+ */
+export async function rememberServerIfSlipway(origin: string): Promise<boolean> {
+  let title: unknown;
+  try {
+    const response = await fetch(new URL('/api/v2.0/openapi.json', origin), { signal: AbortSignal.timeout(5000) });
+    title = response.ok ? ((await response.json()) as { info?: { title?: unknown } }).info?.title : undefined;
+  } catch {
+    return false;
+  }
+  if (typeof title !== 'string' || !title.startsWith('Slipway')) return false;
+  await updateAuthFile((config) => {
+    config[SERVER_KEY] = origin;
+  });
+  return true;
 }
 
 function safeJson(text: string): unknown {

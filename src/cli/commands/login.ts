@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
 import { fixedCredentials, saveCredentials } from '../../core/oci/client/credentials.ts';
 import { parseRegistryHost, registryApiHost } from '../../core/oci/reference.ts';
+import { rememberServerIfSlipway } from '../management-client.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
 
 interface LoginFlags {
@@ -35,13 +36,20 @@ export function registerLogin(program: Command): void {
         credentials: fixedCredentials({ kind: 'basic', username: flags.username, password }),
         insecure: flags.insecure === true,
       });
+      let origin: string;
       try {
-        await client.ping(host);
+        origin = (await client.ping(host)).origin;
       } finally {
         client.close();
       }
       const file = await saveCredentials(registry, flags.username, password);
-      printResult(format, { registry, username: flags.username, file }, (r) => `Login succeeded: credentials for ${r.username}@${r.registry} saved in ${r.file}`);
+      const server = (await rememberServerIfSlipway(origin)) ? origin : undefined;
+      printResult(format, { registry, username: flags.username, file, ...(server === undefined ? {} : { server }) }, (r) =>
+        [
+          `Login succeeded: credentials for ${r.username}@${r.registry} saved in ${r.file}`,
+          ...(r.server === undefined ? [] : [`Management commands (project, user, member, robot, policy, …) now talk to ${r.server}`]),
+        ].join('\n'),
+      );
     });
 }
 

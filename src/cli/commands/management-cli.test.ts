@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +32,14 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
   after(async () => {
     await server.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('talks to the Slipway server `slipway login` logged in to when no --server is given', async () => {
+    const saved = JSON.parse(await readFile(env['SLIPWAY_AUTH_FILE'] ?? '', 'utf8')) as { slipwayServer?: string };
+    assert.equal(saved.slipwayServer, server.url);
+    const list = await runSlipway(['project', 'list', '--output', 'json'], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(Array.isArray(JSON.parse(list.stdout)));
   });
 
   it('creates and lists projects, users and members', async () => {

@@ -80,11 +80,23 @@ export async function saveCredentials(
   password: string,
   options: { readonly env?: Env; readonly file?: string } = {},
 ): Promise<string> {
+  return updateAuthFile((config) => {
+    const auths = isObject(config['auths']) ? config['auths'] : {};
+    auths[DOCKER_HUB_HOSTS.has(host) ? DOCKER_HUB_KEY : host] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
+    config['auths'] = auths;
+  }, options);
+}
+
+/** Slipway's auth file as JSON (undefined when there is none yet). */
+export function readAuthFile(options: { readonly env?: Env; readonly file?: string } = {}): Promise<Json | undefined> {
+  return readConfig(options.file ?? slipwayAuthFile(options.env ?? process.env));
+}
+
+/** Edits Slipway's auth file with `change` and replaces it atomically, readable by its owner only. Returns its path. */
+export async function updateAuthFile(change: (config: Json) => void, options: { readonly env?: Env; readonly file?: string } = {}): Promise<string> {
   const file = options.file ?? slipwayAuthFile(options.env ?? process.env);
   const config = (await readConfig(file)) ?? {};
-  const auths = isObject(config['auths']) ? config['auths'] : {};
-  auths[DOCKER_HUB_HOSTS.has(host) ? DOCKER_HUB_KEY : host] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
-  config['auths'] = auths;
+  change(config);
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
