@@ -136,7 +136,7 @@ describeEachDatabase('job queue', (open) => {
     assert.match(job.lastError ?? '', /lease expired/);
   });
 
-  it('enqueues inside the caller transaction, and lists by kind and status', async () => {
+  it('enqueues inside the caller transaction, and lists and counts by kind and status', async () => {
     await database.db
       .transaction()
       .execute(async (trx) => {
@@ -158,6 +158,10 @@ describeEachDatabase('job queue', (open) => {
       [second],
     );
     assert.deepEqual(await queue.list({ kind: 'tx', status: 'failed' }), []);
+    assert.equal(await queue.count({ kind: 'tx', status: 'queued' }), 2);
+    assert.equal(await queue.count({ kind: 'tx', status: 'queued', createdAfter: now - 1 }), 2, 'made after that instant');
+    assert.equal(await queue.count({ kind: 'tx', status: 'queued', createdAfter: now }), 0, 'made at that instant is not after it');
+    assert.equal(await queue.count({ kind: 'tx', status: 'failed' }), 0);
   });
 
   it('purges finished jobs by age and kind, never a running one', async () => {

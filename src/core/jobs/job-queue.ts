@@ -98,6 +98,8 @@ export interface JobQueue {
   get(id: number, options?: { signal?: AbortSignal }): Promise<JobRecord | undefined>;
   /** Newest first. */
   list(filter?: JobFilter, options?: { signal?: AbortSignal }): Promise<JobRecord[]>;
+  /** How many jobs of `kind` are in `status`, counting only those made after `createdAfter` when given. */
+  count(filter: { readonly kind: string; readonly status: JobStatus; readonly createdAfter?: number }, options?: { signal?: AbortSignal }): Promise<number>;
   /** Deletes the jobs `filter` selects (with their payloads and results); returns how many. */
   purge(filter: PurgeFilter, options?: { signal?: AbortSignal }): Promise<number>;
 }
@@ -257,6 +259,13 @@ export function createJobQueue(database: MetadataDatabase, options: JobQueueOpti
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       const rows = await query.orderBy('id', 'desc').limit(limit).execute();
       return rows.map(toRecord);
+    },
+
+    async count(filter, countOptions = {}) {
+      countOptions.signal?.throwIfAborted();
+      let query = db.selectFrom('jobs').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('kind', '=', filter.kind).where('status', '=', filter.status);
+      if (filter.createdAfter !== undefined) query = query.where('created_at', '>', filter.createdAfter);
+      return Number((await query.executeTakeFirstOrThrow()).n);
     },
 
     async purge(filter, purgeOptions = {}) {

@@ -72,8 +72,8 @@ export function createAdapterScans(options: AdapterScansOptions): AdapterScans {
   return {
     async submit(request, o = {}) {
       checkRequest(request);
-      const waiting = await queue.list({ kind: ADAPTER_SCAN_JOB, status: 'queued', limit: maxPending }, o);
-      if (waiting.filter((job) => job.createdAt + ttlMs > now()).length >= maxPending) {
+      // Requests older than the TTL are dropped unscanned when their turn comes: they do not count.
+      if ((await queue.count({ kind: ADAPTER_SCAN_JOB, status: 'queued', createdAfter: now() - ttlMs }, o)) >= maxPending) {
         throw new AdapterError('BUSY', `${maxPending} scan requests are waiting; try again later`);
       }
       const key = randomUUID();
