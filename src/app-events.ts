@@ -63,7 +63,7 @@ export function createEventFanout(deps: {
     if (event.type === 'quota-exceeded') {
       await deps.audit.record({ username: event.actor || 'anonymous', project: event.project, resource: event.repository, resourceType: 'quota', operation: 'push', result: 'failure', detail: { details: event.details } });
       if (project !== undefined) {
-        await notify(project.id, { type: 'QUOTA_EXCEED', occurAt: event.at, operator: '', project: event.project, projectPublic: project.public === 1, repository: event.repository, digest: event.digest, details: event.details });
+        await notify(project.id, { type: 'QUOTA_EXCEED', occurAt: event.at, operator: event.actor, project: event.project, projectPublic: project.public === 1, repository: event.repository, digest: event.digest, details: event.details });
       }
       return;
     }

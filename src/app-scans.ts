@@ -140,9 +140,9 @@ async function attachScanArtifacts(registry: Registry, repository: string, diges
     [REPORT_ARTIFACT_TYPE, JSON.stringify(toTrivyJson(result))],
   ] as const) {
     const bytes = Buffer.from(body);
-    const layer = await registry.blobs.uploadMonolithic(repo, digestOf(bytes), Readable.from([bytes]), bytes.byteLength);
+    const layer = await registry.blobs.uploadMonolithic(repo, digestOf(bytes), Readable.from([bytes]), bytes.byteLength, ServerWriter.scanner);
     const empty = Buffer.from('{}');
-    const config = await registry.blobs.uploadMonolithic(repo, digestOf(empty), Readable.from([empty]), empty.byteLength);
+    const config = await registry.blobs.uploadMonolithic(repo, digestOf(empty), Readable.from([empty]), empty.byteLength, ServerWriter.scanner);
     const manifest = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,

@@ -35,7 +35,7 @@ export function localSignatureStore(registry: Registry, repository: string, acto
       return (JSON.parse(index.toString('utf8')) as { manifests: Descriptor[] }).manifests;
     },
     async putBlob(bytes, mediaType) {
-      const stored = await registry.blobs.uploadMonolithic(repo, digestOf(bytes), Readable.from([bytes]), bytes.byteLength);
+      const stored = await registry.blobs.uploadMonolithic(repo, digestOf(bytes), Readable.from([bytes]), bytes.byteLength, actor);
       return { mediaType, digest: stored.digest, size: stored.size };
     },
     async putManifest(reference, bytes, mediaType, o = {}) {

@@ -17,7 +17,7 @@ export const uploadHandlers = {
       const digest = parseDigestParameter(mount);
       const source = parseNameOrUndefined(from);
       const mayPull = source !== undefined && (await auth.may({ type: 'repository', name: source.name, actions: ['pull'] }));
-      if (source !== undefined && (await registry.blobs.mountBlob(repo, digest, source, mayPull))) {
+      if (source !== undefined && (await registry.blobs.mountBlob(repo, digest, source, mayPull, auth.principal.name))) {
         sendEmpty(ctx.res, 201, { location: registryPath(repo.name, 'blobs', digest), 'docker-content-digest': digest });
         return;
       }
@@ -25,7 +25,7 @@ export const uploadHandlers = {
     const digestParam = query.get('digest');
     if (digestParam !== null && mount === null) {
       const digest = parseDigestParameter(digestParam);
-      const result = await registry.blobs.uploadMonolithic(repo, digest, ctx.req, declaredLength(ctx.req));
+      const result = await registry.blobs.uploadMonolithic(repo, digest, ctx.req, declaredLength(ctx.req), auth.principal.name);
       sendEmpty(ctx.res, 201, { location: registryPath(repo.name, 'blobs', result.digest), 'docker-content-digest': result.digest });
       return;
     }
@@ -38,13 +38,13 @@ export const uploadHandlers = {
     sendUploadState(ctx.res, 202, repo, state);
   },
 
-  put: async ({ ctx, path, repo, registry }: RegistryRequest): Promise<void> => {
+  put: async ({ ctx, path, repo, auth, registry }: RegistryRequest): Promise<void> => {
     const digestParam = ctx.url.searchParams.get('digest');
     if (digestParam === null) throw new HttpError('DIGEST_INVALID', 'the closing PUT of an upload needs ?digest=<digest of the whole blob>');
     const digest = parseDigestParameter(digestParam);
     const range = chunkRange(ctx.req);
     const body = hasBody(ctx.req) ? { stream: ctx.req, range } : undefined;
-    const result = await registry.blobs.finishUpload(repo, uploadId(path), digest, body);
+    const result = await registry.blobs.finishUpload(repo, uploadId(path), digest, body, auth.principal.name);
     sendEmpty(ctx.res, 201, { location: registryPath(repo.name, 'blobs', result.digest), 'docker-content-digest': result.digest });
   },
 

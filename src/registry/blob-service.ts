@@ -58,16 +58,16 @@ export function createBlobService(deps: BlobServiceDeps) {
     return { repositoryId, upload };
   }
 
-  async function commit(repo: RepositoryName, repositoryId: number, id: string, digest: Digest, size?: number): Promise<{ digest: Digest; size: number }> {
+  async function commit(repo: RepositoryName, repositoryId: number, id: string, digest: Digest, actor: string): Promise<{ digest: Digest; size: number }> {
     try {
-      await writePolicy.checkBlob(repo, digest, (await blobs.uploadSize(id)) ?? 0);
+      await writePolicy.checkBlob(repo, digest, (await blobs.uploadSize(id)) ?? 0, { actor });
     } catch (refusal) {
       // Refused by a project rule (quota): the session and its data go, nothing is linked.
       await blobs.cancelUpload(id);
       await metadata.deleteUpload(id);
       throw refusal;
     }
-    const result = await translate(() => blobs.commitUpload(id, size === undefined ? { digest } : { digest, size }));
+    const result = await translate(() => blobs.commitUpload(id, { digest }));
     await metadata.linkBlob(repositoryId, result.digest, result.size, clock());
     await metadata.deleteUpload(id);
     return result;
@@ -108,12 +108,12 @@ export function createBlobService(deps: BlobServiceDeps) {
       return { id, size: 0 };
     },
 
-    /** POST with `?digest=`: the whole blob in one request. Nothing is stored unless it matches. */
-    async uploadMonolithic(repo: RepositoryName, digest: Digest, body: Readable, size: number | undefined): Promise<{ digest: Digest; size: number }> {
+    /** POST with `?digest=`: the whole blob in one request. Nothing is stored unless it matches. `actor` is who writes. */
+    async uploadMonolithic(repo: RepositoryName, digest: Digest, body: Readable, size: number | undefined, actor = ''): Promise<{ digest: Digest; size: number }> {
       const repositoryId = await repositories.forWrite(repo);
-      if (size !== undefined) await writePolicy.checkBlob(repo, digest, size);
+      if (size !== undefined) await writePolicy.checkBlob(repo, digest, size, { actor });
       const result = await translate(() => blobs.put(body, size === undefined ? { digest } : { digest, size }));
-      if (size === undefined) await writePolicy.checkBlob(repo, digest, result.size);
+      if (size === undefined) await writePolicy.checkBlob(repo, digest, result.size, { actor });
       await metadata.linkBlob(repositoryId, result.digest, result.size, clock());
       return result;
     },
@@ -142,6 +142,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       id: string,
       digest: Digest,
       body: { readonly stream: Readable; readonly range: ByteRange | undefined } | undefined,
+      actor = '',
     ): Promise<{ digest: Digest; size: number }> {
       return exclusive(id, async () => {
         const { repositoryId } = await sessionOf(repo, id);
@@ -151,7 +152,7 @@ export function createBlobService(deps: BlobServiceDeps) {
             blobs.appendUpload(id, body.stream, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
           );
         }
-        return commit(repo, repositoryId, id, digest);
+        return commit(repo, repositoryId, id, digest, actor);
       });
     },
 
@@ -167,14 +168,14 @@ export function createBlobService(deps: BlobServiceDeps) {
      * Cross-repository mount: links `digest` from `from` when the caller may pull `from` and the blob
      * is there. Returns false when it cannot (the caller then starts a normal upload).
      */
-    async mountBlob(repo: RepositoryName, digest: Digest, from: RepositoryName, mayPullFrom: boolean): Promise<boolean> {
+    async mountBlob(repo: RepositoryName, digest: Digest, from: RepositoryName, mayPullFrom: boolean, actor = ''): Promise<boolean> {
       if (!mayPullFrom) return false;
       const fromId = await metadata.findRepositoryId(from.name);
       if (fromId === undefined) return false;
       const size = await metadata.linkedBlobSize(fromId, digest);
       if (size === undefined || (await blobs.stat(digest)) === undefined) return false;
       const repositoryId = await repositories.forWrite(repo);
-      await writePolicy.checkBlob(repo, digest, size);
+      await writePolicy.checkBlob(repo, digest, size, { actor });
       await metadata.linkBlob(repositoryId, digest, size, clock());
       return true;
     },

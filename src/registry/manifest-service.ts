@@ -112,7 +112,7 @@ export function createManifestService(deps: ManifestServiceDeps) {
       const repositoryId = await repositories.forWrite(repo);
       await assertReferencesPresent(repositoryId, manifest);
       const tag = byDigest ? undefined : reference;
-      await writePolicy.checkManifest(repo, { digest, size: bytes.byteLength, tag });
+      await writePolicy.checkManifest(repo, { digest, size: bytes.byteLength, tag }, { actor });
       await blobs.put(bytes, { digest, size: bytes.byteLength });
       await metadata.putManifest({
         repositoryId,

@@ -25,12 +25,12 @@ export function createProjectWritePolicy(database: MetadataDatabase, events: Reg
     return rows.map((r) => ({ ...(JSON.parse(r.rule) as ImmutableRule), id: r.id, disabled: r.disabled === 1 }));
   }
 
-  function refuse(repo: RepositoryName, digest: string, details: string): never {
-    events.emit({ type: 'quota-exceeded', project: repo.project, repository: repo.name, digest, details, actor: '', at: clock() });
+  function refuse(repo: RepositoryName, digest: string, actor: string, details: string): never {
+    events.emit({ type: 'quota-exceeded', project: repo.project, repository: repo.name, digest, details, actor, at: clock() });
     throw new RegistryError('QUOTA_EXCEEDED', `Quota exceeded when processing the request of ${details}`, { detail: { project: repo.project } });
   }
 
-  async function checkStorage(repo: RepositoryName, p: { id: number; storage_limit: number }, digest: string, size: number): Promise<void> {
+  async function checkStorage(repo: RepositoryName, p: { id: number; storage_limit: number }, digest: string, size: number, actor: string): Promise<void> {
     if (p.storage_limit < 0) return;
     const held = await projectHolds(database, p.id, digest);
     if (held.blob || held.manifest) return;
@@ -39,16 +39,18 @@ export function createProjectWritePolicy(database: MetadataDatabase, events: Reg
     refuse(
       repo,
       digest,
+      actor,
       `adding ${formatBytes(size)} of storage resource, which when updated to current usage of ${formatBytes(used)} will exceed the configured upper limit of ${formatBytes(p.storage_limit)}.`,
     );
   }
 
   return {
-    async checkBlob(repo, digest, size) {
-      await checkStorage(repo, await project(repo), digest, size);
+    async checkBlob(repo, digest, size, options = {}) {
+      await checkStorage(repo, await project(repo), digest, size, options.actor ?? '');
     },
 
-    async checkManifest(repo, manifest) {
+    async checkManifest(repo, manifest, options = {}) {
+      const actor = options.actor ?? '';
       const p = await project(repo);
       const path = repo.name.slice(repo.project.length + 1);
       if (manifest.tag !== undefined && isImmutable(await rules(p.id), path, manifest.tag)) {
@@ -70,10 +72,10 @@ export function createProjectWritePolicy(database: MetadataDatabase, events: Reg
       if (p.count_limit >= 0 && !(await projectHolds(database, p.id, manifest.digest)).manifest) {
         const used = (await projectUsage(database, p.id)).count;
         if (used + 1 > p.count_limit) {
-          refuse(repo, manifest.digest, `adding 1 of count resource, which when updated to current usage of ${used} will exceed the configured upper limit of ${p.count_limit}.`);
+          refuse(repo, manifest.digest, actor, `adding 1 of count resource, which when updated to current usage of ${used} will exceed the configured upper limit of ${p.count_limit}.`);
         }
       }
-      await checkStorage(repo, p, manifest.digest, manifest.size);
+      await checkStorage(repo, p, manifest.digest, manifest.size, actor);
     },
 
     async checkTagRemoval(repo, tags) {

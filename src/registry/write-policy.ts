@@ -5,11 +5,17 @@
  */
 import type { RepositoryName } from './repository-name.ts';
 
+/** Who writes (the account name; empty for anonymous), for the events a refusal announces. */
+export interface WriteOptions {
+  readonly actor?: string;
+  readonly signal?: AbortSignal;
+}
+
 export interface WritePolicy {
-  /** Before `digest` (`size` bytes) becomes part of the repository (upload, mount, manifest bytes). */
-  checkBlob(repo: RepositoryName, digest: string, size: number, options?: { signal?: AbortSignal }): Promise<void>;
-  /** Before a manifest is stored; `tag` when pushed by tag, `isNew` when the project does not hold it yet. */
-  checkManifest(repo: RepositoryName, manifest: { readonly digest: string; readonly size: number; readonly tag: string | undefined }, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Before `digest` (`size` bytes) becomes part of the repository (upload, mount, manifest bytes); `actor` is who asked. */
+  checkBlob(repo: RepositoryName, digest: string, size: number, options?: WriteOptions): Promise<void>;
+  /** Before a manifest is stored; `tag` when pushed by tag. */
+  checkManifest(repo: RepositoryName, manifest: { readonly digest: string; readonly size: number; readonly tag: string | undefined }, options?: WriteOptions): Promise<void>;
   /** Before tags go (untag, or delete of the manifest they name). */
   checkTagRemoval(repo: RepositoryName, tags: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
 }

@@ -102,8 +102,9 @@ for (const kind of databaseKinds) {
       await admin.ok('PUT', '/projects/quota', { count_limit: 1 });
       const other = buildImage({ seed: `quota-count-${kind}`, layers: 1, layerBytes: 100 });
       await assert.rejects(push('quota/app', other, 'v2'), /Quota exceeded .* count resource/);
-      const audit = await admin.ok<{ resource_type: string; operation_result: boolean }[]>('GET', '/audit-logs?resource_type=quota');
+      const audit = await admin.ok<{ username: string; operation_result: boolean }[]>('GET', '/audit-logs?resource_type=quota');
       assert.ok(audit.length >= 2 && audit.every((e) => !e.operation_result), 'every refusal is in the audit log');
+      assert.deepEqual([...new Set(audit.map((e) => e.username))], ['admin'], 'each names who pushed');
 
       const refusedRepo = await adminHttp('quota/refused');
       const noRoom = big.layers[0];
