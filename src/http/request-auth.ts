@@ -91,11 +91,12 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
       if (auth.principal.kind === 'anonymous') {
         throw unauthorized(req, `authentication required to ${access.actions.join(',')} ${access.name}`, access);
       }
-      if (auth.scheme === 'bearer' && !(await grantedSomething(auth, access))) {
-        // The token was issued for another scope: let the client fetch one for this scope.
+      if (auth.scheme === 'bearer' && (await auth.accountMay(access))) {
+        // The account may: the token was issued for another scope; let the client fetch one for this scope.
         throw unauthorized(req, `token does not cover ${formatScope(access)}`, access, 'insufficient_scope');
       }
-      const missing = missingActions(await grantedActions(auth, access), access);
+      // The account may not (whatever its token says): name the permissions it lacks.
+      const missing = missingActions(await accountActions(auth, access), access);
       throw new HttpError(
         'DENIED',
         `${auth.principal.name} lacks ${missing.join(', ')} permission on ${access.type} ${access.name}`,
@@ -105,14 +106,10 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
   };
 }
 
-async function grantedSomething(auth: RequestAuth, access: Access): Promise<boolean> {
-  for (const action of access.actions) if (await auth.may({ ...access, actions: [action] })) return true;
-  return false;
-}
-
-async function grantedActions(auth: RequestAuth, access: Access): Promise<Access[]> {
+/** What the account behind `auth` may do of `access`, action by action. */
+async function accountActions(auth: RequestAuth, access: Access): Promise<Access[]> {
   const actions: string[] = [];
-  for (const action of access.actions) if (await auth.may({ ...access, actions: [action] })) actions.push(action);
+  for (const action of access.actions) if (await auth.accountMay({ ...access, actions: [action] })) actions.push(action);
   return [{ ...access, actions }];
 }
 

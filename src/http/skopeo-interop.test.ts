@@ -136,6 +136,16 @@ for (const kind of databaseKinds) {
         },
       );
       await assert.rejects(() => inspectDigest(`${slipway.host}/platform-staging/robot-app:1`), /manifest unknown|name unknown/i);
+      // Nor may it delete what it pushed: the same 403 naming the permission, not a 401 about its token.
+      await assert.rejects(
+        () => run('delete', '--tls-verify=false', '--creds', robotCreds, `docker://${slipway.host}/platform-dev/robot-app:1`),
+        (error: Error & { stderr?: string }) => {
+          assert.match(error.stderr ?? '', /lacks delete permission/);
+          assert.doesNotMatch(error.stderr ?? '', /401|unauthorized/i);
+          return true;
+        },
+      );
+      assert.equal(await inspectDigest(`${slipway.host}/platform-dev/robot-app:1`), image.manifest.descriptor.digest);
 
       // Disabled, the robot can no longer log in at all.
       await admin.ok('PUT', `/robots/${robot.id}`, { disable: true });
