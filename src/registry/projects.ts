@@ -1,5 +1,5 @@
 import type { Principal } from '../core/auth/authorizer.ts';
-import { isRoleId, roleName, type RoleId } from '../core/auth/roles.ts';
+import { isRoleId, roleName, type RoleId, type RoleName } from '../core/auth/roles.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { normalizeAllowlist, normalizeMetadata, type CveAllowlist } from './project-metadata.ts';
 import { projectUsage, type ProjectUsage } from './project-usage.ts';
@@ -37,10 +37,15 @@ export interface MemberView {
   readonly role_name: string;
 }
 
+/** Harbor's ProjectSummary: repositories, members per role, quota. */
 export interface ProjectSummary {
   readonly repo_count: number;
+  readonly project_admin_count: number;
+  readonly maintainer_count: number;
+  readonly developer_count: number;
+  readonly guest_count: number;
+  readonly limited_guest_count: number;
   readonly quota: { readonly hard: { storage: number; count: number }; readonly used: ProjectUsage };
-  readonly member_counts: Readonly<Record<string, number>>;
 }
 
 const PROJECT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -177,12 +182,15 @@ export function createProjects(database: MetadataDatabase, clock: () => number =
     async summary(nameOrId: string | number): Promise<ProjectSummary> {
       const current = await view(await row(nameOrId));
       const members = await this.members(current.project_id);
-      const counts: Record<string, number> = {};
-      for (const m of members) counts[m.role_name] = (counts[m.role_name] ?? 0) + 1;
+      const count = (role: RoleName) => members.filter((m) => m.role_name === role).length;
       return {
         repo_count: current.repo_count,
+        project_admin_count: count('projectAdmin'),
+        maintainer_count: count('maintainer'),
+        developer_count: count('developer'),
+        guest_count: count('guest'),
+        limited_guest_count: count('limitedGuest'),
         quota: { hard: { storage: current.storage_limit, count: current.count_limit }, used: await projectUsage(database, current.project_id) },
-        member_counts: counts,
       };
     },
 

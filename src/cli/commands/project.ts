@@ -14,7 +14,6 @@ interface Project {
 interface Summary {
   repo_count: number;
   quota: { hard: { storage: number; count: number }; used: { storage: number; count: number } };
-  member_counts: Record<string, number>;
 }
 
 const limit = (value: number, bytes: boolean) => (value < 0 ? 'unlimited' : bytes ? formatBytes(value) : String(value));

@@ -80,9 +80,19 @@ for (const kind of databaseKinds) {
       await push('quota/app', small, 'v1');
       // The same layer in a second repository of the project is counted once.
       await push('quota/other', small, 'v1');
-      const usage = await admin.ok<{ quota: { used: { storage: number; count: number } } }>('GET', '/projects/quota/summary');
+      const usage = await admin.ok<Record<string, unknown> & { quota: { used: { storage: number; count: number } } }>('GET', '/projects/quota/summary');
       const smallBytes = [small.config, ...small.layers, small.manifest].reduce((n, b) => n + b.bytes.byteLength, 0);
       assert.deepEqual(usage.quota.used, { storage: smallBytes, count: 1 });
+      // Harbor's ProjectSummary fields: the creator is the project's admin.
+      const { repo_count, project_admin_count, maintainer_count, developer_count, guest_count, limited_guest_count } = usage;
+      assert.deepEqual({ repo_count, project_admin_count, maintainer_count, developer_count, guest_count, limited_guest_count }, {
+        repo_count: 2,
+        project_admin_count: 1,
+        maintainer_count: 0,
+        developer_count: 0,
+        guest_count: 0,
+        limited_guest_count: 0,
+      });
 
       const raw = await adminHttp('quota/app');
       const layer = big.layers[1];
