@@ -135,6 +135,8 @@ export type Flags = Readonly<Record<string, string | number | boolean | undefine
 export function managed<A extends unknown[], T>(
   work: (client: ManagementClient, flags: Flags, ...args: A) => Promise<T>,
   render: (result: T) => string,
+  /** What `--output json` prints (default: the result as it is). */
+  json: (result: T) => unknown = (result) => result,
 ): (...args: unknown[]) => Promise<void> {
   return async (...args) => {
     const command = args.at(-1) as Command;
@@ -143,6 +145,6 @@ export function managed<A extends unknown[], T>(
     if (format === undefined) throw new UsageError(`--output must be text or json, not ${JSON.stringify(flags.output)}`);
     const client = await managementClient(flags);
     const result = await work(client, flags, ...(args.slice(0, -2) as A));
-    process.stdout.write(format === 'json' ? `${JSON.stringify(result ?? null, null, 2)}\n` : `${render(result)}\n`);
+    process.stdout.write(format === 'json' ? `${JSON.stringify(json(result) ?? null, null, 2)}\n` : `${render(result)}\n`);
   };
 }

@@ -114,6 +114,16 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
 
     const audit = await cli(['audit', '--project', 'platform-qa', '--operation', 'push', '--output', 'json']);
     assert.deepEqual(audit.json<{ username: string; resource: string }[]>().map((e) => [e.username, e.resource]), [['robot$platform-qa+ci', 'platform-qa/app:v1']]);
+    // Text: the project of each entry, and a word when --limit hides older ones.
+    const newest = await cli(['audit', '--limit', '1']);
+    assert.equal(newest.code, 0, newest.stderr);
+    const [header, row, more, ...rest] = newest.stdout.trimEnd().split('\n');
+    assert.match(header ?? '', /TIME +USER +OPERATION +TYPE +PROJECT +RESOURCE +RESULT/);
+    assert.ok(row !== undefined && more !== undefined && rest.length === 0, newest.stdout);
+    assert.match(more, /the 1 newest shown; there are more/);
+    const all = await cli(['audit', '--project', 'platform-qa', '--operation', 'push', '--limit', '150']);
+    assert.match(all.stdout, /robot\$platform-qa\+ci +push +artifact +platform-qa +platform-qa\/app:v1 +ok/);
+    assert.doesNotMatch(all.stdout, /there are more/);
 
     const rescan = await cli(['rescan', '--project', 'platform-qa']);
     assert.equal(rescan.code, 0, rescan.stderr);
