@@ -40,8 +40,12 @@ export function serverOptions(command: Command): Command {
  * for its host (or `--creds`). Errors carry the API's message, never the credentials.
  */
 export async function managementClient(flags: ServerFlags): Promise<ManagementClient> {
-  const base = new URL(flags.server ?? process.env['SLIPWAY_SERVER'] ?? (await rememberedServer()) ?? 'http://localhost:5000');
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--server must be an http(s) URL, not ${base.href}`);
+  const [source, value] =
+    flags.server !== undefined ? ['--server', flags.server] : process.env['SLIPWAY_SERVER'] !== undefined ? ['SLIPWAY_SERVER', process.env['SLIPWAY_SERVER']] : ['the server slipway login remembered', (await rememberedServer()) ?? 'http://localhost:5000'];
+  const base = URL.parse(value);
+  if (base === null || (base.protocol !== 'http:' && base.protocol !== 'https:')) {
+    throw new UsageError(`${source} must be an http(s) URL such as http://localhost:5000, not ${JSON.stringify(value)}`);
+  }
   const credential: Credential | undefined = flags.creds === undefined ? await createCredentialStore().get(base.host) : parseUserPassword(flags.creds);
   const authorization = credential?.kind === 'basic' ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}` : undefined;
   return {

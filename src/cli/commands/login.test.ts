@@ -58,6 +58,13 @@ describe('slipway login', () => {
     assert.equal(connections, 1, 'no retry for a failure a retry cannot fix');
   });
 
+  it('takes http://host as plain HTTP, as --insecure', async () => {
+    const other = { SLIPWAY_AUTH_FILE: join(dir, 'http.json') };
+    const run = await slipway(['login', `http://${host}`, '-u', 'alice', '--password-stdin'], other, 'secret\n');
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(JSON.parse(await readFile(other.SLIPWAY_AUTH_FILE, 'utf8')).auths[host] !== undefined, 'saved under the host');
+  });
+
   it('wants exactly one way to give the password', async () => {
     const run = await slipway(['login', host, '-u', 'alice', '-p', 'x', '--password-stdin', '--insecure'], env);
     assert.equal(run.code, 2);

@@ -20,7 +20,7 @@ export function registerLogin(program: Command): void {
   program
     .command('login')
     .description("log in to a registry: the credentials are checked against it, then saved in Slipway's auth file")
-    .argument('<registry>', 'registry host[:port] (docker.io for Docker Hub)')
+    .argument('<registry>', 'registry host[:port] (docker.io for Docker Hub); http://host[:port] means plain HTTP, as --insecure')
     .option('-u, --username <name>', 'user name')
     .option('-p, --password <password>', 'password (prefer --password-stdin: command lines are visible to other users)')
     .option('--password-stdin', 'read the password from standard input')
@@ -34,7 +34,8 @@ export function registerLogin(program: Command): void {
       const host = registryApiHost(registry);
       const client = createRegistryClient({
         credentials: fixedCredentials({ kind: 'basic', username: flags.username, password }),
-        insecure: flags.insecure === true,
+        // Whoever types http:// means plain HTTP.
+        insecure: flags.insecure === true || /^http:\/\//i.test(registryArg),
       });
       let origin: string;
       try {

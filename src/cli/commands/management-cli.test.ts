@@ -42,6 +42,14 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.ok(Array.isArray(JSON.parse(list.stdout)));
   });
 
+  it('says which setting holds a server address that is not a URL', async () => {
+    const fromEnv = await runSlipway(['project', 'list'], { ...env, SLIPWAY_SERVER: 'localhost:5000' });
+    assert.equal(fromEnv.code, 2);
+    assert.match(fromEnv.stderr, /SLIPWAY_SERVER must be an http\(s\) URL such as http:\/\/localhost:5000, not "localhost:5000"/);
+    const fromFlag = await runSlipway(['project', 'list', '--server', 'not a url'], env);
+    assert.match(fromFlag.stderr, /--server must be an http\(s\) URL/);
+  });
+
   it('creates and lists projects, users and members', async () => {
     const created = await cli(['project', 'create', 'platform-qa', '--storage-limit', '10000000', '--output', 'json']);
     assert.equal(created.code, 0, created.stderr);
@@ -139,6 +147,9 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.equal(gc.code, 0, gc.stderr);
     assert.equal(gc.json<{ job_status: string; report: { dryRun: boolean } }>().report.dryRun, true);
 
+    const unset = await cli(['webhook', 'add', 'platform-qa', '--name', 'ci', '--url', 'http://127.0.0.1:9/hook', '--secret', '']);
+    assert.equal(unset.code, 2, 'an unset $HOOK_SECRET is a usage error, not a schema complaint');
+    assert.match(unset.stderr, /--secret is empty/);
     const hook = await cli(['webhook', 'add', 'platform-qa', '--name', 'ci', '--url', 'http://127.0.0.1:9/hook', '--format', 'CloudEvents', '--secret', 'a-long-webhook-secret']);
     assert.match(hook.stdout, /^Added webhook \d+ \(ci\)$/m);
     assert.match((await cli(['webhook', 'list', 'platform-qa'])).stdout, /http:\/\/127\.0\.0\.1:9\/hook \(CloudEvents, signed\)/);

@@ -38,8 +38,10 @@ export function registerWebhook(program: Command): void {
       .option('--auth-header <value>', 'sent as Authorization'),
   ).action(
     managed(
-      (client, flags, project: string | undefined) =>
-        client.call<Policy>('POST', base(project, flags['system'] === true), {
+      (client, flags, project: string | undefined) => {
+        // An unset shell variable ("$HOOK_SECRET") arrives as an empty string: say so, rather than relay the schema's complaint.
+        if (flags['secret'] === '') throw new UsageError('--secret is empty: give a secret of 16 characters or more, or leave --secret out for unsigned deliveries');
+        return client.call<Policy>('POST', base(project, flags['system'] === true), {
           name: flags['name'],
           event_types: String(flags['events']).split(','),
           targets: [
@@ -51,7 +53,8 @@ export function registerWebhook(program: Command): void {
               ...(flags['authHeader'] === undefined ? {} : { auth_header: flags['authHeader'] }),
             },
           ],
-        }),
+        });
+      },
       (p) => `Added webhook ${p.id} (${p.name})`,
     ),
   );
