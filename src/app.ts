@@ -215,6 +215,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     scans,
     scanRequests: requests,
     canAttest: attestor !== undefined,
+    keylessVerification: trustedRoot !== undefined,
     scanGate,
     access,
     users: createUsers(database, { onChange }),

@@ -6,7 +6,7 @@ import { ATTESTATION_TYPES, predicateTypeOf, type TrustedIdentity, type TrustPol
 import { managed, serverOptions, table, type Flags } from '../management-client.ts';
 import { UsageError } from '../output.ts';
 
-type TrustPolicyView = TrustPolicy & { readonly version: number };
+type TrustPolicyView = TrustPolicy & { readonly version: number; readonly warnings?: readonly string[] };
 type Fields = Record<string, unknown>;
 
 const collect = (value: string, previous: readonly string[] = []): string[] => [...previous, value];
@@ -115,6 +115,7 @@ export function showTrustPolicy(view: TrustPolicyView): string {
     `Transparency log: ${view.requireTlog ? 'required' : 'not required'}`,
     `Docker reference: ${view.ignoreDockerReference ? 'ignored' : 'checked'}`,
   );
+  for (const warning of view.warnings ?? []) lines.push('', `Warning: ${warning}`);
   return lines.join('\n');
 }
 

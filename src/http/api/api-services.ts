@@ -14,6 +14,8 @@ export interface ApiServices {
   readonly scanRequests: ScanRequests;
   /** Whether the server has a signing key, so that a scan may be attested on request (`?attest=true`). */
   readonly canAttest: boolean;
+  /** Whether the server has a Sigstore trusted root (`signing.trustedRoot`), without which no keyless signature verifies. */
+  readonly keylessVerification: boolean;
   /** Whether an image passed its project's scan gate (what signing asks first). */
   readonly scanGate: ScanGate;
   readonly access: AccessControl;

@@ -34,16 +34,29 @@ const TRUST_POLICY_INPUT: JsonSchema = {
   properties: {
     ...FIELDS,
     version: { type: 'integer', minimum: 0, description: 'the version read; when given, a policy changed since is not overwritten (409)' },
+    warnings: { type: 'array', description: 'ignored on input (what a GET answered may be sent back as it is)' },
   },
 };
 const TRUST_POLICY: JsonSchema = {
   type: 'object',
   required: [...Object.keys(FIELDS), 'version'],
-  properties: { ...FIELDS, keys: { type: 'array', items: { ...KEY, required: ['name', 'publicKey', 'keyId'] } }, version: { type: 'integer', minimum: 0, description: '0 while the project has none' } },
+  properties: {
+    ...FIELDS,
+    keys: { type: 'array', items: { ...KEY, required: ['name', 'publicKey', 'keyId'] } },
+    version: { type: 'integer', minimum: 0, description: '0 while the project has none' },
+    warnings: { type: 'array', items: { type: 'string' }, description: 'what in the policy this server cannot honour (keyless identities without a Sigstore trusted root)' },
+  },
 };
 
 const P = '/projects/{project_name_or_id}';
-const view = (stored: StoredTrustPolicy) => ({ ...stored.policy, version: stored.version });
+/** The stored policy, with warnings about what this server cannot honour. */
+function view(stored: StoredTrustPolicy, keylessVerification: boolean) {
+  const warnings =
+    stored.policy.identities.length > 0 && !keylessVerification
+      ? ['this server has no Sigstore trusted root (signing.trustedRoot, SLIPWAY_TRUSTED_ROOT): no keyless signature verifies here, so the identities cannot be satisfied']
+      : [];
+  return { ...stored.policy, version: stored.version, ...(warnings.length === 0 ? {} : { warnings }) };
+}
 
 /** A project's trust policy for signatures: who may sign its images, how many must, which attestations must be there. */
 export const trustPolicyRoutes: readonly ApiRoute[] = [
@@ -56,7 +69,7 @@ export const trustPolicyRoutes: readonly ApiRoute[] = [
     response: TRUST_POLICY,
     async handle(req) {
       const project = await projectOf(req);
-      return ok(view((await req.services.registry.trustPolicies.get(project.name)) ?? { policy: EMPTY_TRUST_POLICY, version: 0 }));
+      return ok(view((await req.services.registry.trustPolicies.get(project.name)) ?? { policy: EMPTY_TRUST_POLICY, version: 0 }, req.services.keylessVerification));
     },
   },
   {
@@ -69,7 +82,9 @@ export const trustPolicyRoutes: readonly ApiRoute[] = [
     response: TRUST_POLICY,
     async handle(req) {
       const project = await projectOf(req, 'immutable-tag', 'update');
-      const stored = await req.services.registry.trustPolicies.set(project.name, req.body, req.principal.name);
+      // `warnings` is what a GET answered about this server, not part of the policy.
+      const { warnings: _answered, ...input } = req.body as Record<string, unknown>;
+      const stored = await req.services.registry.trustPolicies.set(project.name, input, req.principal.name);
       const { keys, ...rest } = stored.policy;
       await audit(req, {
         project: project.name,
@@ -78,7 +93,7 @@ export const trustPolicyRoutes: readonly ApiRoute[] = [
         operation: 'update',
         detail: { ...rest, keys: keys.map((key) => ({ name: key.name, keyId: key.keyId })), version: stored.version },
       });
-      return ok(view(stored));
+      return ok(view(stored, req.services.keylessVerification));
     },
   },
 ];
