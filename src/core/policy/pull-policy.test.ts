@@ -44,7 +44,7 @@ describe('evaluatePullPolicy', () => {
   it('requires a trusted signature when asked, and reports every failed gate', () => {
     const both = evaluatePullPolicy({ ...high, requireSignature: true }, facts({ status: 'none' }, [], unsigned));
     assert.equal(both.allowed ? 0 : both.reasons.length, 2);
-    assert.match(both.allowed ? '' : (both.reasons[0] ?? ''), /^The image is not signed by a signer the project trusts: no signature$/);
+    assert.match(both.allowed ? '' : (both.reasons[0] ?? ''), /^The project requires a trusted signature: no signature$/);
     assert.deepEqual(evaluatePullPolicy({ preventVulnerable: false, severity: 'high', requireSignature: true }, facts({ status: 'none' })), { allowed: true });
     assert.deepEqual(evaluatePullPolicy({ preventVulnerable: false, severity: 'high', requireSignature: false }, facts({ status: 'none' }, [], unsigned)), { allowed: true });
   });

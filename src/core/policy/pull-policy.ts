@@ -42,7 +42,7 @@ const title = (s: Severity) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function evaluatePullPolicy(settings: ProjectPullSettings, facts: PullFacts): PullPolicyVerdict {
   const reasons: string[] = [];
-  if (settings.requireSignature && !facts.signature.verified) reasons.push(`The image is not signed by a signer the project trusts: ${facts.signature.reason}`);
+  if (settings.requireSignature && !facts.signature.verified) reasons.push(`The project requires a trusted signature: ${facts.signature.reason}`);
   if (settings.preventVulnerable) {
     const reason = vulnerabilityReason(settings.severity, facts);
     if (reason !== undefined) reasons.push(reason);

@@ -158,7 +158,7 @@ for (const kind of databaseKinds) {
       await admin.ok('PUT', '/projects/gated', { metadata: { prevent_vul: 'false', enable_content_trust_cosign: 'true' } });
       const unsigned = await raw.request('GET', '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } });
       assert.equal(unsigned.status, 412);
-      assert.match(unsigned.json<Errors>().errors[0]?.message ?? '', /^The image is not signed by a signer the project trusts/);
+      assert.match(unsigned.json<Errors>().errors[0]?.message ?? '', /^The project requires a trusted signature: the trust policy names no keys or identities/);
       await admin.ok('PUT', '/projects/gated', { metadata: { enable_content_trust_cosign: 'false' } });
       assert.equal((await raw.request('GET', '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } })).status, 200);
       assert.equal(signature.tag, `sha256-${digestHex(image.manifest.descriptor.digest)}.sig`);
