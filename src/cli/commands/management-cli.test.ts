@@ -97,7 +97,9 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.equal((await cli(['policy', 'immutable', 'add', 'platform-qa', '--tags', 'release-*'])).code, 0);
     assert.equal((await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487,not an id', '--until', '2030-01-01'])).code, 1, 'a malformed id is refused');
     const system = await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487', '--until', '2030-01-01']);
-    assert.equal(system.stdout.trim(), 'CVE-2023-44487 (until 2030-01-01T00:00:00.000Z)');
+    assert.equal(system.stdout.trim(), 'System CVE allowlist: CVE-2023-44487 (until 2030-01-01T00:00:00.000Z)');
+    const forever = await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487']);
+    assert.equal(forever.stdout.trim(), 'System CVE allowlist: CVE-2023-44487 (never expires)', 'said as a project list says it');
     assert.match((await cli(['policy', 'immutable', 'list', 'platform-qa'])).stdout, /repoMatches \*\*\s+matches release-\*/);
 
     const file = join(dir, 'retention.yaml');

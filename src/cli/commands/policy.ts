@@ -96,8 +96,7 @@ export function registerPolicy(program: Command): void {
         const items = String(flags['cves']).split(',').filter((id) => id !== '').map((cve_id) => ({ cve_id }));
         return client.call<Allowlist>('PUT', '/system/CVEAllowlist', { items, expires_at: until });
       },
-      (list) =>
-        `${list.items.length === 0 ? 'The system CVE allowlist is empty' : list.items.map((i) => i.cve_id).join(', ')}${list.expires_at === null ? '' : ` (until ${new Date(list.expires_at * 1000).toISOString()})`}`,
+      (list) => `System CVE allowlist: ${describeAllowlist(list)}`,
     ),
   );
   const immutable = policy.command('immutable').description('tags that can be neither overwritten nor deleted');
