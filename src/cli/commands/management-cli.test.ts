@@ -95,6 +95,9 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     const allowed = '  cve allowlist: CVE-2024-9143, CVE-2024-6119, CVE-2024-5535 (until 2030-01-01T00:00:00.000Z)';
     assert.ok((await cli(['policy', 'show', 'platform-qa'])).stdout.split('\n').includes(allowed), 'every --allow-cve is kept, and show prints the list with its expiry');
     assert.equal((await cli(['policy', 'immutable', 'add', 'platform-qa', '--tags', 'release-*'])).code, 0);
+    const shown = (await cli(['policy', 'show', 'platform-qa'])).stdout;
+    assert.match(shown, /^ {2}trust policy: none set \(trusts no signer\) \(slipway policy trust show platform-qa\)$/m);
+    assert.match(shown, /^ {2}immutable tag rules: 1 active \(slipway policy immutable list platform-qa\)$/m);
     assert.equal((await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487,not an id', '--until', '2030-01-01'])).code, 1, 'a malformed id is refused');
     const system = await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487', '--until', '2030-01-01']);
     assert.equal(system.stdout.trim(), 'System CVE allowlist: CVE-2023-44487 (until 2030-01-01T00:00:00.000Z)');

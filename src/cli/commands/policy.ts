@@ -31,6 +31,14 @@ function describeAllowlist(list: Allowlist): string {
 /** `--allow-cve` given several times, each maybe comma-separated: every id, in order. */
 const collectIds = (value: string, previous: readonly string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((id) => id.trim()).filter((id) => id !== '')];
 
+/** What `policy show` says of the trust policy (`policy trust show` prints it whole). */
+interface TrustSummary {
+  version: number;
+  keys: unknown[];
+  identities: unknown[];
+  threshold: number;
+}
+
 interface Rule {
   id: number;
   disabled: boolean;
@@ -41,8 +49,31 @@ interface Rule {
 /** `slipway policy`: a project's gates (vulnerability threshold, signatures), visibility, quotas, CVE allowlist, immutable tags and trust policy. */
 export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description("a project's policies: vulnerability gate, signature requirement, quotas, allowlist, immutable tags, trusted signers");
-  serverOptions(policy.command('show').argument('<project>')).action(
-    managed((client, _flags, project: string) => client.call<PolicyView>('GET', `/projects/${encodeURIComponent(project)}`), showPolicy),
+  serverOptions(policy.command('show').argument('<project>').description('every gate of a project: settings, allowlist, trust policy and immutable tag rules')).action(
+    managed(
+      async (client, _flags, project: string) => {
+        const path = `/projects/${encodeURIComponent(project)}`;
+        const [settings, trust_policy, immutable_rules] = await Promise.all([
+          client.call<PolicyView>('GET', path),
+          client.call<TrustSummary>('GET', `${path}/trust-policy`),
+          client.call<Rule[]>('GET', `${path}/immutabletagrules`),
+        ]);
+        return { ...settings, trust_policy, immutable_rules };
+      },
+      (p) => {
+        const trust = p.trust_policy;
+        const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+        const signers =
+          trust.version === 0
+            ? 'none set (trusts no signer)'
+            : `version ${trust.version}: ${count(trust.keys.length, 'key', 'keys')}, ${count(trust.identities.length, 'identity', 'identities')}, threshold ${trust.threshold}`;
+        return [
+          showPolicy(p),
+          `  trust policy: ${signers} (slipway policy trust show ${p.name})`,
+          `  immutable tag rules: ${p.immutable_rules.filter((r) => !r.disabled).length} active (slipway policy immutable list ${p.name})`,
+        ].join('\n');
+      },
+    ),
   );
   serverOptions(
     policy
