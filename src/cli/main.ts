@@ -6,6 +6,11 @@ import { enableCompileCache } from 'node:module';
 enableCompileCache();
 const { commandsFor, verbOf } = await import('./commands/index.ts');
 (await import('./v8-options.ts')).ensureV8Options(verbOf(process.argv.slice(2)));
+// A reader that stops early (`slipway sbom … | head`) closes the pipe: stop quietly, as cat does.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 const { Command } = await import('commander');
 const { reportFailure } = await import('./output.ts');
 

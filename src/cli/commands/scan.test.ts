@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { sharedData } from '../../testing/shared-data.ts';
 
 const OSV = sharedData('osv/');
 const exec = promisify(execFile);
+const MAIN = new URL('../main.ts', import.meta.url).pathname;
 
 const image = buildImage({
   seed: 'cli-scan',
@@ -117,6 +119,16 @@ describe('slipway db, scan and sbom', () => {
     const cdx = JSON.parse((await cli(['sbom', `oci:${layout}:v1`, '--format', 'cyclonedx'])).stdout) as { specVersion: string; components: { purl?: string }[] };
     assert.equal(cdx.specVersion, '1.6');
     assert.ok(cdx.components.some((c) => c.purl === 'pkg:npm/lodash@4.17.15'));
+  });
+
+  it('stops quietly when its reader has gone (slipway sbom … | head)', async () => {
+    const child = spawn(process.execPath, [MAIN, 'sbom', `oci:${layout}:v1`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader closes the pipe before the SBOM is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(stderr, '', 'no stack trace');
+    assert.equal(code, 0);
   });
 
   it('scans a docker-archive made by skopeo and an image in a registry the same way', async () => {
