@@ -216,6 +216,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     scanRequests: requests,
     canAttest: attestor !== undefined,
     keylessVerification: trustedRoot !== undefined,
+    externalUrl: config.externalUrl,
     scanGate,
     access,
     users: createUsers(database, { onChange }),

@@ -4,6 +4,7 @@ import { AuthError } from '../core/auth/auth-error.ts';
 import { ANONYMOUS, type Authorizer, type Principal } from '../core/auth/authorizer.ts';
 import type { TokenService } from '../core/auth/token-service.ts';
 import { HttpError } from './http-error.ts';
+import { publicOrigin } from './public-origin.ts';
 
 /** Who the caller is and what they may do, for one request. */
 export interface RequestAuth {
@@ -42,9 +43,7 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
   }
 
   function realm(req: IncomingMessage): string {
-    if (options.externalUrl !== undefined) return `${options.externalUrl.replace(/\/$/, '')}${TOKEN_PATH}`;
-    const scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http';
-    return `${scheme}://${req.headers.host ?? 'localhost'}${TOKEN_PATH}`;
+    return `${publicOrigin(req, options.externalUrl)}${TOKEN_PATH}`;
   }
 
   function unauthorized(req: IncomingMessage, message: string, access: Access | undefined, error?: 'invalid_token' | 'insufficient_scope') {

@@ -2,6 +2,7 @@ import { exceptionsAsOpenVex } from '../../scan/index.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf } from './api-guards.ts';
+import { publicOrigin } from '../public-origin.ts';
 
 const R = '/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}';
 
@@ -95,7 +96,7 @@ export const scanRoutes: readonly ApiRoute[] = [
       const project = await projectOf(req, 'scan', 'read');
       const list = await req.services.scans.exceptions(project.project_id);
       if (req.query.get('format') !== 'openvex') return ok(list);
-      return ok(exceptionsAsOpenVex(list, { id: `${req.ctx.url.origin}${API_PREFIX}/projects/${project.project_id}/scan-exceptions?format=openvex`, author: `Slipway project ${project.name}` }));
+      return ok(exceptionsAsOpenVex(list, { id: `${publicOrigin(req.ctx.req, req.services.externalUrl)}${API_PREFIX}/projects/${project.project_id}/scan-exceptions?format=openvex`, author: `Slipway project ${project.name}` }));
     },
   },
   {

@@ -16,6 +16,8 @@ export interface ApiServices {
   readonly canAttest: boolean;
   /** Whether the server has a Sigstore trusted root (`signing.trustedRoot`), without which no keyless signature verifies. */
   readonly keylessVerification: boolean;
+  /** `externalUrl` from the configuration: where clients reach the server behind a proxy. */
+  readonly externalUrl: string | undefined;
   /** Whether an image passed its project's scan gate (what signing asks first). */
   readonly scanGate: ScanGate;
   readonly access: AccessControl;

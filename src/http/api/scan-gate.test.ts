@@ -143,6 +143,7 @@ for (const kind of databaseKinds) {
       assert.equal((await pull()).status, 200, 'under the exception the pull passes');
       const vex = parseOpenVex(await admin.ok('GET', '/projects/guarded/scan-exceptions?format=openvex'));
       assert.deepEqual(vex.statements.map((st) => [st.vulnerability.name, st.status, st.justification]), [['CVE-2021-44906', 'not_affected', 'vulnerable_code_not_in_execute_path']], 'exceptions export as OpenVEX');
+      assert.match(vex['@id'], new RegExp(`^${server.url.replace(/[.]/g, '\\.')}/api/v2\\.0/projects/\\d+/scan-exceptions\\?format=openvex$`), 'the document id is where it is served');
       await sleep(1600);
       assert.equal((await pull()).status, 412, 'after the expiry it is refused again');
 
