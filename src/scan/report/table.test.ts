@@ -27,9 +27,11 @@ describe('toTable', () => {
     assert.ok(rows[2]?.[5]?.endsWith('…'));
   });
 
-  it('says so when there is nothing to report', () => {
+  it('says when nothing could be checked, and when nothing was found', () => {
     const text = toTable(scanFixture({ findings: [], packages: [], distro: null, artifact: { name: 'oci:/tmp/layout', layers: [] } }));
-    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Packages: none recognised (no OS package database, no language packages): nothing to match', 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'No vulnerabilities found.'].join('\n'));
+    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Packages: none recognised (no OS package database, no language packages): nothing to match', 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'Not checked for vulnerabilities: no packages were recognised.'].join('\n'));
+    const clean = toTable(scanFixture({ findings: [] }));
+    assert.ok(clean.endsWith('\n\nNo vulnerabilities found.'), clean);
   });
 
   it('describes the database age', () => {

@@ -64,6 +64,8 @@ function render(rows: readonly (readonly string[])[]): string[] {
 /** The scan result as a plain-text table (no colours; ends without a newline). */
 export function toTable(result: ScanResult): string {
   const lines = header(result);
+  // Nothing recognised is not a clean image: nothing could be matched (the server's gate calls it Unsupported).
+  if (result.packages.length === 0) return [...lines, '', 'Not checked for vulnerabilities: no packages were recognised.'].join('\n');
   if (result.findings.length === 0) return [...lines, '', 'No vulnerabilities found.'].join('\n');
   const rows = [...result.findings].sort(compareFindings).map(row);
   return [...lines, '', ...render([COLUMNS, ...rows])].join('\n');
