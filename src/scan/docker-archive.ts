@@ -54,7 +54,8 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
     });
     const tags = (first.RepoTags ?? []).filter((t): t is string => typeof t === 'string');
     return {
-      name: tags[0] ?? `docker-archive:${file}`,
+      // The file scanned, as Trivy names an --input archive; the tags it carries are the repo tags.
+      name: `docker-archive:${file}`,
       ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
       ...(config.os === undefined ? {} : { os: config.os }),
       repoTags: tags,
