@@ -1,10 +1,18 @@
-import { exceptionsAsOpenVex } from '../../scan/index.ts';
+import { AdapterMediaType, exceptionsAsOpenVex, storedHarborReport } from '../../scan/index.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf } from './api-guards.ts';
 import { publicOrigin } from '../public-origin.ts';
 
 const R = '/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}';
+
+/** The report media types an `X-Accept-Vulnerabilities` header asks for that Slipway has (both carry Harbor's report). */
+function harborReportTypes(header: string | string[] | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  const asked = (Array.isArray(header) ? header.join(',') : header).split(',');
+  const known: readonly string[] = [AdapterMediaType.genericReport, AdapterMediaType.nativeReport];
+  return known.filter((type) => asked.some((a) => a.replace(/\s+/g, '') === type.replace(/\s+/g, '')));
+}
 
 async function artifactOf(req: ApiRequest, resource: 'scan' | 'artifact', action: 'create' | 'read') {
   const project = await projectOf(req, resource, action);
@@ -43,11 +51,22 @@ export const scanRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: `${R}/additions/vulnerabilities`,
     tag: 'scan',
-    summary: "The artifact's latest scan: status, severity, findings, and how old the vulnerability data was.",
+    summary:
+      "The artifact's latest scan: status, severity, findings, and how old the vulnerability data was. With Harbor's `X-Accept-Vulnerabilities` header, Harbor's answer instead: the report under each accepted report media type (`{}` before a successful scan).",
     anonymous: true,
     async handle(req) {
-      const { artifact } = await artifactOf(req, 'artifact', 'read');
+      const { repo, artifact } = await artifactOf(req, 'artifact', 'read');
       const report = await req.services.scans.report(artifact.digest);
+      const accepted = harborReportTypes(req.ctx.req.headers['x-accept-vulnerabilities']);
+      if (accepted !== undefined) {
+        // Harbor's clients (its UI, harbor-cli, its API's users) read this shape.
+        if (report?.scan_status !== 'Success') return ok({});
+        const harbor = storedHarborReport(
+          { severity: report.severity, findings: report.findings, generatedAt: Date.parse(report.end_time ?? report.start_time), scanner: report.scanner },
+          { repository: repo.name, digest: artifact.digest, mimeType: artifact.manifest_media_type },
+        );
+        return ok(Object.fromEntries(accepted.map((type) => [type, harbor])));
+      }
       if (report === undefined) throw new HttpError('NOT_FOUND', `artifact ${artifact.digest} has not been scanned`);
       return ok(report);
     },

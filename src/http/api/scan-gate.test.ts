@@ -127,6 +127,18 @@ for (const kind of databaseKinds) {
       const minimist = report?.findings.find((f) => f.id === 'CVE-2021-44906');
       assert.deepEqual([minimist?.package, minimist?.severity, minimist?.fixed], ['minimist', 'Critical', ['1.2.6']]);
       assert.ok(report?.findings.some((f) => f.id === 'CVE-2020-8203' && f.package === 'lodash'), 'lodash 4.17.15 is reported too');
+      // Harbor's clients ask with X-Accept-Vulnerabilities and read Harbor's report under its media type.
+      const generic = 'application/vnd.security.vulnerability.report; version=1.1';
+      const harborAnswer = await fetch(`${server.url}/api/v2.0/projects/guarded/repositories/web/artifacts/${digest}/additions/vulnerabilities`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${server.adminPassword}`).toString('base64')}`, 'x-accept-vulnerabilities': `${generic}, application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0` },
+      });
+      const harbor = (await harborAnswer.json()) as Record<string, { severity: string; artifact: { repository: string; digest: string }; vulnerabilities: { id: string; package: string; fix_version: string; links: string[] }[] }>;
+      assert.deepEqual(Object.keys(harbor).toSorted(), [generic, 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0'].toSorted());
+      const harborReport = harbor[generic];
+      assert.equal(harborReport?.severity, 'Critical');
+      assert.deepEqual(harborReport.artifact, { repository: 'guarded/web', digest, mime_type: MediaType.ociManifest });
+      const harborMinimist = harborReport.vulnerabilities.find((v) => v.id === 'CVE-2021-44906');
+      assert.deepEqual([harborMinimist?.package, harborMinimist?.fix_version], ['minimist', '1.2.6']);
 
       const http = registryHttp(server.url).withToken(await registryHttp(server.url).login('admin', server.adminPassword, ['repository:guarded/web:pull']));
       const pull = () => http.request('GET', '/v2/guarded/web/manifests/1.0.0', { headers: { accept: MediaType.ociManifest } });

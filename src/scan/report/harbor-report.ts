@@ -91,13 +91,7 @@ function item(finding: Finding): HarborVulnerability {
  * and the overall severity the highest found or `None` when clean.
  */
 export function toHarborReport(result: ScanResult, artifact: HarborArtifact): HarborVulnerabilityReport {
-  const seen = new Set<string>();
-  const findings = [...result.findings].sort(compareFindings).filter((f) => {
-    const key = `${f.id}\0${f.package.name}\0${f.package.version}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const findings = oncePerPackage([...result.findings].sort(compareFindings), (f) => [f.id, f.package.name, f.package.version]);
   return {
     generated_at: isoSeconds(result.createdAt),
     artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mimeType },
@@ -105,4 +99,53 @@ export function toHarborReport(result: ScanResult, artifact: HarborArtifact): Ha
     severity: maxSeverity(findings) ?? 'None',
     vulnerabilities: findings.map(item),
   };
+}
+
+/** A finding as a scan report row keeps it (no description or CVSS): what the API reads back. */
+export interface StoredHarborFinding {
+  readonly id: string;
+  readonly severity: Severity;
+  readonly package: string;
+  readonly version: string;
+  readonly fixed: readonly string[];
+}
+
+/**
+ * Harbor's vulnerability report rebuilt from a stored scan (what `additions/vulnerabilities`
+ * answers Harbor's clients): the same items and overall severity as `toHarborReport`, with the
+ * advisory's page as the link and no description.
+ */
+export function storedHarborReport(
+  stored: { readonly severity: string | null; readonly findings: readonly StoredHarborFinding[]; readonly generatedAt: number; readonly scanner: HarborVulnerabilityReport['scanner'] },
+  artifact: HarborArtifact,
+): HarborVulnerabilityReport {
+  const findings = oncePerPackage(stored.findings, (f) => [f.id, f.package, f.version]);
+  return {
+    generated_at: isoSeconds(stored.generatedAt),
+    artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mimeType },
+    scanner: stored.scanner,
+    severity: (stored.severity ?? 'None') as Severity | 'None',
+    vulnerabilities: findings.map((f) => ({
+      id: f.id,
+      package: f.package,
+      version: f.version,
+      fix_version: f.fixed.join(', '),
+      severity: f.severity,
+      description: '',
+      links: [advisorySource(f.id).url],
+      cwe_ids: [],
+      status: f.fixed.length === 0 ? ('affected' as const) : ('fixed' as const),
+    })),
+  };
+}
+
+/** The first of each `id + package + version`, as Harbor keeps findings. */
+function oncePerPackage<T>(items: readonly T[], key: (one: T) => readonly string[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((one) => {
+    const k = key(one).join('\0');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
