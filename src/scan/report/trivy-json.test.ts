@@ -18,17 +18,15 @@ describe('toTrivyJson', () => {
     assert.deepEqual(Object.keys(report.Metadata.Layers[0] ?? {}), ['Size', 'Digest', 'DiffID']);
   });
 
-  it('groups OS packages first, then one result per language file', () => {
+  it('groups OS packages first, then, as Trivy does, installed packages per language and binaries per path, only where something was found', () => {
     assert.deepEqual(
       report.Results.map((r) => [r.Target, r.Class, r.Type]),
       [
         ['registry.example/team/api:1.4 (debian 12)', 'os-pkgs', 'debian'],
-        ['app/node_modules/@babel/core/package.json', 'lang-pkgs', 'node-pkg'],
-        ['app/node_modules/lodash/package.json', 'lang-pkgs', 'node-pkg'],
+        ['Node.js', 'lang-pkgs', 'node-pkg'],
         ['usr/local/bin/server', 'lang-pkgs', 'gobinary'],
       ],
     );
-    assert.equal(report.Results[1]?.Vulnerabilities, undefined);
   });
 
   it('writes each vulnerability the way Trivy does', () => {
@@ -49,12 +47,12 @@ describe('toTrivyJson', () => {
     assert.deepEqual(ssl?.VendorIDs, ['DSA-5764-1']);
     assert.equal(ssl?.PkgPath, undefined);
     assert.equal(os[1]?.FixedVersion, undefined);
-    const lodash = report.Results[2]?.Vulnerabilities ?? [];
+    const lodash = report.Results[1]?.Vulnerabilities ?? [];
     assert.deepEqual(lodash.map((v) => [v.VulnerabilityID, v.Severity, v.PkgPath]), [
       ['CVE-2020-28500', 'MEDIUM', 'app/node_modules/lodash/package.json'],
       ['CVE-2021-23337', 'HIGH', 'app/node_modules/lodash/package.json'],
     ]);
-    const go = report.Results[3]?.Vulnerabilities?.[0];
+    const go = report.Results[2]?.Vulnerabilities?.[0];
     assert.equal(go?.Severity, 'UNKNOWN');
     assert.equal(go?.PrimaryURL, 'https://pkg.go.dev/vuln/GO-2024-2687');
   });

@@ -126,11 +126,21 @@ interface Group {
   readonly findings: Finding[];
 }
 
+/** Installed packages Trivy gathers into one result per language, named so (its `PkgTargets`); lockfiles and binaries keep their path. */
+const GATHERED: Readonly<Record<string, string>> = { 'node-pkg': 'Node.js', 'python-pkg': 'Python', jar: 'Java' };
+
 function groupKey(pkg: Package): string {
-  return OS_TYPES.has(pkg.type) ? '\0os' : `${pkg.location}\0${langType(pkg)}`;
+  if (OS_TYPES.has(pkg.type)) return '\0os';
+  const type = langType(pkg);
+  return GATHERED[type] === undefined ? `${pkg.location}\0${type}` : `\0${type}`;
 }
 
-/** One group per result: the OS packages first, then each language file in path order. */
+/**
+ * The results as Trivy makes them for an image: the OS packages first (always), then, ordered by
+ * target, one result per language target that has findings: installed npm, Python and Java
+ * packages gathered under `Node.js`, `Python` and `Java` (each finding's PkgPath says where),
+ * lockfiles and binaries under their own path.
+ */
 function groups(result: ScanResult): readonly Group[] {
   const distro = result.distro;
   const map = new Map<string, Group>();
@@ -138,11 +148,14 @@ function groups(result: ScanResult): readonly Group[] {
     const key = groupKey(pkg);
     if (map.has(key)) continue;
     const os = key === '\0os';
-    const target = os ? (distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.versionId})`) : pkg.location;
-    map.set(key, { target, cls: os ? 'os-pkgs' : 'lang-pkgs', type: os ? (distro?.id ?? 'unknown') : langType(pkg), findings: [] });
+    const type = os ? (distro?.id ?? 'unknown') : langType(pkg);
+    const target = os ? (distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.versionId})`) : (GATHERED[type] ?? pkg.location);
+    map.set(key, { target, cls: os ? 'os-pkgs' : 'lang-pkgs', type, findings: [] });
   }
   for (const finding of result.findings) map.get(groupKey(finding.package))?.findings.push(finding);
-  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, group]) => group);
+  const os = map.get('\0os');
+  const languages = [...map.values()].filter((g) => g.cls === 'lang-pkgs' && g.findings.length > 0).sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  return [...(os === undefined ? [] : [os]), ...languages];
 }
 
 function metadata(result: ScanResult): TrivyReport['Metadata'] {
