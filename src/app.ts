@@ -271,7 +271,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   const http = createHttpServer({
     logger,
     metrics,
-    tls: config.tls === undefined ? undefined : { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
+    tls: config.tls === undefined ? undefined : { cert: await readSetting(config.tls.certFile, 'tls.cert'), key: await readSetting(config.tls.keyFile, 'tls.key') },
     mounts: [
       opsMount({
         metrics,
@@ -377,4 +377,13 @@ async function serverSigner(signing: NonNullable<SlipwayConfig['signing']>): Pro
   const password = signing.keyPassword;
   const key = await loadPrivateKey(await readFile(signing.keyFile, 'utf8'), () => Promise.resolve(password ?? ''));
   return keySigner(key);
+}
+
+/** A file the configuration names; a failure says which setting named it. */
+async function readSetting(file: string, setting: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new Error(`${setting}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+  }
 }

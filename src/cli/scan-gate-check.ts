@@ -20,7 +20,8 @@ export async function checkScanGate(target: SigningTarget, flags: { readonly ins
         return await client.call<{ passed: boolean; reasons: string[] }>('GET', path);
       } catch (error) {
         if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 0)) throw error;
-        return { passed: false, reasons: [`${host} cannot say whether ${target.reference.repository}@${target.subject.digest} passed its scan gate (not a Slipway registry, or no such artifact): ${error.message}`] };
+        const why = error.status === 0 ? error.message : `${host} is not a Slipway registry, or holds no such artifact`;
+        return { passed: false, reasons: [`nothing can say whether ${target.reference.repository}@${target.subject.digest} passed its scan gate: ${why}`] };
       }
     },
     async recordOverride(verb, reason) {

@@ -52,6 +52,9 @@ export function generateKeyPair(): { privateKey: KeyObject; publicKey: KeyObject
  * Unreadable or unsupported keys → `KEY_INVALID`; a wrong password → `KEY_PASSWORD_WRONG`.
  */
 export async function loadPrivateKey(pem: string, password: () => Promise<string>): Promise<SigningKey> {
+  if (Object.hasOwn(PUBLIC_LABELS, pemLabel(pem))) {
+    throw new SignError('KEY_INVALID', `this is a public key (${pemLabel(pem)}): signing takes the private key, such as cosign.key`);
+  }
   const block = decodePem(pem, [...ENCRYPTED_LABELS, ...Object.keys(PLAIN_PRIVATE_LABELS)]);
   const privateKey = ENCRYPTED_LABELS.includes(block.label) ? await decryptPrivateKey(block.der, password) : parsePrivateDer(block.der, block.label);
   return signingKeyOf(privateKey);
@@ -80,6 +83,10 @@ export function signingKeyOf(privateKey: KeyObject): SigningKey {
 
 /** A verification key from a PEM `PUBLIC KEY` (SPKI, as in `cosign.pub`) or `RSA PUBLIC KEY` (PKCS#1). */
 export function loadPublicKey(pem: string): VerificationKey {
+  const label = pemLabel(pem);
+  if (label.includes('PRIVATE KEY')) {
+    throw new SignError('KEY_INVALID', `this is a private key (${label}): verifying takes the public key, such as the cosign.pub written beside cosign.key`);
+  }
   const block = decodePem(pem, Object.keys(PUBLIC_LABELS));
   const type = PUBLIC_LABELS[block.label] ?? 'spki';
   let publicKey: KeyObject;
@@ -121,4 +128,9 @@ function publicHalf(key: KeyObject): KeyObject {
   if (key.type === 'public') return key;
   if (key.type === 'private') return createPublicKey(key);
   throw new SignError('KEY_INVALID', 'a secret key has no public key');
+}
+
+/** The label of the first PEM block (`''` without one), to say which kind of key was given where another was wanted. */
+function pemLabel(pem: string): string {
+  return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
 }

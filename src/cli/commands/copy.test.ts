@@ -50,7 +50,7 @@ describe('slipway copy', () => {
 
     const back = await slipway(['copy', `oci:${layout}:v1`, `${registry.host}/dst/app:v2`, '--insecure'], env);
     assert.equal(back.code, 0, back.stderr);
-    assert.match(back.stdout, new RegExp(`^Copied oci:${layout} → ${registry.host}/dst/app ${digest}: 1 manifests \\(0 already there\\), 2 blobs copied`));
+    assert.match(back.stdout, new RegExp(`^Copied oci:${layout}:v1 → ${registry.host}/dst/app:v2 ${digest}: 1 manifests \\(0 already there\\), 2 blobs copied`), 'named as given, tags included');
     assert.equal(back.stdout.trim().split('\n').length, 1, 'one line');
     assert.equal(back.stderr, '', 'no progress bar when stderr is not a terminal');
     assert.equal((await client.repository(registry.host, 'dst/app').getManifest('v2'))?.digest, digest);

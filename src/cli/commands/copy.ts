@@ -49,7 +49,8 @@ export function registerCopy(program: Command): void {
           plan.expectDigest !== undefined && plan.expectDigest !== result.digest
             ? [...result.failures, { item: 'destination', code: 'DIGEST_MISMATCH', message: `the destination names ${plan.expectDigest}, the source is ${result.digest}` }]
             : result.failures;
-        const final: CopyResult = { ...result, failures };
+        // Named as they were given (with the tag), not as the repositories the copy went between.
+        const final: CopyResult = { ...result, source: sourceArg, target: destinationArg, failures };
         printResult(format, final, renderResult);
         if (final.failures.length > 0) process.exitCode = ExitCode.failure;
       } finally {

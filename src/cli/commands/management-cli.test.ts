@@ -142,7 +142,7 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.equal(rescan.code, 0, rescan.stderr);
     assert.match(
       rescan.stdout,
-      /^Rescanned 1 images; 1 verdicts changed\nREPOSITORY\s+DIGEST\s+VERDICT\nplatform-qa\/app\s+sha256:[0-9a-f]{12}\s+blocked: it has not been scanned .* → blocked: (?!it has not been scanned).+$/m,
+      /^Rescanned 1 image; 1 verdict changed\nREPOSITORY\s+DIGEST\s+VERDICT\nplatform-qa\/app\s+sha256:[0-9a-f]{12}\s+blocked: it has not been scanned .* → blocked: (?!it has not been scanned).+$/m,
       'the one image of platform-qa, scanned for the first time (no vulnerability data here): still blocked, for another reason',
     );
     const again = await cli(['rescan', '--project', 'platform-qa', '--output', 'json']);

@@ -30,7 +30,7 @@ export function registerRescan(program: Command): void {
         r.result === null
           ? `Rescan ${r.id} ${r.job_status}: ${r.error ?? ''}`
           : [
-              `Rescanned ${r.result.scanned} images; ${r.result.changed.length} verdicts changed`,
+              `Rescanned ${r.result.scanned} image${r.result.scanned === 1 ? '' : 's'}; ${r.result.changed.length} verdict${r.result.changed.length === 1 ? '' : 's'} changed`,
               ...(r.result.changed.length === 0 ? [] : [table(['REPOSITORY', 'DIGEST', 'VERDICT'], r.result.changed.map((c) => [c.repository, c.digest.slice(0, 19), `${c.before} → ${c.after}`]))]),
             ].join('\n'),
     ),

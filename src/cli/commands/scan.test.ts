@@ -58,6 +58,9 @@ describe('slipway db, scan and sbom', () => {
     const status = await cli(['db', 'status', '--output', 'json']);
     assert.ok((JSON.parse(status.stdout) as { advisories: number }).advisories >= 60);
     assert.match((await cli(['db', 'status'])).stdout, /advisories; last import \d{4}-\d\d-\d\dT/);
+    const missing = await cli(['db', 'import', join(dir, 'Debian-all.zip')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read .*Debian-all\.zip: no such file or directory/);
 
     const broken = join(dir, 'broken-osv');
     await mkdir(broken);

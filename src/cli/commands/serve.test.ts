@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { runSlipway } from '../../testing/cli.ts';
 
 /** The address the server logs once it listens (`--port 0`: the port it was given), or its output if it exits first. */
 function listeningAddress(child: ChildProcess, output: () => string): Promise<string> {
@@ -57,5 +58,18 @@ it('npm start serves the demo projects with the server heap options, prints a ge
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 0, `serve exits cleanly on SIGTERM: ${stderr}`);
     await rm(data, { recursive: true, force: true });
+  }
+});
+
+it('names the setting when a file the configuration points at is missing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-serve-tls-'));
+  try {
+    const config = join(dir, 'slipway.yaml');
+    await writeFile(config, `tls: { cert: ${join(dir, 'absent.crt')}, key: ${join(dir, 'absent.key')} }\n`);
+    const run = await runSlipway(['serve', '--config', config, '--port', '0', '--data', join(dir, 'data')], { SLIPWAY_ADMIN_PASSWORD: 'Serve-Test-Password-1' });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /tls\.cert: cannot read .*absent\.crt: no such file/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

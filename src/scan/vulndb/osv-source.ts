@@ -19,7 +19,7 @@ const RECORD_FORMATS: Readonly<Record<string, 'json' | 'yaml'>> = { '.json': 'js
 
 export async function* readOsvSource(source: string, options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<SourceItem> {
   const info = await stat(source).catch((error: unknown) => {
-    throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${source}`, { cause: error });
+    throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${source}: ${reasonOf(error)}`, { cause: error });
   });
   if (info.isDirectory()) {
     for await (const path of walk(source, options.signal)) yield* readFileItems(path, relative(source, path), options.signal, false);
@@ -59,7 +59,7 @@ async function* readFileItems(path: string, label: string, signal: AbortSignal |
     yield parseItem(label, text, formatOf(path) ?? 'json');
   } catch (error) {
     signal?.throwIfAborted();
-    if (topLevel) throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${path}`, { cause: error });
+    if (topLevel) throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${path}: ${reasonOf(error)}`, { cause: error });
     yield { file: label, reason: messageOf(error) };
   }
 }
@@ -105,4 +105,12 @@ function formatOf(path: string): 'json' | 'yaml' | undefined {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a file could not be read, in words (`no such file` rather than an errno). */
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES') return 'permission denied';
+  return messageOf(error);
 }
