@@ -3,11 +3,14 @@ import type { Command } from 'commander';
 import { createCredentialStore } from '../core/oci/client/credentials.ts';
 import { createRegistryClient, type RegistryClient, type RepositoryClient } from '../core/oci/client/registry-client.ts';
 import type { Descriptor } from '../core/oci/descriptor.ts';
+import { parseCopyLocation } from '../core/oci/copy-location.ts';
+import { openImageLayout } from '../core/oci/image-layout.ts';
+import { layoutSource } from '../core/oci/layout-endpoints.ts';
 import { parseManifest } from '../core/oci/manifest.ts';
 import { isIndexMediaType } from '../core/oci/media-types.ts';
 import { parseReference, referenceTarget, registryApiHost, type ImageReference } from '../core/oci/reference.ts';
 import type { TrustedIdentity } from '../core/policy/trust-policy.ts';
-import { loadPublicKey, loadTrustedRoot, registrySignatureStore, SignError, type Scheme, type SignatureStore, type VerificationPolicy } from '../sign/index.ts';
+import { layoutSignatureStore, loadPublicKey, loadTrustedRoot, registrySignatureStore, SignError, type Scheme, type SignatureStore, type VerificationPolicy } from '../sign/index.ts';
 import { UsageError } from './output.ts';
 
 /** The image a signing verb works on: its repository as a signature store, the manifest, and (for an index) its children. */
@@ -36,6 +39,31 @@ export async function openSigningTarget(image: string, flags: { readonly insecur
     client.close();
     throw error;
   }
+}
+
+/** What `verify` and `verify-attestation` read: signatures and the subject's digest, from a registry or an OCI layout. */
+export interface VerificationTarget {
+  readonly store: SignatureStore;
+  readonly subject: Descriptor;
+  close(): void;
+}
+
+/**
+ * A registry image, or an OCI layout (`oci:<dir>[:ref]`, or a path starting with `/` or `.`) as
+ * `slipway copy` writes one, signatures included: an air-gapped copy is verified offline.
+ */
+export async function openVerificationTarget(image: string, flags: { readonly insecure?: boolean }): Promise<VerificationTarget> {
+  const location = parseCopyLocation(image.startsWith('/') || image.startsWith('.') ? `oci:${image}` : image);
+  if (location.kind === 'registry') {
+    const target = await openSigningTarget(image, flags);
+    return { store: target.store, subject: target.subject, close: () => target.client.close() };
+  }
+  const layout = await openImageLayout(location.dir, { create: false });
+  // Without a ref, the layout's one image: not a signature, attestation or other referrer.
+  const found = await layoutSource(layout).getManifest(location.ref);
+  if (found === undefined) throw new SignError('IMAGE_UNKNOWN', `${image}: no such manifest in the layout`);
+  const store = layoutSignatureStore(layout);
+  return { store, subject: { mediaType: found.mediaType, digest: found.digest, size: found.bytes.byteLength }, close: () => undefined };
 }
 
 async function childrenOf(repository: RepositoryClient, subject: Descriptor): Promise<readonly Descriptor[]> {

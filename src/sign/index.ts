@@ -8,7 +8,7 @@ export { SignError, type SignErrorCode } from './sign-error.ts';
 export { describeSigner, type FoundSignature, type TrustedTime, type VerifiedSigner } from './model.ts';
 export { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, loadPublicKey, publicKeyPem, verificationKeyOf, type SigningKey, type VerificationKey } from './keys.ts';
 export { keySigner, keylessSigner, type Signer } from './signer.ts';
-export { registrySignatureStore, type SignatureStore, type StoredManifest, MAX_SIGNATURE_BLOB_BYTES, readVerified, checkSize } from './signature-store.ts';
+export { layoutSignatureStore, registrySignatureStore, type SignatureStore, type StoredManifest, MAX_SIGNATURE_BLOB_BYTES, readVerified, checkSize } from './signature-store.ts';
 export { signImage, attestImage, type SignOptions, type AttestOptions, type SignResult } from './sign-image.ts';
 export { verifyImage, type ImageVerification } from './verify-image.ts';
 export { discover, type Scheme, type SignatureKind } from './discover.ts';

@@ -4,6 +4,8 @@ import type { TagCondition } from '../core/oci/client/manifest-requests.ts';
 import type { RepositoryClient } from '../core/oci/client/registry-client.ts';
 import type { Descriptor } from '../core/oci/descriptor.ts';
 import { digestAlgorithm, digestOf, type Digest } from '../core/oci/digest.ts';
+import type { ImageLayout } from '../core/oci/image-layout.ts';
+import { layoutSource } from '../core/oci/layout-endpoints.ts';
 import { SignError } from './sign-error.ts';
 
 /** Signature payloads, envelopes and bundles are read whole to verify their bytes: at most this many. */
@@ -43,6 +45,35 @@ export interface SignatureStore {
   addReferrerToFallbackTag(subject: Digest, descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<void>;
   /** Deletes a manifest by digest (a replaced attestation). */
   deleteManifest(digest: Digest, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/**
+ * An OCI image layout (what `slipway copy … oci:<dir>` writes, signatures included) as a read-only
+ * signature store: `.sig`/`.att` manifests by their ref name, referrers by their `subject`. Its
+ * repository is `oci:<dir>`, which no legacy signature names: verifying one needs the repository it
+ * was signed in (`--docker-reference`) or `--ignore-docker-reference`.
+ */
+export function layoutSignatureStore(layout: ImageLayout): SignatureStore {
+  const source = layoutSource(layout);
+  const readOnly = (): never => {
+    throw new SignError('IMAGE_UNKNOWN', `${source.description} is an OCI layout: signatures are verified there, not written`);
+  };
+  return {
+    repository: source.description,
+    async manifest(reference, o = {}) {
+      const found = await source.getManifest(reference, o);
+      return found === undefined ? undefined : { bytes: found.bytes, mediaType: found.mediaType, digest: found.digest };
+    },
+    async blob(descriptor, o = {}) {
+      checkSize(descriptor);
+      return readVerified(descriptor, await layout.openBlob(descriptor.digest, o));
+    },
+    referrers: (subject) => source.referrers(subject),
+    putBlob: readOnly,
+    putManifest: readOnly,
+    addReferrerToFallbackTag: readOnly,
+    deleteManifest: readOnly,
+  };
 }
 
 /** A repository of a remote registry as a signature store. */

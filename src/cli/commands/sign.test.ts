@@ -212,6 +212,35 @@ describe('slipway key, sign, verify and attest', () => {
     assert.equal(attestation.code, 0, attestation.stdout);
   });
 
+  it('verifies an air-gapped copy in an OCI layout offline, signatures and attestations included; a tampered payload fails', async () => {
+    const layoutDir = join(dir, 'export');
+    const copied = await cli('copy', `docker://${ref}`, `oci:${layoutDir}:1.0`, '--insecure');
+    assert.equal(copied.code, 0, copied.stderr);
+    const verify = (...args: string[]) => cli('verify', '--key', join(dir, 'cosign.pub'), '--insecure-ignore-tlog', '--output', 'json', ...args);
+    const verified = await verify(`oci:${layoutDir}:1.0`, '--docker-reference', `${slipway.host}/signed/app`);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.equal(json<Verification>(verified).digest, digest);
+    assert.deepEqual([...new Set(json<Verification>(verified).outcomes.filter((o) => o.verified).map((o) => o.scheme))].sort(byText), ['bundle', 'legacy']);
+    const bare = json<Verification>(await verify(`oci:${layoutDir}`, '--docker-reference', `${slipway.host}/signed/app`));
+    assert.ok(bare.outcomes.some((o) => o.verified), 'without a ref, the layout’s one image');
+    const unnamed = json<Verification>(await verify(`oci:${layoutDir}:1.0`));
+    assert.equal(unnamed.outcomes.find((o) => o.scheme === 'legacy')?.code, 'DOCKER_REFERENCE_MISMATCH', 'a layout is no repository: say which one it was signed in');
+    const attestation = await cli('verify-attestation', '--key', join(dir, 'cosign.pub'), '--type', 'spdxjson', `oci:${layoutDir}:1.0`, '--insecure-ignore-tlog', '--ignore-docker-reference');
+    assert.equal(attestation.code, 0, attestation.stdout + attestation.stderr);
+
+    // One byte of the legacy signature's payload changed on disk: that signature no longer verifies.
+    const index = JSON.parse(await readFile(join(layoutDir, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+    const sigEntry = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === `sha256-${digest.slice(7)}.sig`);
+    assert.ok(sigEntry !== undefined, 'the .sig manifest is listed under its tag');
+    const sigManifest = JSON.parse(await readFile(join(layoutDir, 'blobs', 'sha256', sigEntry.digest.slice(7)), 'utf8')) as { layers: { digest: string }[] };
+    const payloadFile = join(layoutDir, 'blobs', 'sha256', sigManifest.layers[0]?.digest.slice(7) ?? '');
+    const payload = await readFile(payloadFile);
+    payload.writeUInt8(payload.readUInt8(payload.length - 2) ^ 1, payload.length - 2);
+    await writeFile(payloadFile, payload);
+    const tampered = json<Verification>(await verify(`oci:${layoutDir}:1.0`, '--docker-reference', `${slipway.host}/signed/app`, '--scheme', 'legacy'));
+    assert.equal(tampered.outcomes.some((o) => o.verified), false, 'the tampered payload is refused');
+  });
+
   it("serves a project that requires signatures only what its trust policy verifies", async () => {
     await admin.ok('PUT', '/projects/signed', { metadata: { enable_content_trust_cosign: 'true' } });
     const http = registryHttp(slipway.url).withToken(await registryHttp(slipway.url).login('admin', slipway.adminPassword, ['repository:signed/app:pull']));

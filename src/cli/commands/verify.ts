@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { COSIGN_SIGN_PREDICATE, describeSigner, verifyImage, type ImageVerification, type SignatureOutcome, type TrustedTime } from '../../sign/index.ts';
 import { ExitCode, parseOutputFormat, printResult } from '../output.ts';
-import { openSigningTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
+import { openVerificationTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
 
 /** `slipway verify`: verifies an image's signatures in both schemes against keys or keyless identities, offline. */
 export function registerVerify(program: Command): void {
@@ -9,17 +9,17 @@ export function registerVerify(program: Command): void {
     program
       .command('verify')
       .description('verify the signatures of an image (legacy .sig and sigstore bundles) against a key or a keyless identity')
-      .argument('<image>', 'host/repository:tag or @digest'),
+      .argument('<image>', 'host/repository:tag or @digest, or an OCI layout (oci:<dir>[:ref]) that slipway copy wrote'),
   ).action(async (image: string, flags: VerificationFlags) => {
     const format = parseOutputFormat(flags.output);
-    const target = await openSigningTarget(image, flags);
+    const target = await openVerificationTarget(image, flags);
     try {
       const policy = await verificationPolicyFrom(flags, target.store);
       const result = await verifyImage(target.store, target.subject.digest, 'signature', policy, { schemes: parseSchemes(flags.scheme) });
       printResult(format, { image: target.store.repository, ...summarise(result) }, renderVerification);
       process.exitCode = result.outcomes.some((o) => o.verified) ? ExitCode.ok : ExitCode.failure;
     } finally {
-      target.client.close();
+      target.close();
     }
   });
 }
