@@ -33,8 +33,14 @@ export async function verifyImage(
     const message =
       wanted !== undefined && otherTypes.length > 0
         ? `no ${kind} of type ${wanted} is stored for ${store.repository}@${digest} (found: ${otherTypes.join(', ')})`
-        : `no ${kind} is stored for ${store.repository}@${digest} (looked for the legacy .${kind === 'signature' ? 'sig' : 'att'} tag and sigstore bundle referrers)`;
-    outcomes.push({ verified: false, scheme: 'bundle', location: store.repository, code: 'SIGNATURE_NOT_FOUND', message });
+        : `no ${kind} is stored for ${store.repository}@${digest} (looked for ${lookedFor(kind, options.schemes ?? ['legacy', 'bundle'])})`;
+    // Not found is said of every scheme searched; the outcome carries the last one searched.
+    outcomes.push({ verified: false, scheme: options.schemes?.at(-1) ?? 'bundle', location: store.repository, code: 'SIGNATURE_NOT_FOUND', message });
   }
   return { digest, kind, outcomes };
+}
+
+function lookedFor(kind: SignatureKind, schemes: readonly Scheme[]): string {
+  const places = schemes.map((scheme) => (scheme === 'legacy' ? `the legacy .${kind === 'signature' ? 'sig' : 'att'} tag` : 'sigstore bundle referrers'));
+  return places.join(' and ');
 }

@@ -14,6 +14,7 @@ export function attestationPredicate(type: string, file: Buffer, now: Date = new
   if (name === 'custom') return { predicateType, predicate: { Data: file.toString('utf8'), Timestamp: timestamp } };
   if (name === 'spdx') return { predicateType, predicate: file.toString('utf8') };
   const json = parseJson(file, type);
+  checkDocumentKind(name, json);
   if (name === 'vuln' && (json === null || typeof json !== 'object' || !('scanner' in json))) {
     return { predicateType, predicate: vulnPredicate(json, { finishedOn: timestamp }) };
   }
@@ -27,6 +28,22 @@ export function vulnPredicate(report: unknown, scan: { finishedOn: string; start
     scanner: { uri: 'pkg:github/slipway/slipway', version: scan.scannerVersion ?? '', db: { uri: '', version: scan.dbVersion ?? '' }, result: report },
     metadata: { scanStartedOn: scan.startedOn ?? scan.finishedOn, scanFinishedOn: scan.finishedOn },
   };
+}
+
+/**
+ * An SBOM attested as the other format is refused (cosign does not look): whoever verifies
+ * `--type cyclonedx` must not be handed an SPDX document. Other types are taken as they are.
+ */
+function checkDocumentKind(name: string, json: unknown): void {
+  const fields = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+  const spdx = typeof fields['spdxVersion'] === 'string';
+  const cyclonedx = fields['bomFormat'] === 'CycloneDX';
+  if (name === 'spdxjson' && !spdx) {
+    throw new SignError('ATTESTATION_INVALID', `the predicate is not an SPDX JSON document (no spdxVersion)${cyclonedx ? '; it is CycloneDX: use --type cyclonedx' : ''}`);
+  }
+  if (name === 'cyclonedx' && !cyclonedx) {
+    throw new SignError('ATTESTATION_INVALID', `the predicate is not a CycloneDX JSON document (no "bomFormat": "CycloneDX")${spdx ? '; it is SPDX: use --type spdxjson' : ''}`);
+  }
 }
 
 function parseJson(file: Buffer, type: string): unknown {
