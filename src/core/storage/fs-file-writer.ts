@@ -1,6 +1,7 @@
 import { open, truncate, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { DriverWriter } from './blob-driver.ts';
+import { StorageError } from './storage-error.ts';
 
 /** Dirty bytes after which a background flush starts, so the final one has little left to do. */
 const FLUSH_EVERY = 16 * 1024 * 1024;
@@ -15,7 +16,8 @@ const BATCH = 1 << 20;
  * The filesystem driver's writer: a Writable over one file handle that writes in batches of
  * {@link BATCH} bytes. When durable, it flushes to disk in the background while bytes keep
  * arriving and once more at commit, so a large upload pays for durability alongside the network
- * transfer rather than after it. A failed write fails the next write or the end of the stream.
+ * transfer rather than after it. A failed write fails the write that completed its batch, or the
+ * end of the stream.
  */
 export async function openFileWriter(file: string, options: { append: boolean; durable: boolean; before: number | undefined }): Promise<DriverWriter> {
   const handle = await open(file, options.append ? 'a' : 'w');
@@ -38,13 +40,20 @@ export async function openFileWriter(file: string, options: { append: boolean; d
   let batch: Buffer[] = [];
   let batched = 0;
   const writeBatch = async (): Promise<void> => {
-    const buffers = batch;
+    let buffers = batch;
+    const total = batched;
     batch = [];
     batched = 0;
-    if (buffers.length === 0) return;
-    const { bytesWritten } = await handle.writev(buffers);
-    written += bytesWritten;
-    dirty += bytesWritten;
+    // A write may take fewer bytes than given without an error (a full disk, a file-size limit):
+    // write the rest, and fail rather than leave a file shorter than what was hashed.
+    for (let done = 0; done < total; ) {
+      const { bytesWritten } = await handle.writev(buffers);
+      if (bytesWritten === 0) throw new StorageError('IO', `${file}: the file system took none of the last ${total - done} bytes (is it full?)`);
+      done += bytesWritten;
+      buffers = remainder(buffers, bytesWritten);
+    }
+    written += total;
+    dirty += total;
     if (options.durable && dirty >= FLUSH_EVERY && flushing === undefined) {
       dirty = 0;
       flush().catch(() => undefined);
@@ -99,3 +108,17 @@ export async function openFileWriter(file: string, options: { append: boolean; d
   };
 }
 
+/** What is left of `buffers` once their first `skip` bytes are written. */
+function remainder(buffers: readonly Buffer[], skip: number): Buffer[] {
+  const left: Buffer[] = [];
+  let toSkip = skip;
+  for (const buffer of buffers) {
+    if (toSkip >= buffer.byteLength) {
+      toSkip -= buffer.byteLength;
+      continue;
+    }
+    left.push(toSkip === 0 ? buffer : buffer.subarray(toSkip));
+    toSkip = 0;
+  }
+  return left;
+}
