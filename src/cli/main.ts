@@ -6,10 +6,10 @@ import { enableCompileCache } from 'node:module';
 enableCompileCache();
 const { commandsFor, verbOf } = await import('./commands/index.ts');
 (await import('./v8-options.ts')).ensureV8Options(verbOf(process.argv.slice(2)));
-// A reader that stops early (`slipway sbom … | head`) closes the pipe: stop quietly, as cat does.
+// A reader that stops early (`slipway sbom … | head`) closes the pipe: what is left unwritten is
+// dropped quietly, and the verb runs to its own exit code (`scan --exit-code` still fails the gate).
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(0);
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
 });
 const { Command } = await import('commander');
 const { reportFailure } = await import('./output.ts');

@@ -163,12 +163,12 @@ export function createArtifacts(deps: {
       await db.deleteFrom('repositories').where('id', '=', id).execute();
     },
 
-    async addTag(repo: RepositoryName, reference: string, tag: string): Promise<void> {
+    async addTag(repo: RepositoryName, reference: string, tag: string, actor = ''): Promise<void> {
       assertTag(tag);
       const artifact = await this.get(repo, reference);
       const id = await repositoryId(repo);
       if ((await deps.metadata.resolveTag(id, tag)) !== undefined) throw new RegistryError('CONFLICT', `tag ${tag} already exists in ${repo.name}`);
-      await deps.writePolicy.checkManifest(repo, { digest: artifact.digest, size: artifact.size, tag });
+      await deps.writePolicy.checkManifest(repo, { digest: artifact.digest, size: artifact.size, tag }, { actor });
       await db.insertInto('tags').values({ repository_id: id, name: tag, manifest_digest: artifact.digest, updated_at: deps.clock() }).execute();
     },
 

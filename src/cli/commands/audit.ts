@@ -3,6 +3,7 @@ import { managed, serverOptions, table } from '../management-client.ts';
 import { UsageError } from '../output.ts';
 
 interface Entry {
+  id: number;
   op_time: string;
   username: string;
   operation: string;
@@ -54,13 +55,19 @@ export function registerAudit(program: Command): void {
         if (flags['since'] !== undefined) query.set('from', new Date(Date.now() - duration(String(flags['since']))).toISOString());
         const path = flags['project'] === undefined ? '/audit-logs' : `/projects/${encodeURIComponent(String(flags['project']))}/audit-logs`;
         // Page by page until one more than asked for is in hand: that one only says whether there is more.
+        // Entries logged while this reads shift the pages: one seen on an earlier page is not shown twice.
         const entries: Entry[] = [];
+        const seen = new Set<number>();
         const size = Math.min(PAGE, limit + 1);
         query.set('page_size', String(size));
         for (let page = 1; entries.length <= limit; page += 1) {
           query.set('page', String(page));
           const got = await client.call<Entry[]>('GET', `${path}?${query.toString()}`);
-          entries.push(...got);
+          for (const entry of got) {
+            if (seen.has(entry.id)) continue;
+            seen.add(entry.id);
+            entries.push(entry);
+          }
           if (got.length < size) break;
         }
         return { entries: entries.slice(0, limit), more: entries.length > limit };

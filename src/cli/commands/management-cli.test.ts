@@ -98,6 +98,12 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     const shown = (await cli(['policy', 'show', 'platform-qa'])).stdout;
     assert.match(shown, /^ {2}trust policy: none set \(trusts no signer\) \(slipway policy trust show platform-qa\)$/m);
     assert.match(shown, /^ {2}immutable tag rules: 1 active \(slipway policy immutable list platform-qa\)$/m);
+    // A guest reads the settings; what its role may not list is said to be hidden, not an error.
+    assert.equal((await cli(['user', 'create', 'gus', '--password-stdin'], 'Gus-Password-123\n')).code, 0);
+    assert.equal((await cli(['member', 'add', 'platform-qa', 'gus', '--role', 'guest'])).code, 0);
+    const asGuest = await cli(['policy', 'show', 'platform-qa', '--creds', 'gus:Gus-Password-123']);
+    assert.equal(asGuest.code, 0, asGuest.stderr);
+    assert.match(asGuest.stdout, /^ {2}immutable tag rules: not visible to you/m);
     assert.equal((await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487,not an id', '--until', '2030-01-01'])).code, 1, 'a malformed id is refused');
     const system = await cli(['policy', 'allowlist', '--cves', 'CVE-2023-44487', '--until', '2030-01-01']);
     assert.equal(system.stdout.trim(), 'System CVE allowlist: CVE-2023-44487 (until 2030-01-01T00:00:00.000Z)');

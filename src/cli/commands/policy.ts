@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { managed, serverOptions, table } from '../management-client.ts';
+import { ApiError, managed, serverOptions, table } from '../management-client.ts';
 import { UsageError } from '../output.ts';
 import { registerPolicyException } from './policy-exception.ts';
 import { registerTrustPolicy } from './policy-trust.ts';
@@ -53,24 +53,30 @@ export function registerPolicy(program: Command): void {
     managed(
       async (client, _flags, project: string) => {
         const path = `/projects/${encodeURIComponent(project)}`;
+        // Developers and guests may read the settings but not every rule: what they may not see is left out.
+        const visible = <T>(call: Promise<T>) => call.catch((error: unknown) => (error instanceof ApiError && error.status === 403 ? null : Promise.reject(error)));
         const [settings, trust_policy, immutable_rules] = await Promise.all([
           client.call<PolicyView>('GET', path),
-          client.call<TrustSummary>('GET', `${path}/trust-policy`),
-          client.call<Rule[]>('GET', `${path}/immutabletagrules`),
+          visible(client.call<TrustSummary>('GET', `${path}/trust-policy`)),
+          visible(client.call<Rule[]>('GET', `${path}/immutabletagrules`)),
         ]);
         return { ...settings, trust_policy, immutable_rules };
       },
       (p) => {
         const trust = p.trust_policy;
         const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+        const hidden = 'not visible to you';
         const signers =
-          trust.version === 0
-            ? 'none set (trusts no signer)'
-            : `version ${trust.version}: ${count(trust.keys.length, 'key', 'keys')}, ${count(trust.identities.length, 'identity', 'identities')}, threshold ${trust.threshold}`;
+          trust === null
+            ? hidden
+            : trust.version === 0
+              ? 'none set (trusts no signer)'
+              : `version ${trust.version}: ${count(trust.keys.length, 'key', 'keys')}, ${count(trust.identities.length, 'identity', 'identities')}, threshold ${trust.threshold}`;
+        const rules = p.immutable_rules === null ? hidden : `${p.immutable_rules.filter((r) => !r.disabled).length} active`;
         return [
           showPolicy(p),
           `  trust policy: ${signers} (slipway policy trust show ${p.name})`,
-          `  immutable tag rules: ${p.immutable_rules.filter((r) => !r.disabled).length} active (slipway policy immutable list ${p.name})`,
+          `  immutable tag rules: ${rules} (slipway policy immutable list ${p.name})`,
         ].join('\n');
       },
     ),

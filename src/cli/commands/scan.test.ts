@@ -132,6 +132,11 @@ describe('slipway db, scan and sbom', () => {
     const [code] = (await once(child, 'close')) as [number | null];
     assert.equal(stderr, '', 'no stack trace');
     assert.equal(code, 0);
+    // A gate keeps its verdict: the reader leaving early does not turn findings into a pass.
+    const gate = spawn(process.execPath, [MAIN, 'scan', `oci:${layout}:v1`, '--exit-code', '3', '--data', join(dir, 'data')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    gate.stdout.destroy();
+    const [gateCode] = (await once(gate, 'close')) as [number | null];
+    assert.equal(gateCode, 3);
   });
 
   it('scans a docker-archive made by skopeo and an image in a registry the same way', async () => {

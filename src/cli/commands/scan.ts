@@ -51,6 +51,8 @@ export function render(result: ScanResult, format: Format): string {
 export async function scanTarget(target: string, flags: DataFlags & { insecure?: boolean; platform?: string }, withVulnerabilities: boolean): Promise<ScanResult> {
   const client = createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
   const database = withVulnerabilities ? openLocalDatabase(flags) : undefined;
+  // Awaited below (through the scan, or at the end); until then a failure must not count as unhandled.
+  database?.catch(() => undefined);
   try {
     const image = await openScanImage(target, { client, ...(flags.platform === undefined ? {} : { platform: flags.platform }) });
     const vulndb = database?.then(createVulnDb);

@@ -103,7 +103,7 @@ export const artifactRoutes: readonly ApiRoute[] = [
     async handle(req) {
       const repo = await repositoryOf(req, 'tag', 'create');
       const tag = (req.body as { name: string }).name;
-      await req.services.registry.artifacts.addTag(repo, req.params['reference'] ?? '', tag);
+      await req.services.registry.artifacts.addTag(repo, req.params['reference'] ?? '', tag, req.principal.name);
       await audit(req, { project: repo.project, resource: `${repo.name}:${tag}`, resourceType: 'tag', operation: 'create' });
       return { status: 201 };
     },
