@@ -228,17 +228,28 @@ describe('slipway key, sign, verify and attest', () => {
     const attestation = await cli('verify-attestation', '--key', join(dir, 'cosign.pub'), '--type', 'spdxjson', `oci:${layoutDir}:1.0`, '--insecure-ignore-tlog', '--ignore-docker-reference');
     assert.equal(attestation.code, 0, attestation.stdout + attestation.stderr);
 
-    // One byte of the legacy signature's payload changed on disk: that signature no longer verifies.
-    const index = JSON.parse(await readFile(join(layoutDir, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
-    const sigEntry = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === `sha256-${digest.slice(7)}.sig`);
+    // A forged payload stored consistently (its own digest, a .sig manifest naming it, index.json naming
+    // that manifest): every digest checks out, so only the signature itself can refuse it.
+    const blobFile = (d: string) => join(layoutDir, 'blobs', 'sha256', digestHex(d as Digest));
+    const indexFile = join(layoutDir, 'index.json');
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as { manifests: { digest: string; size: number; annotations?: Record<string, string> }[] };
+    const sigEntry = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === `sha256-${digestHex(digest)}.sig`);
     assert.ok(sigEntry !== undefined, 'the .sig manifest is listed under its tag');
-    const sigManifest = JSON.parse(await readFile(join(layoutDir, 'blobs', 'sha256', sigEntry.digest.slice(7)), 'utf8')) as { layers: { digest: string }[] };
-    const payloadFile = join(layoutDir, 'blobs', 'sha256', sigManifest.layers[0]?.digest.slice(7) ?? '');
-    const payload = await readFile(payloadFile);
-    payload.writeUInt8(payload.readUInt8(payload.length - 2) ^ 1, payload.length - 2);
-    await writeFile(payloadFile, payload);
+    const sigManifest = JSON.parse(await readFile(blobFile(sigEntry.digest), 'utf8')) as { layers: { digest: string; size: number }[] };
+    const layer = sigManifest.layers[0];
+    assert.ok(layer !== undefined);
+    const payload = JSON.parse(await readFile(blobFile(layer.digest), 'utf8')) as { optional?: Record<string, unknown> | null };
+    const forged = Buffer.from(JSON.stringify({ ...payload, optional: { ...payload.optional, approved: 'yes' } }));
+    layer.digest = digestOf(forged);
+    layer.size = forged.byteLength;
+    await writeFile(blobFile(layer.digest), forged);
+    const manifestBytes = Buffer.from(JSON.stringify(sigManifest));
+    sigEntry.digest = digestOf(manifestBytes);
+    sigEntry.size = manifestBytes.byteLength;
+    await writeFile(blobFile(sigEntry.digest), manifestBytes);
+    await writeFile(indexFile, JSON.stringify(index));
     const tampered = json<Verification>(await verify(`oci:${layoutDir}:1.0`, '--docker-reference', `${slipway.host}/signed/app`, '--scheme', 'legacy'));
-    assert.equal(tampered.outcomes.some((o) => o.verified), false, 'the tampered payload is refused');
+    assert.deepEqual([...new Set(tampered.outcomes.map((o) => o.code))], ['SIGNATURE_INVALID'], 'the forged payload is refused by the signature check');
   });
 
   it("serves a project that requires signatures only what its trust policy verifies", async () => {
