@@ -41,7 +41,7 @@ it('npm start serves the demo projects with the server heap options, prints a ge
     // The server re-executed itself in place with its V8 heap options (src/cli/v8-options.ts): the
     // same pid, so the SIGTERM below reaches it.
     const commandLine = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
-    assert.ok(commandLine.includes('--initial-heap-size=128'), commandLine.join(' '));
+    assert.ok(commandLine.includes('--initial-heap-size=128') && commandLine.includes('--max-semi-space-size=4'), commandLine.join(' '));
     const password = /password: (\S+)/.exec(stderr)?.[1];
     assert.ok(password !== undefined, `the generated admin password is printed: ${stderr}`);
     const token = await fetch(`${url}/service/token?scope=registry:catalog:*&scope=repository:platform-production/app:pull`, {
