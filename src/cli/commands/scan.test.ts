@@ -43,6 +43,13 @@ describe('slipway db, scan and sbom', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
+  it('reports a database it cannot open as an error, not a crash', async () => {
+    const unreachable = await runSlipway(['scan', `oci:${layout}:v1`, '--database-url', 'postgres://slipway@127.0.0.1:1/none'], env);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /^slipway: .*127\.0\.0\.1:1/);
+    assert.doesNotMatch(unreachable.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   it('refuses to scan with an empty vulnerability database rather than report nothing', async () => {
     const empty = await cli(['scan', `oci:${layout}:v1`]);
     assert.equal(empty.code, 1);
