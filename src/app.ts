@@ -41,6 +41,7 @@ import { registryMount } from './http/registry-routes.ts';
 import { createRequestAuthenticator } from './http/request-auth.ts';
 import { tokenMount } from './http/token-handler.ts';
 import { createRegistry, type Registry, type RetentionExecutionView } from './registry/index.ts';
+import { fileErrorReason } from './core/format/file-error.ts';
 
 export interface App {
   readonly http: HttpServer;
@@ -384,6 +385,6 @@ async function readSetting(file: string, setting: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new Error(`${setting}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+    throw new Error(`${setting}: cannot read ${file}: ${fileErrorReason(error)}`, { cause: error });
   }
 }

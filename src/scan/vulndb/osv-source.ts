@@ -10,6 +10,7 @@ import type { OsvRecord } from './osv-record.ts';
 import { parseOsvText } from './osv-record.ts';
 import { VulnDbError } from './vulndb-error.ts';
 import { readZipEntries } from './zip-entries.ts';
+import { fileErrorReason } from '../../core/format/file-error.ts';
 
 export type SourceItem = { readonly file: string; readonly record: OsvRecord } | { readonly file: string; readonly reason: string };
 
@@ -19,7 +20,7 @@ const RECORD_FORMATS: Readonly<Record<string, 'json' | 'yaml'>> = { '.json': 'js
 
 export async function* readOsvSource(source: string, options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<SourceItem> {
   const info = await stat(source).catch((error: unknown) => {
-    throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${source}: ${reasonOf(error)}`, { cause: error });
+    throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${source}: ${fileErrorReason(error)}`, { cause: error });
   });
   if (info.isDirectory()) {
     for await (const path of walk(source, options.signal)) yield* readFileItems(path, relative(source, path), options.signal, false);
@@ -59,7 +60,7 @@ async function* readFileItems(path: string, label: string, signal: AbortSignal |
     yield parseItem(label, text, formatOf(path) ?? 'json');
   } catch (error) {
     signal?.throwIfAborted();
-    if (topLevel) throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${path}: ${reasonOf(error)}`, { cause: error });
+    if (topLevel) throw new VulnDbError('SOURCE_UNREADABLE', `cannot read ${path}: ${fileErrorReason(error)}`, { cause: error });
     yield { file: label, reason: messageOf(error) };
   }
 }
@@ -105,12 +106,4 @@ function formatOf(path: string): 'json' | 'yaml' | undefined {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Why a file could not be read, in words (`no such file` rather than an errno). */
-function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  return messageOf(error);
 }
