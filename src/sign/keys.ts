@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { COSIGN_KEY_LABEL, decryptPrivateKey, SIGSTORE_KEY_LABEL } from './encrypted-key.ts';
 import { algorithmOf, signWith, verifyWith, type KeyAlgorithm } from './key-algorithm.ts';
-import { decodePem, encodePem } from './pem.ts';
+import { decodePem, encodePem, pemLabel } from './pem.ts';
 import { SignError } from './sign-error.ts';
 
 /**
@@ -52,9 +52,8 @@ export function generateKeyPair(): { privateKey: KeyObject; publicKey: KeyObject
  * Unreadable or unsupported keys → `KEY_INVALID`; a wrong password → `KEY_PASSWORD_WRONG`.
  */
 export async function loadPrivateKey(pem: string, password: () => Promise<string>): Promise<SigningKey> {
-  if (Object.hasOwn(PUBLIC_LABELS, pemLabel(pem))) {
-    throw new SignError('KEY_INVALID', `this is a public key (${pemLabel(pem)}): signing takes the private key, such as cosign.key`);
-  }
+  const label = pemLabel(pem);
+  if (Object.hasOwn(PUBLIC_LABELS, label)) throw new SignError('KEY_INVALID', `this is a public key (${label}): signing takes the private key, such as cosign.key`);
   const block = decodePem(pem, [...ENCRYPTED_LABELS, ...Object.keys(PLAIN_PRIVATE_LABELS)]);
   const privateKey = ENCRYPTED_LABELS.includes(block.label) ? await decryptPrivateKey(block.der, password) : parsePrivateDer(block.der, block.label);
   return signingKeyOf(privateKey);
@@ -128,9 +127,4 @@ function publicHalf(key: KeyObject): KeyObject {
   if (key.type === 'public') return key;
   if (key.type === 'private') return createPublicKey(key);
   throw new SignError('KEY_INVALID', 'a secret key has no public key');
-}
-
-/** The label of the first PEM block (`''` without one), to say which kind of key was given where another was wanted. */
-function pemLabel(pem: string): string {
-  return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
 }

@@ -9,6 +9,11 @@ export interface PemBlock {
 const BEGIN = /-----BEGIN ([^\r\n]+?)-----\r?\n/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** The label of the first PEM block of `text` (`''` without one): which kind of key was given. */
+export function pemLabel(text: string): string {
+  return BEGIN.exec(text)?.[1] ?? '';
+}
+
 /**
  * The first PEM block of `text` (text around it is ignored, as Go's `pem.Decode` does), if its
  * label is one of `labels`. No block, another label, PEM headers (legacy OpenSSL encryption) or a
