@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttps } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../core/log/logger.ts';
 import type { MetricsRegistry } from '../core/metrics/metrics-registry.ts';
+import { http, https } from '../core/node-http.ts';
 import { errorBody, toWireError } from './error-map.ts';
 import { HttpError } from './http-error.ts';
 
@@ -138,8 +138,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const serverOptions = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, highWaterMark: 1 << 20 };
   const server =
     options.tls === undefined
-      ? createHttp(serverOptions, (req, res) => void dispatch(req, res))
-      : createHttps({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, (req, res) => void dispatch(req, res));
+      ? http.createServer(serverOptions, (req, res) => void dispatch(req, res))
+      : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, (req, res) => void dispatch(req, res));
 
   return {
     server,

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { http, https } from '../node-http.ts';
 import { EventError } from './event-error.ts';
 import type { WebhookTarget } from './webhook-policy.ts';
 
@@ -134,8 +134,8 @@ function post(url: URL, headers: Record<string, string | number>, body: Buffer, 
   const common = { method: 'POST', headers, signal, agent: false as const };
   const req =
     url.protocol === 'https:'
-      ? httpsRequest(url, { ...common, rejectUnauthorized: !insecure })
-      : httpRequest(url, common);
+      ? https.request(url, { ...common, rejectUnauthorized: !insecure })
+      : http.request(url, common);
   req.on('error', reject);
   req.on('response', (res) => {
     const status = res.statusCode ?? 0;

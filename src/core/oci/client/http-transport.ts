@@ -1,8 +1,8 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readLimited, StreamLimitError } from '../../stream/read-limited.ts';
+import { http, https } from '../../node-http.ts';
 import { RegistryClientError } from './client-error.ts';
 
 /**
@@ -39,16 +39,16 @@ export function createHttpTransport(options: { idleTimeoutMs?: number; userAgent
   const timeout = options.idleTimeoutMs ?? 120_000;
   const agentOptions = { keepAlive: true, maxSockets: 16, timeout };
   const agents = {
-    http: new HttpAgent(agentOptions),
-    https: new HttpsAgent(agentOptions),
-    httpsInsecure: new HttpsAgent({ ...agentOptions, rejectUnauthorized: false }),
+    http: new http.Agent(agentOptions),
+    https: new https.Agent(agentOptions),
+    httpsInsecure: new https.Agent({ ...agentOptions, rejectUnauthorized: false }),
   };
   const userAgent = options.userAgent ?? 'slipway';
   return {
     send(request) {
-      const https = request.url.protocol === 'https:';
-      const agent = !https ? agents.http : request.verifyTls === false ? agents.httpsInsecure : agents.https;
-      return exchange(request, { ...(https ? { https: true } : {}), agent, timeout, userAgent });
+      const secure = request.url.protocol === 'https:';
+      const agent = !secure ? agents.http : request.verifyTls === false ? agents.httpsInsecure : agents.https;
+      return exchange(request, { ...(secure ? { https: true } : {}), agent, timeout, userAgent });
     },
     close() {
       for (const agent of Object.values(agents)) agent.destroy();
@@ -61,7 +61,7 @@ function exchange(
   options: { https?: boolean; agent: HttpAgent; timeout: number; userAgent: string },
 ): Promise<TransportResponse> {
   request.signal?.throwIfAborted();
-  const send = options.https === true ? httpsRequest : httpRequest;
+  const send = options.https === true ? https.request : http.request;
   const headers: Record<string, string> = { 'user-agent': options.userAgent, ...request.headers };
   if (request.body instanceof Uint8Array) headers['content-length'] = String(request.body.byteLength);
   else if (request.body === undefined && ['POST', 'PUT', 'PATCH'].includes(request.method)) headers['content-length'] = '0';
