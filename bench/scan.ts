@@ -574,7 +574,7 @@ function npmModules(packages: readonly NpmPackage[]): LayerBuilder {
       const manifest = p.manifest ?? `${JSON.stringify(syntheticManifest(p, tar.shape), null, 2)}\n`;
       await tar.bytes(`${dir}/package.json`, manifest);
       let left = p.bytes - Buffer.byteLength(manifest);
-      const readme = Math.min(left, tar.shape.logSize(300, 16 * KIB));
+      const readme = Math.max(0, Math.min(left, tar.shape.logSize(300, 16 * KIB))); // small packages: the manifest alone may fill them
       await tar.file(`${dir}/README.md`, readme, 'text');
       await tar.file(`${dir}/LICENSE`, 1100, 'text');
       left -= readme + 1100;
