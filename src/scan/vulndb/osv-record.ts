@@ -4,7 +4,6 @@
  * (no `introduced`, `fixed` beside `last_affected`, a GIT range without repo or with short commit
  * ids, an event that is not exactly one of the four kinds) is refused with `RECORD_INVALID`.
  */
-import { parse as parseYaml } from 'yaml';
 import { VulnDbError } from './vulndb-error.ts';
 
 export type OsvRangeType = 'SEMVER' | 'ECOSYSTEM' | 'GIT';
@@ -63,11 +62,14 @@ const EVENT_KINDS: readonly OsvEventKind[] = ['introduced', 'fixed', 'last_affec
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const GIT_COMMIT = /^(0|[a-f0-9]{40}|[a-f0-9]{64})$/;
 
-/** Parses an OSV document: JSON, or YAML 1.2 (core schema, so timestamps stay strings). */
-export function parseOsvText(text: string, format: 'json' | 'yaml'): OsvRecord {
+/**
+ * Parses an OSV document: JSON, or YAML 1.2 (core schema, so timestamps stay strings). The YAML
+ * parser loads on the first YAML document: a scan, which only reads stored JSON, never loads it.
+ */
+export async function parseOsvText(text: string, format: 'json' | 'yaml'): Promise<OsvRecord> {
   let value: unknown;
   try {
-    value = format === 'json' ? JSON.parse(text) : parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100 });
+    value = format === 'json' ? JSON.parse(text) : (await import('yaml')).parse(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100 });
   } catch (error) {
     throw new VulnDbError('RECORD_INVALID', `not valid ${format.toUpperCase()}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }

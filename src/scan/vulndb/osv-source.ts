@@ -79,7 +79,7 @@ async function* readZipItems(path: string, label: string, signal: AbortSignal | 
         yield { file, reason: messageOf(error) };
         continue;
       }
-      yield parseItem(file, data.toString('utf8'), format);
+      yield await parseItem(file, data.toString('utf8'), format);
     }
   } catch (error) {
     signal?.throwIfAborted();
@@ -88,9 +88,9 @@ async function* readZipItems(path: string, label: string, signal: AbortSignal | 
   }
 }
 
-function parseItem(file: string, text: string, format: 'json' | 'yaml'): SourceItem {
+async function parseItem(file: string, text: string, format: 'json' | 'yaml'): Promise<SourceItem> {
   try {
-    return { file, record: parseOsvText(text, format) };
+    return { file, record: await parseOsvText(text, format) };
   } catch (error) {
     return { file, reason: messageOf(error) };
   }
