@@ -54,8 +54,12 @@ export function createManifestService(deps: ManifestServiceDeps) {
   }
 
   async function passGate(repo: RepositoryName, row: ManifestRow, principal: Principal, options: { signal?: AbortSignal }): Promise<void> {
+    const layerMediaTypes = async (): Promise<readonly string[]> => {
+      const manifest = parseManifest(await blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options }), row.mediaType);
+      return manifest.kind === 'image' ? manifest.layers.map((layer) => layer.mediaType) : [];
+    };
     const verdict = await pullGate.check(
-      { project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, artifactType: row.artifactType, subject: row.subjectDigest, principal },
+      { project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, artifactType: row.artifactType, subject: row.subjectDigest, layerMediaTypes, principal },
       options,
     );
     if (!verdict.allowed) {

@@ -2,7 +2,7 @@ import { SCANNER_PRINCIPAL } from '../core/auth/authorizer.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { evaluatePullPolicy, evaluateScanGate, parseSeverity, type ProjectPullSettings, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
 import type { PullGate, PullRequest } from './pull-gate.ts';
-import { isIndexMediaType } from '../core/oci/media-types.ts';
+import { isFilesystemLayerMediaType, isIndexMediaType } from '../core/oci/media-types.ts';
 
 /** Scan facts about a digest: a port the scan stage fills. */
 export interface ScanFacts {
@@ -26,14 +26,19 @@ const COSIGN_TAG = /^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/;
  * The pull gate of projects: `prevent_vul` + `severity` and `enable_content_trust_cosign`, from
  * the project metadata, with the system and project CVE allowlists. Indexes pass (their
  * children are checked when pulled by digest); signatures, attestations and other referrers pass
- * (a verifier must be able to fetch them).
+ * (a verifier must be able to fetch them), but only when no runtime could run them: a manifest
+ * with a filesystem layer is gated whatever subject or cosign-looking tag its pusher gave it.
  */
 export function createProjectPullGate(database: MetadataDatabase, ports: { scans: ScanFacts; signatures: SignatureFacts; clock?: () => number }): PullGate {
   const { db } = database;
   const clock = ports.clock ?? Date.now;
 
   async function isAccessory(request: PullRequest): Promise<boolean> {
-    if (request.subject !== null) return true;
+    if (!(request.subject !== null || (await hasOnlyCosignTags(request)))) return false;
+    return !(await request.layerMediaTypes()).some(isFilesystemLayerMediaType);
+  }
+
+  async function hasOnlyCosignTags(request: PullRequest): Promise<boolean> {
     const tags = await db
       .selectFrom('tags as t')
       .innerJoin('repositories as r', 'r.id', 't.repository_id')
@@ -115,7 +120,7 @@ export function createScanGate(database: MetadataDatabase, scans: ScanFacts, clo
     async check(project, repository, digest, options) {
       const policy = await projectPolicy(database, project);
       if (policy === undefined) return { passed: false, reasons: [`project ${project} does not exist`] };
-      const request: PullRequest = { project, repository, digest, mediaType: '', artifactType: null, subject: null, principal: SCANNER_PRINCIPAL };
+      const request: PullRequest = { project, repository, digest, mediaType: '', artifactType: null, subject: null, layerMediaTypes: () => Promise.resolve([]), principal: SCANNER_PRINCIPAL };
       const scan = await scans.scanOf(request, options);
       const reasons = evaluateScanGate(policy.settings, { scan, allowlist: await allowlist(database, clock, policy) });
       return { passed: reasons.length === 0, reasons };

@@ -17,6 +17,11 @@ export interface PullRequest {
   /** The artifact type (or config media type) and the subject, so gates can tell signatures and other referrers from images. */
   readonly artifactType: string | null;
   readonly subject: string | null;
+  /**
+   * The media types of the manifest's layers (none for an index), read on demand: a manifest with
+   * a filesystem layer is an image a runtime can run, whatever its subject or tags say.
+   */
+  readonly layerMediaTypes: () => Promise<readonly string[]>;
   readonly principal: Principal;
 }
 

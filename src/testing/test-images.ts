@@ -37,6 +37,8 @@ export interface BuildImageOptions {
   readonly mediaType?: 'oci' | 'docker';
   readonly platform?: Platform;
   readonly annotations?: Readonly<Record<string, string>>;
+  /** An OCI 1.1 subject (OCI manifests only). */
+  readonly subject?: Descriptor;
 }
 
 /** Deterministic incompressible bytes: SHA-256 in counter mode over the seed. */
@@ -84,6 +86,7 @@ export function buildImage(options: BuildImageOptions = {}): TestImage {
         config: config.descriptor,
         layers: layers.map((l) => l.descriptor),
         ...(options.annotations === undefined || docker ? {} : { annotations: options.annotations }),
+        ...(options.subject === undefined || docker ? {} : { subject: { mediaType: options.subject.mediaType, digest: options.subject.digest, size: options.subject.size } }),
       }),
     ),
     manifestType,

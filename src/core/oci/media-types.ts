@@ -41,6 +41,13 @@ export function isSchema1MediaType(mediaType: string): boolean {
   return mediaType === MediaType.dockerSchema1 || mediaType === MediaType.dockerSchema1Signed;
 }
 
+const FILESYSTEM_LAYER = /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip|\+zstd)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar(\.gzip)?)$/;
+
+/** A layer a container runtime unpacks into the root filesystem (OCI or Docker tar, plain or compressed). */
+export function isFilesystemLayerMediaType(mediaType: string): boolean {
+  return FILESYSTEM_LAYER.test(bareMediaType(mediaType));
+}
+
 /** Strips parameters (`; charset=…`) and whitespace from a Content-Type value. */
 export function bareMediaType(contentType: string): string {
   const semicolon = contentType.indexOf(';');

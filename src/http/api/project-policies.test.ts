@@ -154,6 +154,12 @@ for (const kind of databaseKinds) {
       const child = index.images[0]?.manifest.descriptor.digest ?? '';
       assert.equal((await raw.request('GET', `/v2/gated/app/manifests/${child}`, { headers: { accept: MediaType.ociManifest } })).status, 412);
       assert.equal((await raw.request('GET', `/v2/gated/app/manifests/${signature.tag}`, { headers: { accept: MediaType.ociManifest } })).status, 200, 'signatures stay fetchable for verifiers');
+      // A runnable image is gated whatever its pusher dresses it as: a subject, or a cosign-looking tag.
+      const dressed = buildImage({ seed: `gated-dressed-${kind}`, subject: image.manifest.descriptor });
+      await push('gated/app', dressed, 'dressed');
+      assert.equal((await raw.request('GET', '/v2/gated/app/manifests/dressed', { headers: { accept: MediaType.ociManifest } })).status, 412, 'an image with a subject is still an image');
+      await push('gated/disguise', image, signature.tag);
+      assert.equal((await (await adminHttp('gated/disguise')).request('GET', `/v2/gated/disguise/manifests/${signature.tag}`, { headers: { accept: MediaType.ociManifest } })).status, 412, 'an image tagged like a signature is still an image');
 
       await admin.ok('PUT', '/projects/gated', { metadata: { prevent_vul: 'false', enable_content_trust_cosign: 'true' } });
       const unsigned = await raw.request('GET', '/v2/gated/app/manifests/v1', { headers: { accept: MediaType.ociManifest } });
