@@ -220,6 +220,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     externalUrl: config.externalUrl,
     scanGate,
     access,
+    verifyPassword: async (username, password) => (await authorizer.authenticate(username, password)) !== undefined,
     users: createUsers(database, { onChange }),
     robots: createRobots(database, { onChange }),
     audit,

@@ -25,6 +25,8 @@ export class ApiError extends Error {
 export interface ManagementClient {
   readonly base: URL;
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** The password the client signs in with when it signs in as `username`: what changing one's own password gives as old_password. */
+  signInPassword(username: string): string | undefined;
 }
 
 /** Adds `--server`, `--creds` and `--output` to a management verb. */
@@ -50,6 +52,7 @@ export async function managementClient(flags: ServerFlags): Promise<ManagementCl
   const authorization = credential?.kind === 'basic' ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}` : undefined;
   return {
     base,
+    signInPassword: (username) => (credential?.kind === 'basic' && credential.username === username ? credential.password : undefined),
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const response = await fetch(new URL(`/api/v2.0${path}`, base), {
         method,

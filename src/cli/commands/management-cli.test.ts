@@ -70,6 +70,19 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.match(missing.stderr, /project nope does not exist/);
   });
 
+  it('changes one’s own password (the current one goes as old_password) and, as admin, another user’s', async () => {
+    assert.equal((await cli(['user', 'create', 'paula', '--password-stdin'], 'Paula-Password-1\n')).code, 0);
+    const own = await runSlipway(['user', 'passwd', 'paula', '--password-stdin', '--server', server.url, '--creds', 'paula:Paula-Password-1'], env, 'Paula-Password-2\n');
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(own.stdout.trim(), 'Password of paula changed');
+    const other = await runSlipway(['user', 'passwd', 'alice', '--password-stdin', '--server', server.url, '--creds', 'paula:Paula-Password-2'], env, 'Hijack-Password-1\n');
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /only a system admin may set another user’s password/);
+    assert.equal((await cli(['user', 'passwd', 'paula', '--password-stdin'], 'Paula-Password-3\n')).code, 0, 'an admin resets it');
+    const signedIn = await runSlipway(['project', 'list', '--server', server.url, '--creds', 'paula:Paula-Password-3'], env);
+    assert.equal(signedIn.code, 0, signedIn.stderr);
+  });
+
   it('creates a robot whose secret works once shown, and disables it', async () => {
     const robot = await cli(['robot', 'create', 'ci', '--project', 'platform-qa', '--access', 'repository:pull,repository:push', '--duration', '30', '--output', 'json']);
     assert.equal(robot.code, 0, robot.stderr);

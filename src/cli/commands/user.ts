@@ -36,7 +36,9 @@ export function registerUser(program: Command): void {
   serverOptions(user.command('passwd').argument('<username>').option('--password-stdin', 'read the new password from standard input')).action(
     managed(
       async (client, flags, username: string) => {
-        await client.call('PUT', `/users/${encodeURIComponent(username)}/password`, { new_password: await password(flags) });
+        // One's own password changes with the current one (the one signed in with), as the server asks.
+        const old = client.signInPassword(username);
+        await client.call('PUT', `/users/${encodeURIComponent(username)}/password`, { new_password: await password(flags), ...(old === undefined ? {} : { old_password: old }) });
         return { username };
       },
       (r) => `Password of ${r.username} changed`,

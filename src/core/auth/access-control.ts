@@ -14,6 +14,8 @@ export interface AccessControl {
   canSystem(principal: Principal, resource: string, action: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   /** The caller's role in a project (undefined: not a member). */
   roleIn(principal: Principal, project: string): Promise<RoleId | undefined>;
+  /** A robot's permissions while it is enabled and unexpired; none for a disabled or expired robot, or another kind of caller. */
+  robotPermissions(principal: Principal): Promise<readonly RobotPermission[]>;
 }
 
 const PUBLIC_ROLE: RoleId = 5;
@@ -35,6 +37,7 @@ export function createAccessControl(database: MetadataDatabase, clock: () => num
   }
 
   async function robotPermissions(principal: Principal): Promise<readonly RobotPermission[]> {
+    if (principal.kind !== 'robot') return [];
     const row = await db
       .selectFrom('robots')
       .select(['permissions', 'disabled', 'expires_at'])
@@ -51,6 +54,7 @@ export function createAccessControl(database: MetadataDatabase, clock: () => num
 
   return {
     roleIn,
+    robotPermissions,
     async can(principal, project, resource, action) {
       if (principal.admin) return true;
       if (principal.kind === 'robot') {

@@ -59,17 +59,35 @@ export function createRobots(database: MetadataDatabase, options: { clock?: () =
   }
   const changed = (robot: RobotView) => options.onChange?.(robot.name);
 
+  /**
+   * Validates `value` for a robot of `level` and checks its namespaces: each project must exist,
+   * a project robot names one project (never `*`), and, when `own` is given, stays in it. Answers
+   * the permissions and the project robot's project id.
+   */
+  async function checkedPermissions(level: 'project' | 'system', value: unknown, own?: string): Promise<{ permissions: RobotPermission[]; projectId: number | null }> {
+    const permissions = validateRobotPermissions(level, value);
+    let projectId: number | null = null;
+    for (const permission of permissions) {
+      if (permission.kind !== 'project') continue;
+      if (permission.namespace === '*') {
+        if (level === 'project') throw new AuthError('PERMISSION_INVALID', 'a project robot names one project, not "*" (a system robot may cover every project)');
+        continue;
+      }
+      if (own !== undefined && permission.namespace !== own) {
+        throw new AuthError('PERMISSION_INVALID', `robot of project ${own} cannot be moved to ${permission.namespace}: create a robot there instead`);
+      }
+      const row = await db.selectFrom('projects').select('id').where('name', '=', permission.namespace).executeTakeFirst();
+      if (row === undefined) throw new AuthError('PERMISSION_INVALID', `project ${permission.namespace} does not exist`);
+      if (level === 'project') projectId = row.id;
+    }
+    return { permissions, projectId };
+  }
+
   return {
     async create(input, creator) {
       if (!ROBOT_NAME.test(input.name)) throw new AuthError('ACCOUNT_INVALID', `invalid robot name ${JSON.stringify(input.name)}`);
-      const permissions = validateRobotPermissions(input.level, input.permissions);
+      const { permissions, projectId } = await checkedPermissions(input.level, input.permissions);
       const project = input.level === 'project' ? permissions[0]?.namespace : undefined;
-      let projectId: number | null = null;
-      if (project !== undefined) {
-        const row = await db.selectFrom('projects').select('id').where('name', '=', project).executeTakeFirst();
-        if (row === undefined || project === '*') throw new AuthError('PERMISSION_INVALID', `project ${project} does not exist`);
-        projectId = row.id;
-      }
       const stored = project === undefined ? input.name : `${project}+${input.name}`;
       if ((await db.selectFrom('robots').select('id').where('name', '=', stored).executeTakeFirst()) !== undefined) {
         throw new AuthError('ACCOUNT_EXISTS', `robot ${ROBOT_PREFIX}${stored} already exists`);
@@ -101,7 +119,11 @@ export function createRobots(database: MetadataDatabase, options: { clock?: () =
     },
     async list(filter = {}) {
       let query = db.selectFrom('robots').selectAll();
-      if (filter.project !== undefined) query = query.where('name', 'like', `${filter.project}+%`);
+      // By the project's id, not a name pattern: `_` and `%` in a project name must match only themselves.
+      if (filter.project !== undefined) {
+        const project = filter.project;
+        query = query.where('level', '=', 'project').where('project_id', 'in', db.selectFrom('projects').select('id').where('name', '=', project));
+      }
       return (await query.orderBy('id').execute()).map(view);
     },
     async refreshSecret(id, secret) {
@@ -114,6 +136,8 @@ export function createRobots(database: MetadataDatabase, options: { clock?: () =
     },
     async update(id, changes) {
       const robot = await must(id);
+      const own = robot.level === 'project' ? robot.permissions[0]?.namespace : undefined;
+      const permissions = changes.permissions === undefined ? undefined : (await checkedPermissions(robot.level, changes.permissions, own)).permissions;
       const now = clock();
       await db
         .updateTable('robots')
@@ -122,7 +146,7 @@ export function createRobots(database: MetadataDatabase, options: { clock?: () =
           ...(changes.description === undefined ? {} : { description: changes.description }),
           ...(changes.disable === undefined ? {} : { disabled: changes.disable ? 1 : 0 }),
           ...(changes.duration === undefined ? {} : { expires_at: expiry(changes.duration, now) }),
-          ...(changes.permissions === undefined ? {} : { permissions: JSON.stringify(validateRobotPermissions(robot.level, changes.permissions)) }),
+          ...(permissions === undefined ? {} : { permissions: JSON.stringify(permissions) }),
         })
         .where('id', '=', id)
         .execute();

@@ -1,4 +1,4 @@
-import type { RobotPermission } from '../../core/auth/robot-permissions.ts';
+import { robotAllows, type RobotPermission } from '../../core/auth/robot-permissions.ts';
 import type { RobotView } from '../../core/auth/robots.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
@@ -43,6 +43,39 @@ async function requireRobot(req: ApiRequest, robot: { level: string; permissions
   return requireSystem(req, 'robot', action === 'update' ? 'create' : action);
 }
 
+/**
+ * A robot never hands out more than it holds: a robot creating or changing a robot may grant only
+ * accesses its own permissions allow (in the same namespaces). People are bounded by requireRobot
+ * and by what a robot may be given at all.
+ */
+async function requireGrantable(req: ApiRequest, permissions: readonly RobotPermission[]): Promise<void> {
+  if (req.principal.kind !== 'robot') return;
+  const own = await req.services.access.robotPermissions(req.principal);
+  for (const permission of permissions) {
+    const namespace = permission.kind === 'system' ? '/' : permission.namespace;
+    for (const access of permission.access) {
+      if (access.effect === 'deny' || robotAllows(own, namespace, access.resource, access.action)) continue;
+      const where = permission.kind === 'system' ? 'the system' : `project ${permission.namespace}`;
+      throw new HttpError('FORBIDDEN', `${req.principal.name} cannot grant ${access.resource}:${access.action} in ${where}: a robot grants only what it holds`, {
+        detail: { missing: `${access.resource}:${access.action}` },
+      });
+    }
+  }
+}
+
+/** Granting or revoking system admin, and acting on a system admin's account, take a system admin: a robot's user:* permissions stop short of that. */
+function requireAdmin(req: ApiRequest, what: string): void {
+  if (req.principal.admin) return;
+  throw new HttpError('FORBIDDEN', `only a system admin may ${what}`, { detail: { missing: 'system admin' } });
+}
+
+/** A system admin's account is changed or deleted only by a system admin (a robot granted user:* cannot lock the admins out). */
+async function requireAdminForAdmin(req: ApiRequest, what: string): Promise<void> {
+  if (req.principal.admin) return;
+  const target = await req.services.users.get(req.params['username'] ?? '');
+  if (target?.sysadmin_flag === true) requireAdmin(req, what);
+}
+
 async function robotOf(req: ApiRequest, action: 'read' | 'update' | 'delete'): Promise<RobotView> {
   const robot = await req.services.robots.get(intParam(req, 'robot_id'));
   if (robot === undefined) throw new HttpError('NOT_FOUND', `robot ${req.params['robot_id'] ?? ''} does not exist`);
@@ -81,6 +114,7 @@ export const accountRoutes: readonly ApiRoute[] = [
     async handle(req) {
       const body = req.body as { name: string; level: 'project' | 'system'; duration: number; permissions: RobotPermission[]; description?: string; disable?: boolean; secret?: string };
       await requireRobot(req, body, 'create');
+      await requireGrantable(req, body.permissions);
       const robot = await req.services.robots.create(body, req.principal.name);
       await audit(req, { ...robotScope(body), resource: robot.name, resourceType: 'robot', operation: 'create' });
       return created(`${API_PREFIX}/robots/${robot.id}`, { id: robot.id, name: robot.name, secret: robot.secret, creation_time: robot.creation_time, expires_at: robot.expires_at });
@@ -103,7 +137,9 @@ export const accountRoutes: readonly ApiRoute[] = [
     body: ROBOT_UPDATE,
     async handle(req) {
       const robot = await robotOf(req, 'update');
-      const updated = await req.services.robots.update(robot.id, req.body as object);
+      const changes = req.body as { permissions?: RobotPermission[] };
+      if (changes.permissions !== undefined) await requireGrantable(req, changes.permissions);
+      const updated = await req.services.robots.update(robot.id, changes);
       await audit(req, { ...robotScope(robot), resource: robot.name, resourceType: 'robot', operation: 'update', detail: req.body as Record<string, unknown> });
       return ok(updated);
     },
@@ -156,6 +192,7 @@ export const accountRoutes: readonly ApiRoute[] = [
     async handle(req) {
       await requireSystem(req, 'user', 'create');
       const body = req.body as { username: string; password: string; sysadmin_flag?: boolean };
+      if (body.sysadmin_flag === true) requireAdmin(req, 'create a system admin');
       const user = await req.services.users.create({ username: body.username, password: body.password, admin: body.sysadmin_flag === true });
       await audit(req, { resource: user.username, resourceType: 'user', operation: 'create' });
       return created(`${API_PREFIX}/users/${user.username}`, user);
@@ -182,6 +219,8 @@ export const accountRoutes: readonly ApiRoute[] = [
     async handle(req) {
       await requireSystem(req, 'user', 'update');
       const body = req.body as { sysadmin_flag?: boolean; disabled?: boolean };
+      if (body.sysadmin_flag !== undefined) requireAdmin(req, 'grant or revoke system admin');
+      await requireAdminForAdmin(req, 'change a system admin’s account');
       const user = await req.services.users.update(req.params['username'] ?? '', {
         ...(body.sysadmin_flag === undefined ? {} : { admin: body.sysadmin_flag }),
         ...(body.disabled === undefined ? {} : { disabled: body.disabled }),
@@ -195,12 +234,18 @@ export const accountRoutes: readonly ApiRoute[] = [
     method: 'PUT',
     path: '/users/{username}/password',
     tag: 'user',
-    summary: "Sets a password: one's own, or anyone's for a system admin.",
-    body: { type: 'object', required: ['new_password'], properties: { new_password: { type: 'string', minLength: 8 } } },
+    summary: "Sets a password: one's own (with the current one as old_password, as Harbor asks), or anyone's for a system admin.",
+    body: { type: 'object', required: ['new_password'], properties: { old_password: { type: 'string' }, new_password: { type: 'string', minLength: 8 } } },
     async handle(req) {
       const username = req.params['username'] ?? '';
-      if (!(req.principal.kind === 'user' && req.principal.name === username)) await requireSystem(req, 'user', 'update');
-      await req.services.users.setPassword(username, (req.body as { new_password: string }).new_password);
+      const body = req.body as { old_password?: string; new_password: string };
+      if (req.principal.kind === 'user' && req.principal.name === username) {
+        if (body.old_password === undefined) throw new HttpError('BAD_REQUEST', 'changing your own password takes the current one as old_password');
+        if (!(await req.services.verifyPassword(username, body.old_password))) throw new HttpError('FORBIDDEN', 'old_password is not your current password');
+      } else {
+        requireAdmin(req, 'set another user’s password');
+      }
+      await req.services.users.setPassword(username, body.new_password);
       await audit(req, { resource: username, resourceType: 'user', operation: 'change_password' });
       return done;
     },
@@ -213,6 +258,7 @@ export const accountRoutes: readonly ApiRoute[] = [
     summary: 'Deletes a local account (system admins).',
     async handle(req) {
       await requireSystem(req, 'user', 'delete');
+      await requireAdminForAdmin(req, 'delete a system admin');
       await req.services.users.delete(req.params['username'] ?? '');
       await audit(req, { resource: req.params['username'] ?? '', resourceType: 'user', operation: 'delete' });
       return done;

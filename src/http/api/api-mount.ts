@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { text } from 'node:stream/consumers';
+import { ANONYMOUS } from '../../core/auth/authorizer.ts';
 import { HttpError } from '../http-error.ts';
 import type { HttpContext, HttpMount } from '../http-server.ts';
 import type { RequestAuthenticator } from '../request-auth.ts';
@@ -63,8 +64,13 @@ export function apiMount(deps: { routes: readonly ApiRoute[]; services: ApiServi
 async function run(ctx: HttpContext, c: CompiledRoute, match: RegExpExecArray | readonly string[], deps: { services: ApiServices; authenticator: RequestAuthenticator }): Promise<void> {
   ctx.route = `api.${c.route.operationId}`;
   const auth = await deps.authenticator.authenticate(ctx.req);
-  ctx.user = auth.principal.name || undefined;
-  if (auth.principal.kind === 'anonymous' && c.route.anonymous !== true) throw new HttpError('UNAUTHORIZED', 'authentication required: use Basic credentials or a token');
+  // Registry tokens are scoped to /v2/ repositories and may be handed to runtimes; they carry no
+  // management rights (as in Harbor), so a leaked pull token cannot delete a repository here.
+  const principal = auth.scheme === 'bearer' ? ANONYMOUS : auth.principal;
+  ctx.user = principal.name || undefined;
+  if (principal.kind === 'anonymous' && c.route.anonymous !== true) {
+    throw new HttpError('UNAUTHORIZED', auth.scheme === 'bearer' ? 'registry tokens are for /v2/ only: the management API takes Basic credentials' : 'authentication required: use Basic credentials');
+  }
   const params: Record<string, string> = {};
   c.names.forEach((name, i) => (params[name] = decodeParam(match[i + 1] ?? '')));
   const query = ctx.url.searchParams;
@@ -78,7 +84,7 @@ async function run(ctx: HttpContext, c: CompiledRoute, match: RegExpExecArray | 
   }
   const body = await readBody(ctx, c.body !== undefined);
   if (c.body !== undefined && !c.body(body)) throw new HttpError('BAD_REQUEST', `request body: ${describe(c.body.errors)}`);
-  const response = await c.route.handle({ ctx, params, query, body, principal: auth.principal, services: deps.services });
+  const response = await c.route.handle({ ctx, params, query, body, principal, services: deps.services });
   if (response.text !== undefined) {
     sendBytes(ctx.res, response.status, response.text, { 'content-type': 'text/plain; charset=utf-8', ...response.headers });
   } else if (response.body === undefined) {

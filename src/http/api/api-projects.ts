@@ -1,5 +1,5 @@
 import type { RoleId } from '../../core/auth/roles.ts';
-import { API_PREFIX, type ApiRoute, type JsonSchema } from './api-route.ts';
+import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireSystem } from './api-guards.ts';
 import { PAGING_QUERY, pageHeaders, pagingOf } from './paging.ts';
 
@@ -24,6 +24,12 @@ const MEMBER_REQ: JsonSchema = {
 };
 const ROLE_REQ: JsonSchema = { type: 'object', required: ['role_id'], properties: { role_id: { type: 'integer', minimum: 1, maximum: 5 } } };
 const P = '/projects/{project_name_or_id}';
+
+/** Quotas are the system's to set (`quota:update`, as on /quotas): a project admin may change the rest of the project, not lift its own limits. */
+async function requireQuotaRight(req: ApiRequest): Promise<void> {
+  const body = req.body as { storage_limit?: unknown; count_limit?: unknown };
+  if (body.storage_limit !== undefined || body.count_limit !== undefined) await requireSystem(req, 'quota', 'update');
+}
 
 export const projectRoutes: readonly ApiRoute[] = [
   {
@@ -54,6 +60,7 @@ export const projectRoutes: readonly ApiRoute[] = [
     body: PROJECT_REQ,
     async handle(req) {
       await requireSystem(req, 'project', 'create');
+      await requireQuotaRight(req);
       const project = await req.services.registry.projects.create(req.body as { project_name: string }, req.principal);
       await audit(req, { project: project.name, resource: project.name, resourceType: 'project', operation: 'create' });
       return created(`${API_PREFIX}/projects/${project.project_id}`, project);
@@ -77,6 +84,7 @@ export const projectRoutes: readonly ApiRoute[] = [
     body: PROJECT_UPDATE,
     async handle(req) {
       const project = await projectOf(req, 'project', 'update');
+      await requireQuotaRight(req);
       const updated = await req.services.registry.projects.update(project.project_id, req.body as object);
       await audit(req, { project: project.name, resource: project.name, resourceType: 'project_policy', operation: 'update', detail: req.body as Record<string, unknown> });
       return ok(updated);

@@ -21,6 +21,8 @@ export interface ApiServices {
   /** Whether an image passed its project's scan gate (what signing asks first). */
   readonly scanGate: ScanGate;
   readonly access: AccessControl;
+  /** Whether `password` is `username`'s (a failure counts towards the account's lock-out). */
+  readonly verifyPassword: (username: string, password: string) => Promise<boolean>;
   readonly users: Users;
   readonly robots: Robots;
   readonly audit: AuditLog;

@@ -29,7 +29,7 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
         [successStatus(route)]: { description: 'success', ...(route.response === undefined ? {} : { content: { 'application/json': { schema: route.response } } }) },
         default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } } },
       },
-      security: route.anonymous === true ? [{}, { basic: [] }, { bearer: [] }] : [{ basic: [] }, { bearer: [] }],
+      security: route.anonymous === true ? [{}, { basic: [] }] : [{ basic: [] }],
     };
   }
   return {
@@ -39,7 +39,7 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
     paths,
     components: {
       schemas: { Errors: ERRORS },
-      securitySchemes: { basic: { type: 'http', scheme: 'basic' }, bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { basic: { type: 'http', scheme: 'basic' } },
     },
   };
 }

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { databaseKinds } from '../../testing/databases.ts';
+import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
+import { registryHttp } from '../../testing/registry-http.ts';
+import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+
+const PASSWORD = 'Escalate-Password-1';
+type Errors = { errors: { code: string; message: string }[] };
+const message = (body: unknown) => (body as Errors).errors[0]?.message ?? '';
+const pull = { resource: 'repository', action: 'pull' };
+
+/**
+ * No account gets more than it was given: the ways a project admin, a robot or a leaked registry
+ * token could widen their rights through the management API, each refused, each leaving the
+ * stored state as it was.
+ */
+for (const kind of databaseKinds) {
+  describe(`accounts cannot escalate (${kind})`, () => {
+    let server: TestSlipway;
+    let admin: ApiCaller;
+    let alice: ApiCaller;
+
+    /** Creates a robot as `creator` and answers its id and a caller signed in as it. */
+    async function robot(creator: ApiCaller, body: Record<string, unknown>): Promise<{ id: number; api: ApiCaller; name: string }> {
+      const made = await creator.ok<{ id: number; name: string; secret: string }>('POST', '/robots', { duration: 30, ...body });
+      return { id: made.id, name: made.name, api: apiCaller(server.url, { username: made.name, password: made.secret }) };
+    }
+
+    before(async () => {
+      server = await startSlipway({ database: kind, projects: [] });
+      admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
+      for (const name of ['secret', 'alpha', 'team_a', 'team-a']) await admin.ok('POST', '/projects', { project_name: name });
+      for (const username of ['alice', 'gina']) await admin.ok('POST', '/users', { username, password: PASSWORD });
+      await admin.ok('POST', '/projects/alpha/members', { role_id: 1, member_user: { username: 'alice' } });
+      await admin.ok('POST', '/projects/team_a/members', { role_id: 1, member_user: { username: 'gina' } });
+      alice = apiCaller(server.url, { username: 'alice', password: PASSWORD });
+    });
+    after(async () => {
+      await server.stop();
+    });
+
+    it('a project robot stays in its project: a project admin cannot move it to "*" or to another project', async () => {
+      const ci = await robot(alice, { name: 'ci', level: 'project', permissions: [{ kind: 'project', namespace: 'alpha', access: [pull] }] });
+      for (const namespace of ['*', 'secret']) {
+        const moved = await alice.call('PUT', `/robots/${ci.id}`, { permissions: [{ kind: 'project', namespace, access: [pull, { resource: 'member', action: 'create' }] }] });
+        assert.equal(moved.status, 400, `moving to ${namespace}`);
+        assert.match(message(moved.body), namespace === '*' ? /names one project, not "\*"/ : /cannot be moved to secret/);
+      }
+      assert.equal((await ci.api.call('GET', '/projects/secret/repositories')).status, 403);
+      const stored = await admin.ok<{ permissions: { namespace: string; access: unknown[] }[] }>('GET', `/robots/${ci.id}`);
+      assert.deepEqual(stored.permissions, [{ kind: 'project', namespace: 'alpha', access: [{ ...pull, effect: 'allow' }] }]);
+      assert.equal((await alice.call('PUT', `/robots/${ci.id}`, { permissions: [{ kind: 'project', namespace: 'alpha', access: [pull, { resource: 'repository', action: 'push' }] }] })).status, 200, 'within its project it may change');
+    });
+
+    it('a robot grants only what it holds', async () => {
+      const maker = await robot(alice, { name: 'maker', level: 'project', permissions: [{ kind: 'project', namespace: 'alpha', access: [{ resource: 'robot', action: 'create' }, pull] }] });
+      const wider = await maker.api.call('POST', '/robots', { name: 'child', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'alpha', access: [pull, { resource: 'repository', action: 'push' }] }] });
+      assert.equal(wider.status, 403);
+      assert.match(message(wider.body), /cannot grant repository:push in project alpha: a robot grants only what it holds/);
+      assert.equal((await maker.api.call('POST', '/robots', { name: 'child', level: 'project', duration: 30, permissions: [{ kind: 'project', namespace: 'alpha', access: [pull] }] })).status, 201);
+
+      const system = await robot(admin, { name: 'sys-maker', level: 'system', permissions: [{ kind: 'system', namespace: '/', access: [{ resource: 'robot', action: 'create' }] }, { kind: 'project', namespace: 'alpha', access: [pull] }] });
+      const everywhere = await system.api.call('POST', '/robots', { name: 'everywhere', level: 'system', duration: 30, permissions: [{ kind: 'project', namespace: '*', access: [pull] }] });
+      assert.equal(everywhere.status, 403, 'alpha pull does not make "*" pull');
+      const names = (await admin.ok<{ name: string }[]>('GET', '/robots')).map((r) => r.name);
+      assert.equal(names.filter((n) => n === 'robot$alpha+child').length, 1, 'only the robot within its maker’s rights exists');
+      assert.ok(!names.includes('robot$everywhere'));
+    });
+
+    it('granting system admin, and changing an admin’s account or another user’s password, take a system admin', async () => {
+      const users = await robot(admin, { name: 'users', level: 'system', permissions: [{ kind: 'system', namespace: '/', access: ['create', 'update', 'delete', 'read'].map((action) => ({ resource: 'user', action })) }] });
+      const made = await users.api.call('POST', '/users', { username: 'eviladmin', password: PASSWORD, sysadmin_flag: true });
+      assert.equal(made.status, 403);
+      assert.match(message(made.body), /only a system admin may create a system admin/);
+      assert.equal((await users.api.call('POST', '/users', { username: 'plain', password: PASSWORD })).status, 201, 'user:create still creates ordinary users');
+      assert.equal((await users.api.call('PUT', '/users/plain', { sysadmin_flag: true })).status, 403);
+      assert.equal((await users.api.call('PUT', '/users/admin', { disabled: true })).status, 403);
+      assert.equal((await users.api.call('DELETE', '/users/admin')).status, 403);
+      assert.equal((await users.api.call('PUT', '/users/admin/password', { new_password: 'Hijacked-Password-1' })).status, 403);
+      assert.equal((await alice.call('PUT', '/users/gina/password', { new_password: 'Hijacked-Password-1' })).status, 403);
+      const accounts = await admin.ok<{ username: string; sysadmin_flag: boolean; disabled: boolean }[]>('GET', '/users');
+      assert.deepEqual(accounts.filter((u) => u.sysadmin_flag).map((u) => [u.username, u.disabled]), [['admin', false]]);
+      assert.equal((await apiCaller(server.url, { username: 'admin', password: server.adminPassword }).call('GET', '/users/current')).status, 200, 'the admin password is unchanged');
+    });
+
+    it('changing one’s own password takes the current one', async () => {
+      const gina = apiCaller(server.url, { username: 'gina', password: PASSWORD });
+      const bare = await gina.call('PUT', '/users/gina/password', { new_password: 'Gina-New-Password-1' });
+      assert.equal(bare.status, 400);
+      assert.match(message(bare.body), /takes the current one as old_password/);
+      assert.equal((await gina.call('PUT', '/users/gina/password', { old_password: 'not-it-at-all', new_password: 'Gina-New-Password-1' })).status, 403);
+      assert.equal((await gina.call('GET', '/users/current')).status, 200, 'the password is unchanged');
+      assert.equal((await gina.call('PUT', '/users/gina/password', { old_password: PASSWORD, new_password: 'Gina-New-Password-1' })).status, 200);
+      assert.equal((await apiCaller(server.url, { username: 'gina', password: 'Gina-New-Password-1' }).call('GET', '/users/current')).status, 200);
+      assert.equal((await admin.call('PUT', '/users/gina/password', { new_password: PASSWORD })).status, 200, 'an admin resets it without the old one');
+    });
+
+    it('a registry token does not work on the management API', async () => {
+      const token = await registryHttp(server.url).login('alice', PASSWORD, ['repository:alpha/app:pull']);
+      for (const [method, path] of [
+        ['DELETE', '/projects/alpha'],
+        ['GET', '/users/current'],
+      ] as const) {
+        const response = await fetch(new URL(`/api/v2.0${path}`, server.url), { method, headers: { authorization: `Bearer ${token}` } });
+        assert.equal(response.status, 401, `${method} ${path}`);
+        assert.match(message(await response.json()), /registry tokens are for \/v2\/ only/);
+      }
+      assert.equal((await admin.call('GET', '/projects/alpha')).status, 200, 'the project is still there');
+      const document = await fetch(new URL('/api/v2.0/openapi.json', server.url), { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(document.status, 200, 'an anonymous route still answers, as to anyone');
+    });
+
+    it('a project admin cannot lift the project’s quota', async () => {
+      await admin.ok('PUT', '/projects/alpha', { storage_limit: 1000, count_limit: 1 });
+      for (const body of [{ storage_limit: -1 }, { count_limit: -1, public: true }]) {
+        const lifted = await alice.call('PUT', '/projects/alpha', body);
+        assert.equal(lifted.status, 403, JSON.stringify(body));
+        assert.match(message(lifted.body), /quota:update/);
+      }
+      const summary = await alice.ok<{ quota: { hard: { storage: number; count: number } } }>('GET', '/projects/alpha/summary');
+      assert.deepEqual(summary.quota.hard, { storage: 1000, count: 1 });
+      const project = await alice.ok<{ metadata: Record<string, string> }>('GET', '/projects/alpha');
+      assert.notEqual(project.metadata['public'], 'true', 'nothing of a refused update is applied');
+      assert.equal((await alice.call('PUT', '/projects/alpha', { metadata: { auto_scan: 'true' } })).status, 200, 'the rest of the project is still hers to change');
+      assert.equal((await admin.call('PUT', '/projects/alpha', { storage_limit: -1, count_limit: -1 })).status, 200);
+    });
+
+    it('listing a project’s robots matches its name exactly (no LIKE wildcards)', async () => {
+      await robot(admin, { name: 'deploy', level: 'project', permissions: [{ kind: 'project', namespace: 'team-a', access: [pull] }] });
+      const gina = apiCaller(server.url, { username: 'gina', password: PASSWORD });
+      const listed = await gina.ok<{ name: string }[]>('GET', '/robots?project=team_a');
+      assert.deepEqual(listed.map((r) => r.name), []);
+      assert.deepEqual((await admin.ok<{ name: string }[]>('GET', '/robots?project=team-a')).map((r) => r.name), ['robot$team-a+deploy']);
+    });
+  });
+}
