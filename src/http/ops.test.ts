@@ -47,6 +47,16 @@ describe('operations endpoints', () => {
     assert.equal(res.headers.get('allow'), 'HEAD, GET, PUT, DELETE');
     assert.equal(res.json<{ errors: { code: string }[] }>().errors[0]?.code, 'UNSUPPORTED');
   });
+
+  it('says registry/2.0 on every /v2 answer, the 401 challenge and errors included (Docker reads it to recognise a v2 registry)', async () => {
+    const challenge = await fetch(`${slipway.url}/v2/`);
+    assert.equal(challenge.status, 401);
+    assert.ok(challenge.headers.get('www-authenticate')?.startsWith('Bearer '));
+    for (const response of [challenge, await fetch(`${slipway.url}/v2/no/such/endpoint/here`), await fetch(`${slipway.url}/v2/platform-dev/x/tags/list`)]) {
+      assert.equal(response.headers.get('docker-distribution-api-version'), 'registry/2.0', response.url);
+    }
+    assert.equal((await fetch(`${slipway.url}/healthz`)).headers.get('docker-distribution-api-version'), null, 'only the registry API says it');
+  });
 });
 
 describe('graceful shutdown', () => {

@@ -65,7 +65,10 @@ export function registryMount(deps: { readonly registry: Registry; readonly auth
   return {
     async handle(ctx) {
       const path = matchRegistryPath(ctx.url.pathname);
-      if (path === undefined) return ctx.url.pathname === '/v2' || ctx.url.pathname.startsWith('/v2/') ? notFound(ctx) : false;
+      const underV2 = ctx.url.pathname === '/v2' || ctx.url.pathname.startsWith('/v2/');
+      // On every /v2 answer, the 401 challenge and errors included, as distribution does: Docker reads it to recognise a v2 registry.
+      if (underV2) ctx.res.setHeader('docker-distribution-api-version', 'registry/2.0');
+      if (path === undefined) return underV2 ? notFound(ctx) : false;
       const candidates = REGISTRY_ROUTES.filter((r) => r.path === path.kind);
       const route = candidates.find((r) => r.method === ctx.req.method);
       ctx.route = route?.name ?? `${path.kind}.unsupported`;
@@ -79,7 +82,6 @@ export function registryMount(deps: { readonly registry: Registry; readonly auth
       }
       const repo = 'name' in path ? parseRepositoryName(path.name) : NO_REPOSITORY;
       await deps.authenticator.require(ctx.req, auth, requiredAccess(route.access, repo));
-      ctx.res.setHeader('docker-distribution-api-version', 'registry/2.0');
       await route.handle({ ctx, path, repo, auth, registry: deps.registry });
       return true;
     },
