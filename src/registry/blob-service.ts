@@ -35,6 +35,8 @@ export type BlobService = ReturnType<typeof createBlobService>;
 export function createBlobService(deps: BlobServiceDeps) {
   const { metadata, blobs, repositories, writePolicy, clock } = deps;
   const locks = new Map<string, Promise<unknown>>();
+  /** Requests on each upload session under way in this process, counted from arrival (those waiting for the lock too). */
+  const inFlight = new Map<string, number>();
 
   /** Runs operations on one upload one at a time (chunks arriving together must not interleave). */
   async function exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
@@ -46,6 +48,18 @@ export function createBlobService(deps: BlobServiceDeps) {
       return await next;
     } finally {
       if (locks.get(id) === settled) locks.delete(id);
+    }
+  }
+
+  /** A client's request on a session: run under its lock, and counted so that expiry leaves the session alone meanwhile. */
+  async function request<T>(id: string, work: () => Promise<T>): Promise<T> {
+    inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+    try {
+      return await exclusive(id, work);
+    } finally {
+      const left = (inFlight.get(id) ?? 1) - 1;
+      if (left === 0) inFlight.delete(id);
+      else inFlight.set(id, left);
     }
   }
 
@@ -120,7 +134,7 @@ export function createBlobService(deps: BlobServiceDeps) {
 
     /** PATCH: appends a chunk (with `range`) or a stream (without). */
     async appendUpload(repo: RepositoryName, id: string, body: Readable, range: ByteRange | undefined): Promise<UploadState> {
-      return exclusive(id, async () => {
+      return request(id, async () => {
         await sessionOf(repo, id);
         const size = await translate(() =>
           blobs.appendUpload(id, body, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
@@ -144,7 +158,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       body: { readonly stream: Readable; readonly range: ByteRange | undefined } | undefined,
       actor = '',
     ): Promise<{ digest: Digest; size: number }> {
-      return exclusive(id, async () => {
+      return request(id, async () => {
         const { repositoryId } = await sessionOf(repo, id);
         if (body !== undefined) {
           const range = body.range;
@@ -157,7 +171,7 @@ export function createBlobService(deps: BlobServiceDeps) {
     },
 
     async cancelUpload(repo: RepositoryName, id: string): Promise<void> {
-      await exclusive(id, async () => {
+      await request(id, async () => {
         await sessionOf(repo, id);
         await blobs.cancelUpload(id);
         await metadata.deleteUpload(id);
@@ -180,16 +194,29 @@ export function createBlobService(deps: BlobServiceDeps) {
       return true;
     },
 
-    /** Removes upload sessions idle for longer than `ttlMs`, with their temporary data. */
+    /**
+     * Removes upload sessions idle for longer than `ttlMs`, with their temporary data. Idle means no
+     * request on it in this process, and neither its record nor its data changed for that long: a
+     * PATCH changes the record only when it ends, and docker, containerd and podman stream a whole
+     * layer in one, for as long as that takes; its data changes as the bytes land, on whichever node.
+     */
     async expireUploads(ttlMs: number): Promise<number> {
       const before = clock() - ttlMs;
       let removed = 0;
       for (const id of await metadata.staleUploads(before, 1000)) {
-        await exclusive(id, async () => {
+        // Not even queued behind its lock: the request holding it may stream for hours yet.
+        if (inFlight.has(id)) continue;
+        const expired = await exclusive(id, async () => {
+          // A request may have arrived since (it waits behind this), or bytes landed from another node.
+          if (inFlight.has(id)) return false;
+          const changed = await blobs.uploadModifiedAt(id);
+          if (changed !== undefined && changed.getTime() >= before) return false;
+          // The record goes only if still stale, in one statement: another node may have just finished a request on it.
+          if (!(await metadata.expireUpload(id, before))) return false;
           await blobs.cancelUpload(id);
-          await metadata.deleteUpload(id);
+          return true;
         });
-        removed += 1;
+        if (expired) removed += 1;
       }
       // Session data whose row never landed or was lost (a crash between the two writes).
       for await (const session of blobs.listUploads()) {

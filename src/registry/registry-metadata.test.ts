@@ -95,9 +95,12 @@ describeEachDatabase('registry metadata', (open) => {
     await metadata.updateUpload('u2', 4096, 500);
     assert.deepEqual(await metadata.findUpload('u2'), { id: 'u2', repositoryId: repo, size: 4096, updatedAt: 500 });
     assert.deepEqual(await metadata.staleUploads(200, 10), ['u1']);
-    await metadata.deleteUpload('u1');
+    assert.equal(await metadata.expireUpload('u2', 200), false, 'changed since: kept');
+    assert.equal(await metadata.expireUpload('u1', 200), true);
     assert.equal(await metadata.uploadExists('u1'), false);
     assert.equal(await metadata.uploadExists('u2'), true);
+    await metadata.deleteUpload('u2');
+    assert.equal(await metadata.uploadExists('u2'), false);
   });
 
   it('records pulls at most once a minute', async () => {

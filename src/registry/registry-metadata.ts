@@ -168,6 +168,12 @@ export function createRegistryMetadata(database: MetadataDatabase) {
       await db.deleteFrom('uploads').where('id', '=', id).execute();
     },
 
+    /** Deletes the session's record unless it changed at or after `before`; false when it did, or is gone. */
+    async expireUpload(id: string, before: number): Promise<boolean> {
+      const result = await db.deleteFrom('uploads').where('id', '=', id).where('updated_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
     async staleUploads(before: number, limit: number): Promise<string[]> {
       const rows = await db.selectFrom('uploads').select('id').where('updated_at', '<', before).limit(limit).execute();
       return rows.map((r) => r.id);

@@ -26,6 +26,12 @@ export interface BlobStore {
   /** Appends to a session; on any failure the session is left at its previous size. Returns the new size. */
   appendUpload(id: string, source: Readable, o?: { offset?: number; maxBytes?: number; signal?: AbortSignal }): Promise<number>;
   uploadSize(id: string, o?: IoOptions): Promise<number | undefined>;
+  /**
+   * When the session last changed: the newest modification time of its directory and the files in
+   * it. That of its data advances as bytes land, whichever node writes them, while the directory's
+   * stays at its creation. Undefined when there is no such session.
+   */
+  uploadModifiedAt(id: string, o?: IoOptions): Promise<Date | undefined>;
   /** Verifies the session's content and moves it into place; on a mismatch the session stays as it was. */
   commitUpload(id: string, expected: { digest: Digest; size?: number }, o?: IoOptions): Promise<{ digest: Digest; size: number }>;
   cancelUpload(id: string, o?: IoOptions): Promise<void>;
@@ -48,6 +54,14 @@ function uploadDir(id: string): string {
 export function createBlobStore(driver: BlobDriver): BlobStore {
   /** Hash state of sessions this process has fed from the start, so commit need not re-read them. */
   const hashers = new Map<string, Digester>();
+
+  async function lastChange(dir: string, o?: IoOptions): Promise<Date | undefined> {
+    const info = await driver.stat(dir, o);
+    if (info === undefined) return undefined;
+    let newest = info.modifiedAt.getTime();
+    for await (const file of driver.walk(dir, o)) newest = Math.max(newest, file.modifiedAt.getTime());
+    return new Date(newest);
+  }
 
   async function verifiedDigest(id: string, size: number, algorithm: DigestAlgorithm, o?: IoOptions): Promise<Digest> {
     const cached = hashers.get(id);
@@ -160,6 +174,10 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
 
     async uploadSize(id, o) {
       return (await driver.stat(`${uploadDir(id)}/data`, o))?.size;
+    },
+
+    async uploadModifiedAt(id, o) {
+      return lastChange(uploadDir(id), o);
     },
 
     async commitUpload(id, expected, o) {
