@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -121,5 +121,50 @@ describeEachDatabase('upload expiry', (open) => {
     assert.ok(patched !== undefined);
     assert.equal((await registry.blobs.uploadStatus(REPO, patched)).size, chunk.byteLength);
     await registry.blobs.cancelUpload(REPO, patched);
+  });
+
+  it('leaves the temporary data of a monolithic upload alone while it streams for longer than the expiry', async () => {
+    const data = randomBytes(3 * MIB);
+    const body = new PassThrough();
+    const upload = registry.blobs.uploadMonolithic(REPO, digestOf(data), body, data.byteLength);
+    try {
+      body.write(data.subarray(0, MIB + 1));
+      while (!(await uploadDirs()).some((name) => name.startsWith('put-'))) await sleep(5);
+      now += 2 * HOUR;
+      assert.equal(await registry.blobs.expireUploads(HOUR), 0);
+    } finally {
+      body.end(data.subarray(MIB + 1));
+    }
+    assert.deepEqual(await upload, { digest: digestOf(data), size: data.byteLength });
+    assert.equal((await registry.blobs.statBlob(REPO, digestOf(data))).size, data.byteLength);
+  });
+
+  it("leaves another node's monolithic upload alone while its data is written, and removes what a crash left", async () => {
+    const crashed = join(dir, 'uploads', `put-${randomUUID()}`);
+    await mkdir(crashed, { recursive: true });
+    await writeFile(join(crashed, 'data'), randomBytes(100));
+    await age(join(crashed, 'data'), 2 * HOUR);
+    await age(crashed, 2 * HOUR);
+
+    const data = randomBytes(3 * MIB);
+    const body = new PassThrough();
+    const upload = registry.blobs.uploadMonolithic(REPO, digestOf(data), body, data.byteLength);
+    try {
+      body.write(data.subarray(0, MIB + 1));
+      let live: string | undefined;
+      while (live === undefined) {
+        live = (await uploadDirs()).find((name) => name.startsWith('put-') && join(dir, 'uploads', name) !== crashed);
+        if (live === undefined) await sleep(5);
+      }
+      while (((await store.uploadSize(live)) ?? 0) === 0) await sleep(5);
+      // Its directory is as old as the upload; only its data file shows that bytes keep landing.
+      await age(join(dir, 'uploads', live), 2 * HOUR);
+      assert.equal(await otherNode().blobs.expireUploads(HOUR), 1, 'only the abandoned directory goes');
+      assert.ok((await uploadDirs()).includes(live));
+    } finally {
+      body.end(data.subarray(MIB + 1));
+    }
+    assert.ok(!(await uploadDirs()).includes(crashed.split('/').at(-1) ?? ''), 'the directory a crash left is removed');
+    assert.deepEqual(await upload, { digest: digestOf(data), size: data.byteLength });
   });
 });

@@ -218,7 +218,10 @@ export function createBlobService(deps: BlobServiceDeps) {
         });
         if (expired) removed += 1;
       }
-      // Session data whose row never landed or was lost (a crash between the two writes).
+      // Session data whose row never landed or was lost (a crash between the two writes), and the
+      // temporary data of streamed puts (which have no row) that a crash left, or that no byte has
+      // reached for that long. This process's own puts under way are not listed; another node's
+      // show their progress in the data's time.
       for await (const session of blobs.listUploads()) {
         if (session.modifiedAt.getTime() < before && !(await metadata.uploadExists(session.id))) {
           await blobs.cancelUpload(session.id);

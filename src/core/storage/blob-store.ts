@@ -35,6 +35,10 @@ export interface BlobStore {
   /** Verifies the session's content and moves it into place; on a mismatch the session stays as it was. */
   commitUpload(id: string, expected: { digest: Digest; size?: number }, o?: IoOptions): Promise<{ digest: Digest; size: number }>;
   cancelUpload(id: string, o?: IoOptions): Promise<void>;
+  /**
+   * Session directories on storage, those of streamed puts included, each with when it last changed
+   * (see `uploadModifiedAt`). The directories of this store's own puts still under way are left out.
+   */
   listUploads(o?: IoOptions): AsyncIterable<{ id: string; modifiedAt: Date }>;
 }
 
@@ -54,6 +58,11 @@ function uploadDir(id: string): string {
 export function createBlobStore(driver: BlobDriver): BlobStore {
   /** Hash state of sessions this process has fed from the start, so commit need not re-read them. */
   const hashers = new Map<string, Digester>();
+  /**
+   * The temporary sessions of this process's streamed puts under way. They have no metadata record,
+   * and a put may stream for longer than uploads are kept: expiry must not take them from under it.
+   */
+  const puts = new Set<string>();
 
   async function lastChange(dir: string, o?: IoOptions): Promise<Date | undefined> {
     const info = await driver.stat(dir, o);
@@ -116,7 +125,9 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
         if ((await driver.stat(blobPath(digest), o)) === undefined) await driver.putContent(blobPath(digest), source, o);
         return { digest, size: source.byteLength };
       }
-      const dir = uploadDir(`put-${randomUUID()}`);
+      const id = `put-${randomUUID()}`;
+      const dir = uploadDir(id);
+      puts.add(id);
       try {
         const digester = new Digester(algorithm);
         const writer = await driver.writer(`${dir}/data`, o);
@@ -129,6 +140,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
         await moveIntoPlace(`${dir}/data`, digest, o);
         return { digest, size: digester.size };
       } finally {
+        puts.delete(id);
         await driver.delete(dir);
       }
     },
@@ -198,9 +210,10 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
 
     async *listUploads(o) {
       for (const dir of await driver.list('/uploads', o)) {
-        const info = await driver.stat(dir, o);
         const id = dir.slice('/uploads/'.length);
-        if (info !== undefined) yield { id, modifiedAt: info.modifiedAt };
+        if (puts.has(id)) continue;
+        const modifiedAt = await lastChange(dir, o);
+        if (modifiedAt !== undefined) yield { id, modifiedAt };
       }
     },
   };
