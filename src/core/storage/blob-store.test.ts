@@ -110,6 +110,22 @@ describe('content-addressed blob store', () => {
     assert.deepEqual(await bytesOf(await store.open(sha512)), data);
   });
 
+  it('reports temporary data that vanished before its move as what it is, not as an unknown blob', async () => {
+    const driver = createFilesystemDriver({ root });
+    // As a sweeper deleting the temporary data just before the move would.
+    const vanishing = createBlobStore({
+      ...driver,
+      async move(from, to, o) {
+        await driver.delete(from);
+        await driver.move(from, to, o);
+      },
+    });
+    await assert.rejects(() => vanishing.put(Readable.from([randomBytes(1000)])), code('IO'));
+    await vanishing.createUpload('vanishing');
+    await vanishing.appendUpload('vanishing', Readable.from([Buffer.from('abc')]));
+    await assert.rejects(() => vanishing.commitUpload('vanishing', { digest: digestOf('abc') }), code('UPLOAD_UNKNOWN'));
+  });
+
   it('stores the empty blob, lists uploads, cancels them and walks blobs', async () => {
     const empty = await store.put(Readable.from([]));
     assert.equal(empty.size, 0);

@@ -87,8 +87,15 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
    * modification time, which is what garbage collection checks before it deletes a file, so a
    * re-upload racing a collection keeps its blob.
    */
-  async function moveIntoPlace(from: string, digest: Digest, o?: IoOptions): Promise<void> {
-    await driver.move(from, blobPath(digest), o);
+  async function moveIntoPlace(from: string, digest: Digest, vanished: 'IO' | 'UPLOAD_UNKNOWN', o?: IoOptions): Promise<void> {
+    try {
+      await driver.move(from, blobPath(digest), o);
+    } catch (error) {
+      // The driver's NOT_FOUND names the temporary data, not the blob: passed on, it would read as
+      // an unknown blob (BLOB_UNKNOWN) rather than as the failure it is.
+      if (!(error instanceof StorageError && error.code === 'NOT_FOUND')) throw error;
+      throw new StorageError(vanished, `the verified content of ${digest} vanished from ${from} before it was moved into place`, { cause: error });
+    }
   }
 
   return {
@@ -137,7 +144,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
         });
         const digest = digester.digest();
         check(expected, digest, digester.size);
-        await moveIntoPlace(`${dir}/data`, digest, o);
+        await moveIntoPlace(`${dir}/data`, digest, 'IO', o);
         return { digest, size: digester.size };
       } finally {
         puts.delete(id);
@@ -198,7 +205,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
       if (info === undefined) throw new StorageError('UPLOAD_UNKNOWN', `upload ${id} is unknown or has expired`);
       const digest = await verifiedDigest(id, info.size, digestAlgorithm(expected.digest), o);
       check(expected, digest, info.size);
-      await moveIntoPlace(`${dir}/data`, digest, o);
+      await moveIntoPlace(`${dir}/data`, digest, 'UPLOAD_UNKNOWN', o);
       await driver.delete(dir, o);
       return { digest, size: info.size };
     },
