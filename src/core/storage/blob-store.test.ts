@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { digestOf, type Digest } from '../oci/digest.ts';
-import { createBlobStore, type BlobStore } from './blob-store.ts';
+import { blobPath, createBlobStore, type BlobStore } from './blob-store.ts';
 import { createFilesystemDriver } from './fs-driver.ts';
 import { StorageError } from './storage-error.ts';
 
@@ -49,6 +49,20 @@ describe('content-addressed blob store', () => {
     const small = await store.put(Buffer.from('{"a":1}'));
     assert.equal((await store.readAll(small.digest)).toString(), '{"a":1}');
     await assert.rejects(() => store.readAll(digest, { maxBytes: 100 }), code('TOO_LARGE'));
+  });
+
+  it('writes content already stored again, small or streamed, so that the file carries a fresh time', async () => {
+    const small = Buffer.from('{"small":"manifest"}');
+    const large = randomBytes(100_000);
+    const puts = [() => store.put(small), () => store.put(Readable.from([large]))];
+    for (const put of puts) {
+      const { digest } = await put();
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await utimes(join(root, ...blobPath(digest).split('/')), hourAgo, hourAgo);
+      await put();
+      const modifiedAt = (await store.stat(digest))?.modifiedAt.getTime() ?? 0;
+      assert.ok(modifiedAt > hourAgo.getTime() + 60_000, `${digest}: garbage collection sees it as just written`);
+    }
   });
 
   it('leaves nothing behind when the digest or size is wrong', async () => {

@@ -83,9 +83,9 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
   }
 
   /**
-   * Always renames over an existing copy (same digest, same bytes): the blob then carries a fresh
-   * modification time, which is what garbage collection checks before it deletes a file, so a
-   * re-upload racing a collection keeps its blob.
+   * Always renames over an existing copy (same digest, same bytes), as `put` of small content
+   * always writes it: the blob then carries a fresh modification time, which is what garbage
+   * collection checks before it deletes a file, so a re-upload racing a collection keeps its blob.
    */
   async function moveIntoPlace(from: string, digest: Digest, vanished: 'IO' | 'UPLOAD_UNKNOWN', o?: IoOptions): Promise<void> {
     try {
@@ -129,7 +129,8 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
       if (source instanceof Uint8Array) {
         const digest = digestOf(source, algorithm);
         check(expected, digest, source.byteLength);
-        if ((await driver.stat(blobPath(digest), o)) === undefined) await driver.putContent(blobPath(digest), source, o);
+        // Written even when the file is there, as moveIntoPlace renames over it: see there why.
+        await driver.putContent(blobPath(digest), source, o);
         return { digest, size: source.byteLength };
       }
       const id = `put-${randomUUID()}`;
