@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { ANONYMOUS } from '../core/auth/authorizer.ts';
 import { digestOf, type Digest } from '../core/oci/digest.ts';
-import { createBlobStore, type BlobStore } from '../core/storage/blob-store.ts';
+import { blobPath, createBlobStore, type BlobStore } from '../core/storage/blob-store.ts';
 import { createFilesystemDriver } from '../core/storage/fs-driver.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { describeEachDatabase } from '../testing/databases.ts';
-import { buildImage, randomBlob, type Blob, type TestImage } from '../testing/test-images.ts';
+import { buildImage, buildIndex, randomBlob, type Blob, type TestImage } from '../testing/test-images.ts';
 import { createGarbageCollector, type GarbageCollector, type GcReport } from './garbage-collector.ts';
 import { createRegistry, parseRepositoryName, type Registry } from './index.ts';
 
@@ -143,6 +143,32 @@ describeEachDatabase('garbage collector', (open) => {
     assert.deepEqual([report.blobsDeleted, report.bytesFreed, report.orphanFilesDeleted], [1, 0, 0]);
     assert.equal(await blobRow(digestOf(bytes)), undefined, 'the record goes');
     assert.ok(await present(digestOf(bytes)), 'the file stays: the same digest may just have been pushed again');
+  });
+
+  it('keeps the bytes of a deleted manifest pushed again between the look at its file and the unlink', async () => {
+    const { index } = buildIndex([]);
+    const pushIndex = () => registry.manifests.putManifest(REPO, index.descriptor.digest, Readable.from([index.bytes]), index.descriptor.mediaType);
+    now = Date.now() - 10 * HOUR;
+    await pushIndex();
+    await registry.manifests.deleteManifest(REPO, index.descriptor.digest);
+    await utimes(join(dir, ...blobPath(index.descriptor.digest).split('/')), new Date(now), new Date(now));
+    now = Date.now();
+    let pushed = false;
+    const racing: BlobStore = {
+      ...store,
+      async stat(digest, o) {
+        const info = await store.stat(digest, o);
+        if (digest === index.descriptor.digest && !pushed) {
+          pushed = true;
+          await pushIndex();
+        }
+        return info;
+      },
+    };
+    const report = await createGarbageCollector({ database, blobs: racing, clock }).run({ dryRun: false, gracePeriodMs: GRACE });
+    assert.ok(pushed, 'the push raced the collection');
+    assert.deepEqual([report.blobsDeleted, report.bytesFreed, report.errors], [1, 0, []], 'the old record went; the file stayed');
+    assert.deepEqual((await registry.manifests.getManifest(REPO, index.descriptor.digest, ANONYMOUS)).bytes, index.bytes);
   });
 });
 

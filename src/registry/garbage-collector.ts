@@ -18,9 +18,14 @@ import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
  * A dry run computes the same report and deletes nothing. Work goes in batches of 500; a failure
  * is recorded in `errors` and the run goes on.
  *
- * A push of the same digest while sweep 2 runs renames its verified copy over the file (the blob
- * store always does), so the file's time is fresh and the re-stat keeps it. What remains is the
- * gap between that re-stat and the unlink: microseconds, not the length of a push.
+ * A push of the same digest while sweep 2 or 3 runs writes the file before it records its row, and
+ * writes it even when the file is there: the blob store renames a verified copy over it, and
+ * rewrites small content (manifests) too, so the file's time is fresh. Right before each unlink
+ * the collector re-stats the file, then looks for its row once more (per file, not per batch: a
+ * push can land while a batch of 500 is worked through). A push whose write came before the
+ * re-stat is kept by the fresh time, one whose row came before the look by the row. What remains
+ * is a push whose write lands after the re-stat and whose row lands after the look, while the
+ * unlink is still to come: the length of one indexed query, not the length of a push.
  */
 export interface GarbageCollectorDeps {
   readonly database: MetadataDatabase;
@@ -239,18 +244,22 @@ async function deleteRows(sweep: Sweep, candidates: readonly { digest: string }[
 
 /** Deletes the files of deleted rows, except those written within the grace period or whose row came back. */
 async function deleteBlobFiles(sweep: Sweep, rows: readonly { digest: string }[]): Promise<void> {
-  const back = sweep.dryRun ? new Set<string>() : await existingRows(sweep, rows.map((r) => r.digest));
   for (const { digest } of rows) {
-    if (back.has(digest)) continue;
     await attempt(sweep, [digest], 'deleting the blob file', () => deleteFileIfOld(sweep, digest, false));
   }
 }
 
-/** Re-stats the file and deletes it when it is older than the grace period. */
+/**
+ * Re-stats the file and deletes it when it is older than the grace period and, looked for right
+ * before the unlink (after the stat: a push writes the file before its row), it has no row.
+ */
 async function deleteFileIfOld(sweep: Sweep, digest: string, orphan: boolean): Promise<void> {
   const info = await sweep.blobs.stat(digest as Digest, sweep.io);
   if (info === undefined || info.modifiedAt.getTime() >= sweep.cutoff) return;
-  if (!sweep.dryRun) await sweep.blobs.delete(digest as Digest, sweep.io);
+  if (!sweep.dryRun) {
+    if ((await existingRows(sweep, [digest])).size > 0) return;
+    await sweep.blobs.delete(digest as Digest, sweep.io);
+  }
   sweep.tally.bytesFreed += info.size;
   if (!orphan) return;
   sweep.tally.orphanFilesDeleted += 1;
