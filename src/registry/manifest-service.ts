@@ -6,6 +6,7 @@ import { MAX_MANIFEST_BYTES, effectiveArtifactType, manifestReferences, parseMan
 import { MediaType } from '../core/oci/media-types.ts';
 import { OciError } from '../core/oci/oci-error.ts';
 import type { BlobStore } from '../core/storage/blob-store.ts';
+import { StorageError } from '../core/storage/storage-error.ts';
 import { StreamLimitError, readLimited } from '../core/stream/read-limited.ts';
 import type { PullGate } from './pull-gate.ts';
 import { RegistryError } from './registry-error.ts';
@@ -53,9 +54,22 @@ export function createManifestService(deps: ManifestServiceDeps) {
     return row;
   }
 
+  /**
+   * The stored bytes of a manifest the metadata lists. Bytes gone from storage make the manifest
+   * unknown, as a linked blob without its file is (BLOB_UNKNOWN), rather than an internal error.
+   */
+  async function manifestBytes(row: ManifestRow, options: { signal?: AbortSignal }): Promise<Buffer> {
+    try {
+      return await blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options });
+    } catch (error) {
+      if (!(error instanceof StorageError && error.code === 'NOT_FOUND')) throw error;
+      throw new RegistryError('MANIFEST_UNKNOWN', `the content of manifest ${row.digest} is missing from storage`, { cause: error, detail: { digest: row.digest } });
+    }
+  }
+
   async function passGate(repo: RepositoryName, row: ManifestRow, principal: Principal, options: { signal?: AbortSignal }): Promise<void> {
     const layerMediaTypes = async (): Promise<readonly string[]> => {
-      const manifest = parseManifest(await blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options }), row.mediaType);
+      const manifest = parseManifest(await manifestBytes(row, options), row.mediaType);
       return manifest.kind === 'image' ? manifest.layers.map((layer) => layer.mediaType) : [];
     };
     const verdict = await pullGate.check(
@@ -168,7 +182,7 @@ export function createManifestService(deps: ManifestServiceDeps) {
     ): Promise<StoredManifest & { readonly bytes: Buffer }> {
       const row = await resolve(repo, reference);
       await passGate(repo, row, principal, options);
-      const bytes = await blobs.readAll(row.digest as Digest, { maxBytes: MAX_MANIFEST_BYTES, ...options });
+      const bytes = await manifestBytes(row, options);
       const at = clock();
       await metadata.touchPulled(row.id, at);
       events.emit({ type: 'pull', project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, tags: isDigestReference(reference) ? [] : [reference], actor: principal.name, at });
