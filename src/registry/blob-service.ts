@@ -137,7 +137,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       return request(id, async () => {
         await sessionOf(repo, id);
         const size = await translate(() =>
-          blobs.appendUpload(id, body, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
+          blobs.appendUpload(id, body, range === undefined ? {} : { offset: range.start, length: range.end - range.start + 1 }),
         );
         await metadata.updateUpload(id, size, clock());
         return { id, size };
@@ -163,7 +163,7 @@ export function createBlobService(deps: BlobServiceDeps) {
         if (body !== undefined) {
           const range = body.range;
           await translate(() =>
-            blobs.appendUpload(id, body.stream, range === undefined ? {} : { offset: range.start, maxBytes: range.end - range.start + 1 }),
+            blobs.appendUpload(id, body.stream, range === undefined ? {} : { offset: range.start, length: range.end - range.start + 1 }),
           );
         }
         return commit(repo, repositoryId, id, digest, actor);

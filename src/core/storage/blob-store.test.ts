@@ -96,10 +96,15 @@ describe('content-addressed blob store', () => {
     await assert.rejects(() => store.appendUpload('chunks', breaking(data.subarray(10_000, 15_000))), code('ABORTED'));
     assert.equal(await store.uploadSize('chunks'), 10_000, 'a broken chunk leaves the session at its previous size');
     await assert.rejects(
-      () => store.appendUpload('chunks', Readable.from([data.subarray(10_000, 20_000)]), { maxBytes: 5000 }),
+      () => store.appendUpload('chunks', Readable.from([data.subarray(10_000, 20_000)]), { length: 5000 }),
       code('TOO_LARGE'),
     );
     assert.equal(await store.uploadSize('chunks'), 10_000);
+    await assert.rejects(
+      () => store.appendUpload('chunks', Readable.from([data.subarray(10_000, 13_000)]), { offset: 10_000, length: 5000 }),
+      (error: unknown) => code('OFFSET_MISMATCH')(error) && /holds 3000 bytes, not the 5000 its range announced; the upload stays at 10000 bytes/.test((error as Error).message),
+    );
+    assert.equal(await store.uploadSize('chunks'), 10_000, 'a chunk shorter than its range is not kept');
     assert.equal(await store.appendUpload('chunks', Readable.from([data.subarray(10_000)]), { offset: 10_000 }), 30_000);
     await assert.rejects(() => store.commitUpload('chunks', { digest: digestOf('nope') }), code('DIGEST_MISMATCH'));
     assert.equal(await store.uploadSize('chunks'), 30_000, 'a wrong digest keeps the session');

@@ -23,8 +23,11 @@ export interface BlobStore {
   delete(digest: Digest, o?: IoOptions): Promise<void>;
   walk(o?: IoOptions): AsyncIterable<{ digest: Digest; size: number; modifiedAt: Date }>;
   createUpload(id: string, o?: IoOptions): Promise<void>;
-  /** Appends to a session; on any failure the session is left at its previous size. Returns the new size. */
-  appendUpload(id: string, source: Readable, o?: { offset?: number; maxBytes?: number; signal?: AbortSignal }): Promise<number>;
+  /**
+   * Appends to a session; on any failure the session is left at its previous size. Returns the new
+   * size. `length`, the chunk's announced length (its Content-Range), must be met exactly.
+   */
+  appendUpload(id: string, source: Readable, o?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<number>;
   uploadSize(id: string, o?: IoOptions): Promise<number | undefined>;
   /**
    * When the session last changed: the newest modification time of its directory and the files in
@@ -184,7 +187,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
       if (digester === undefined) hashers.delete(id);
       const writer = await driver.writer(path, { append: true, ...(o.signal === undefined ? {} : { signal: o.signal }) });
       try {
-        return info.size + (await feed(source, digester ?? new Digester('sha256'), writer, o.maxBytes, o.signal));
+        return info.size + (await feed(source, digester ?? new Digester('sha256'), writer, o.length, o.signal, info.size));
       } catch (error) {
         hashers.delete(id);
         await writer.cancel();
@@ -237,13 +240,18 @@ function check(expected: { digest?: Digest; size?: number }, digest: Digest, siz
   }
 }
 
-/** Pipes `source` through a hashing, counting stage into the writer and commits it; returns the byte count. */
+/**
+ * Pipes `source` through a hashing, counting stage into the writer and commits it; returns the
+ * byte count. With `length` (a chunk's announced length), more bytes or fewer are refused before
+ * the commit; `held` is what the upload held before, for the error.
+ */
 async function feed(
   source: Readable,
   digester: Digester,
   writer: { stream: NodeJS.WritableStream; commit(): Promise<void> },
-  maxBytes: number | undefined,
+  length: number | undefined,
   signal: AbortSignal | undefined,
+  held = 0,
 ): Promise<number> {
   let received = 0;
   let sourceFailed = false;
@@ -254,8 +262,8 @@ async function feed(
   // stream stage of its own: one function call per chunk instead of a Transform's buffering.
   const onData = (chunk: Buffer) => {
     received += chunk.byteLength;
-    if (maxBytes !== undefined && received > maxBytes) {
-      source.destroy(new StorageError('TOO_LARGE', `content exceeds the ${maxBytes} bytes announced`));
+    if (length !== undefined && received > length) {
+      source.destroy(new StorageError('TOO_LARGE', `content exceeds the ${length} bytes announced`));
       return;
     }
     digester.update(chunk);
@@ -265,6 +273,9 @@ async function feed(
     await pipeline(source, writer.stream, signal === undefined ? {} : { signal });
     if (source instanceof Readable && 'complete' in source && source.complete === false) {
       throw new StorageError('ABORTED', 'the request body ended before its announced length');
+    }
+    if (length !== undefined && received !== length) {
+      throw new StorageError('OFFSET_MISMATCH', `the chunk holds ${received} bytes, not the ${length} its range announced; the upload stays at ${held} bytes`, { detail: { size: held } });
     }
     await writer.commit();
     return received;
