@@ -41,6 +41,9 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
     const first = Array.isArray(manifest) ? manifest[0] : undefined;
     if (first?.Config === undefined || !Array.isArray(first.Layers)) throw new ScanError('ARCHIVE_INVALID', `${file}: manifest.json names no image`);
     const config = parseConfig(JSON.stringify(await readJson(first.Config)), file);
+    if (config.diffIds.length !== first.Layers.length) {
+      throw new ScanError('ARCHIVE_INVALID', `${file}: the config lists ${config.diffIds.length} layers (rootfs.diff_ids), manifest.json ${first.Layers.length}`);
+    }
     const layers = first.Layers.map((name, i) => {
       const entry = resolveEntry(entries, name, file);
       const diffId = config.diffIds[i] ?? '';
@@ -49,6 +52,9 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
         diffId,
         mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
         size: entry.size,
+        // The archive names layers by path; what vouches for their bytes is the config's diff_id,
+        // the digest of the uncompressed tar (usually the layer file itself).
+        verify: 'diffId' as const,
         open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? Readable.from([]) : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 })),
       };
     });

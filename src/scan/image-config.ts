@@ -6,7 +6,10 @@ export interface ScanLayer {
   readonly digest: string;
   readonly diffId: string;
   readonly mediaType: string;
+  /** The stored blob's size, checked with `digest` as the layer streams. */
   readonly size?: number;
+  /** What the walker checks the bytes against (see LayerSource): `digest` unless said. */
+  readonly verify?: 'digest' | 'diffId';
   open(options?: { signal?: AbortSignal }): Promise<Readable>;
 }
 

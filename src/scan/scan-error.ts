@@ -14,6 +14,8 @@ export type ScanErrorCode =
   | 'PACKAGE_DB_INVALID'
   /** No such image at the reference, or a platform the index lacks. */
   | 'IMAGE_UNKNOWN'
+  /** A layer or config whose bytes do not have the digest (or size) that names them. */
+  | 'DIGEST_MISMATCH'
   /** A docker-archive tar that cannot be read. */
   | 'ARCHIVE_INVALID'
   /** The vulnerability database holds no advisories: no scan may report "clean". */

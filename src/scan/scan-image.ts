@@ -2,6 +2,7 @@ import type { RegistryClient } from '../core/oci/client/registry-client.ts';
 import { registrySource, type ImageSource } from '../core/oci/copy-endpoints.ts';
 import { parseCopyLocation } from '../core/oci/copy-location.ts';
 import type { Descriptor, Platform } from '../core/oci/descriptor.ts';
+import { digestAlgorithm, digestOf } from '../core/oci/digest.ts';
 import { openImageLayout } from '../core/oci/image-layout.ts';
 import { layoutSource } from '../core/oci/layout-endpoints.ts';
 import { parseManifest } from '../core/oci/manifest.ts';
@@ -73,6 +74,13 @@ export async function imageFromSource(
     throw new ScanError('UNSUPPORTED', `not a container image (config ${manifest.config.mediaType})`);
   }
   const configBytes = await readLimited(await source.openBlob(manifest.config, signal), MAX_CONFIG_BYTES, signal);
+  // A source is not trusted to hand back what was asked for (a layout's file can be replaced, a
+  // registry's blob is not hashed by the client when scanning): the config is checked here, each
+  // layer by the walker as it streams.
+  const configDigest = digestOf(configBytes, digestAlgorithm(manifest.config.digest));
+  if (configDigest !== manifest.config.digest || configBytes.byteLength !== manifest.config.size) {
+    throw new ScanError('DIGEST_MISMATCH', `${name}: config ${manifest.config.digest}: the bytes have digest ${configDigest} (${configBytes.byteLength} bytes, expected ${manifest.config.size})`);
+  }
   const config = parseConfig(configBytes.toString('utf8'), name);
   if (config.diffIds.length !== manifest.layers.length) {
     throw new ScanError('UNSUPPORTED', `${name}: the config lists ${config.diffIds.length} layers, the manifest ${manifest.layers.length}`);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { digestOf } from '../core/oci/digest.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { describeEachDatabase } from '../testing/databases.ts';
 import { tarArchive } from '../testing/tar-writer.ts';
@@ -22,9 +23,10 @@ function image(layers: readonly Readonly<Record<string, string>>[]): ScanImage {
     name: 'test/image:1',
     repoTags: [],
     repoDigests: [],
-    layers: layers.map((files, i) => {
-      const gz = gzipSync(tarArchive(Object.entries(files).map(([path, content]) => ({ path, content }))));
-      return { digest: `sha256:${String(i).padStart(64, '0')}`, diffId: `sha256:${String(i + 1).padStart(64, '0')}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', open: () => Promise.resolve(Readable.from([gz])) };
+    layers: layers.map((files) => {
+      const tar = tarArchive(Object.entries(files).map(([path, content]) => ({ path, content })));
+      const gz = gzipSync(tar);
+      return { digest: digestOf(gz), diffId: digestOf(tar), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: gz.byteLength, open: () => Promise.resolve(Readable.from([gz])) };
     }),
   };
 }

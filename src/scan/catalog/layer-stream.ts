@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { Digester, digestAlgorithm, parseDigest, type Digest } from '../../core/oci/digest.ts';
 import { ScanError } from '../scan-error.ts';
 
 const DECOMPRESS_CHUNK = 1024 * 1024;
@@ -12,6 +13,14 @@ export interface LayerSource {
   readonly digest: string;
   /** The uncompressed tar's digest (config `rootfs.diff_ids[i]`). */
   readonly diffId: string;
+  /** The stored blob's size (manifest `layers[i].size`), checked with its digest; undefined: not known. */
+  readonly size?: number;
+  /**
+   * What the bytes are checked against as they stream; the layer fails at its end on a mismatch.
+   * `digest` (the default) hashes the stored blob; `diffId` hashes the uncompressed tar, for a
+   * docker-archive, whose layers are named by path, not by the digest of their bytes.
+   */
+  readonly verify?: 'digest' | 'diffId';
   open(options?: { signal?: AbortSignal }): Promise<Readable>;
 }
 
@@ -54,26 +63,36 @@ export function sniffCompression(head: Buffer): Compression | 'bzip2' | 'xz' {
 
 /**
  * The layer's uncompressed tar, chunk by chunk, counted against `budget` (the decompression-bomb
- * guard). Stopping the iteration releases the blob stream and the decompressor.
+ * guard). The bytes are hashed as they pass (see `verify`); when the stream ends, a digest or
+ * size that does not match fails it with DIGEST_MISMATCH, so the caller must read to the end (past
+ * the tar's end-of-archive block) for the check to happen. Stopping the iteration releases the
+ * blob stream and the decompressor.
  */
 export async function* layerTarBytes(layer: LayerSource, budget: ByteBudget, options: { signal?: AbortSignal } = {}): AsyncGenerator<Buffer, void, undefined> {
   const declared = compressionOf(layer.mediaType);
   if (declared === undefined) {
     throw new ScanError('UNSUPPORTED', `layer ${layer.digest}: media type ${JSON.stringify(layer.mediaType)} is not a tar layer`, { detail: { layer: layer.digest } });
   }
+  const check = layerCheck(layer);
   const raw = await layer.open(options.signal === undefined ? {} : { signal: options.signal });
   const source = raw[Symbol.asyncIterator]();
+  // One hash, updated where the checked bytes pass anyway (no extra stream stage): the stored
+  // blob as it is read, or the tar as it leaves the decompressor.
+  const blob = check.of === 'digest' ? check : undefined;
+  const tar = check.of === 'diffId' ? check : undefined;
   try {
-    const head = await peek(source, SNIFF_BYTES);
+    const head = await peek(source, SNIFF_BYTES, blob);
     const found = declared === 'sniff' ? sniffCompression(Buffer.concat([...head, Buffer.alloc(SNIFF_BYTES)])) : declared;
     if (found === 'bzip2' || found === 'xz') {
       throw new ScanError('UNSUPPORTED', `layer ${layer.digest}: ${found} compression is not supported`, { detail: { layer: layer.digest } });
     }
-    for await (const chunk of decompressed(found, chained(head, source))) {
+    for await (const chunk of decompressed(found, chained(head, source, blob))) {
       budget.used += chunk.byteLength;
       if (budget.used > budget.limit) throw budget.exceeded();
+      tar?.update(chunk);
       yield chunk;
     }
+    check.finish();
   } finally {
     await source.return?.();
     raw.destroy();
@@ -96,26 +115,64 @@ function decompressed(compression: Compression, bytes: AsyncIterable<Buffer>): A
   return pipeline(Readable.from(bytes, { objectMode: false }), decompressor, () => {});
 }
 
-async function peek(source: AsyncIterator<unknown>, length: number): Promise<Buffer[]> {
+interface LayerCheck {
+  readonly of: 'digest' | 'diffId';
+  update(chunk: Buffer): void;
+  /** Throws DIGEST_MISMATCH unless every byte has passed and they match. */
+  finish(): void;
+}
+
+/** The digest (and size) the layer's bytes must have, and a hasher for them. */
+function layerCheck(layer: LayerSource): LayerCheck {
+  const of = layer.verify ?? 'digest';
+  const detail = { detail: { layer: layer.digest } };
+  let expected: Digest;
+  try {
+    expected = parseDigest(of === 'digest' ? layer.digest : layer.diffId);
+  } catch (cause) {
+    throw new ScanError('LAYER_INVALID', `layer ${layer.digest}: ${of === 'digest' ? 'its digest' : 'its diff_id'} cannot be checked: ${(cause as Error).message}`, { cause, ...detail });
+  }
+  const size = of === 'digest' ? layer.size : undefined;
+  const digester = new Digester(digestAlgorithm(expected));
+  const what = of === 'digest' ? 'blob' : 'uncompressed tar (diff_id)';
+  return {
+    of,
+    update(chunk) {
+      digester.update(chunk);
+      // A source that sends more than the manifest says is stopped here, not read to its end.
+      if (size !== undefined && digester.size > size) throw new ScanError('DIGEST_MISMATCH', `layer ${layer.digest}: the blob is longer than the ${size} bytes the manifest says`, detail);
+    },
+    finish() {
+      if (size !== undefined && digester.size !== size) throw new ScanError('DIGEST_MISMATCH', `layer ${layer.digest}: the blob is ${digester.size} bytes, the manifest says ${size}`, detail);
+      const actual = digester.digest();
+      if (actual !== expected) throw new ScanError('DIGEST_MISMATCH', `layer ${layer.digest}: ${what} digest mismatch: expected ${expected}, got ${actual}`, detail);
+    },
+  };
+}
+
+async function peek(source: AsyncIterator<unknown>, length: number, check: LayerCheck | undefined): Promise<Buffer[]> {
   const head: Buffer[] = [];
   let got = 0;
   while (got < length) {
     const next = await source.next();
     if (next.done === true) break;
     const chunk = toBuffer(next.value);
+    check?.update(chunk);
     head.push(chunk);
     got += chunk.byteLength;
   }
   return head;
 }
 
-async function* chained(head: readonly Buffer[], rest: AsyncIterator<unknown>): AsyncGenerator<Buffer, void, undefined> {
+async function* chained(head: readonly Buffer[], rest: AsyncIterator<unknown>, check: LayerCheck | undefined): AsyncGenerator<Buffer, void, undefined> {
   try {
     yield* head;
     for (;;) {
       const next = await rest.next();
       if (next.done === true) return;
-      yield toBuffer(next.value);
+      const chunk = toBuffer(next.value);
+      check?.update(chunk);
+      yield chunk;
     }
   } finally {
     await rest.return?.();

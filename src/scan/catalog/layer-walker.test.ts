@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
@@ -167,4 +168,33 @@ it('bounds its warnings so a hostile layer cannot flood memory', () => {
   const log = createWarningLog(2);
   for (const message of ['a', 'b', 'c', 'd']) log.add(message);
   assert.deepEqual(log.list(), ['a', 'b', '2 more warnings not shown']);
+});
+
+it('checks each layer against its digest and size as it streams, and fails naming the layer', async () => {
+  const tar = tarArchive([{ path: 'keep/a', content: 'a' }]);
+  const layer = testLayer(tar);
+  const swapped = { ...testLayer(tarArchive([{ path: 'keep/a', content: 'b' }])), digest: layer.digest };
+  await assert.rejects(walk([swapped], [probe]), isScanError('DIGEST_MISMATCH', new RegExp(`^layer ${layer.digest}: blob digest mismatch: expected ${layer.digest}, got sha256:[0-9a-f]{64}$`)));
+  await assert.rejects(walk([{ ...layer, size: 10 }], [probe]), isScanError('DIGEST_MISMATCH', /the blob is longer than the 10 bytes the manifest says/));
+  await assert.rejects(walk([{ ...layer, size: 1_000_000 }], [probe]), isScanError('DIGEST_MISMATCH', /the blob is \d+ bytes, the manifest says 1000000/));
+  await assert.rejects(walk([{ ...layer, digest: 'sha256:../../x' }], [probe]), isScanError('LAYER_INVALID', /its digest cannot be checked/));
+  // A docker-archive layer is checked against its diff_id, the digest of the uncompressed tar.
+  assert.equal((await walk([{ ...layer, digest: 'layer.tar', verify: 'diffId' }], [probe])).files.get('keep/a')?.content.toString(), 'a');
+  const wrongDiffId = { ...layer, diffId: swapped.diffId, verify: 'diffId' as const };
+  await assert.rejects(walk([wrongDiffId], [probe]), isScanError('DIGEST_MISMATCH', new RegExp(`uncompressed tar \\(diff_id\\) digest mismatch: expected ${swapped.diffId}, got ${layer.diffId}`)));
+});
+
+it('reads a layer past its end-of-archive block: a gzip trailer is checked, trailing bytes count against the budget', async () => {
+  // Big enough (incompressible, more than the decompressor's read-ahead) that the tar reader
+  // reaches the end-of-archive block before the decompressor has seen the end of its input.
+  const tar = tarArchive([{ path: 'keep/a', content: 'a' }, { path: 'filler', content: randomBytes(6 * 1024 * 1024) }]);
+  const gz = gzipSync(tar);
+  // The 8-byte trailer (CRC-32, length) follows the end-of-archive block in the deflate stream.
+  const cut = blobLayer(gz.subarray(0, gz.byteLength - 8), 'application/vnd.oci.image.layer.v1.tar+gzip');
+  await assert.rejects(walk([cut], [probe]), isScanError('LAYER_INVALID', /corrupt compressed stream after entry "filler": unexpected end of file/));
+  const badCrc = Buffer.from(gz);
+  badCrc.writeUInt32LE((badCrc.readUInt32LE(gz.byteLength - 8) ^ 1) >>> 0, gz.byteLength - 8);
+  await assert.rejects(walk([blobLayer(badCrc, 'application/vnd.oci.image.layer.v1.tar+gzip')], [probe]), isScanError('LAYER_INVALID', /corrupt compressed stream after entry "filler": incorrect data check/));
+  const padded = testLayer(Buffer.concat([tar, Buffer.alloc(4 * 1024 * 1024)]));
+  await assert.rejects(walk([padded], [probe], { maxUncompressedBytes: 1024 * 1024 }), isScanError('LIMIT_EXCEEDED', /more than 1048576 uncompressed layer bytes/));
 });

@@ -87,14 +87,23 @@ export async function walkLayers(
 
 async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
   walk.entry = undefined;
+  const bytes = layerTarBytes(layer.source, walk.budget, walk.signal);
+  // The tar reader stops at the end-of-archive block and would then release its source; this
+  // view of the bytes cannot be closed by it, so the rest of the layer is still read below.
+  const tar: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => bytes.next() }) };
   try {
-    for await (const entry of readTar(layerTarBytes(layer.source, walk.budget, walk.signal), walk.signal)) {
+    for await (const entry of readTar(tar, walk.signal)) {
       walk.entry = entry.path;
       if (++walk.entries > walk.limits.maxEntries) throw limitExceeded(walk, 'maxEntries', 'tar entries');
       await applyEntry(walk, layer, entry);
     }
+    // Whatever follows the end-of-archive block is read to the end (counted against the byte
+    // budget): only then has the decompressor checked its trailer and the layer its digest.
+    while ((await bytes.next()).done !== true) walk.signal.signal?.throwIfAborted();
   } catch (error) {
     throw asScanError(error, layer.source, walk.entry);
+  } finally {
+    await bytes.return();
   }
 }
 

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { digestOf } from '../core/oci/digest.ts';
+import { tarArchive, type TarEntry } from '../testing/tar-writer.ts';
+import { catalogers } from './catalogers.ts';
+import { openDockerArchive } from './docker-archive.ts';
+import { ScanError } from './scan-error.ts';
+import { scanImage } from './scanner.ts';
+
+const LAYER = tarArchive([
+  { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
+  { path: 'var/lib/dpkg/status', content: 'Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\n\n' },
+]);
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-docker-archive-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+let count = 0;
+/** A `docker save` archive: manifest.json, config.json and the layer files, plus `extra` entries. */
+async function archive(options: { layers?: Readonly<Record<string, Buffer>>; diffIds?: readonly string[]; manifest?: unknown; extra?: readonly TarEntry[] } = {}): Promise<string> {
+  const layers = options.layers ?? { 'layer.tar': LAYER };
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: options.diffIds ?? [digestOf(LAYER)] } });
+  const manifest = options.manifest ?? [{ Config: 'config.json', RepoTags: ['x:1'], Layers: Object.keys(layers) }];
+  const file = join(dir, `archive-${++count}.tar`);
+  const entries: TarEntry[] = [
+    { path: 'manifest.json', content: JSON.stringify(manifest) },
+    { path: 'config.json', content: config },
+    ...Object.entries(layers).map(([path, content]) => ({ path, content })),
+    ...(options.extra ?? []),
+  ];
+  await writeFile(file, tarArchive(entries));
+  return file;
+}
+
+const scan = async (file: string) => scanImage(await openDockerArchive(file), { catalogers, version: 'test' });
+
+const isScanError = (code: ScanError['code'], pattern: RegExp) => (error: unknown) => error instanceof ScanError && error.code === code && pattern.test(error.message);
+
+it('scans a docker-archive, its layer checked against the diff_id (also when the layer file is gzip-compressed)', async () => {
+  assert.deepEqual((await scan(await archive())).packages.map((p) => p.name), ['zlib1g']);
+  assert.deepEqual((await scan(await archive({ layers: { 'layer.tar.gz': gzipSync(LAYER) } }))).packages.map((p) => p.name), ['zlib1g']);
+});
+
+it('refuses layers that do not match the config diff_ids, and a count that differs', async () => {
+  const wrong = digestOf('another layer');
+  await assert.rejects(scan(await archive({ diffIds: [wrong] })), isScanError('DIGEST_MISMATCH', new RegExp(`uncompressed tar \\(diff_id\\) digest mismatch: expected ${wrong}, got ${digestOf(LAYER)}`)));
+  await assert.rejects(scan(await archive({ layers: { 'layer.tar.gz': gzipSync(LAYER) }, diffIds: [wrong] })), isScanError('DIGEST_MISMATCH', /diff_id/));
+  await assert.rejects(scan(await archive({ layers: { 'a.tar': LAYER, 'b.tar': LAYER } })), isScanError('ARCHIVE_INVALID', /the config lists 1 layers \(rootfs\.diff_ids\), manifest\.json 2/));
+  await assert.rejects(scan(await archive({ diffIds: [] })), isScanError('ARCHIVE_INVALID', /the config lists 0 layers/));
+});
