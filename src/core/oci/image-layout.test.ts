@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { buildImage, writeImageToLayout } from '../../testing/test-images.ts';
 import { requireTool } from '../../testing/tools.ts';
-import { digestOf } from './digest.ts';
+import { digestHex, digestOf } from './digest.ts';
 import { REF_NAME, openImageLayout, parseLayoutReference } from './image-layout.ts';
 import { OciError } from './oci-error.ts';
 
@@ -40,6 +40,19 @@ describe('OCI image layout', () => {
     await assert.rejects(() => layout.writeBlob(Readable.from([data]), { digest: digestOf('other'), size: data.byteLength }));
     assert.equal(await layout.blobSize(digestOf('other')), undefined);
     assert.deepEqual((await readdir(join(work, 'blobs', 'blobs', 'sha256'))).filter((f) => f.includes('tmp')), []);
+  });
+
+  it('refuses to read a blob that is a directory or a device, naming it', async () => {
+    const layout = await openImageLayout(join(work, 'odd-blobs'), { create: true });
+    const directory = digestOf('a directory');
+    await mkdir(join(layout.dir, 'blobs', 'sha256', digestHex(directory)));
+    const device = digestOf('a device');
+    await symlink('/dev/zero', join(layout.dir, 'blobs', 'sha256', digestHex(device)));
+    for (const digest of [directory, device]) {
+      const refused = (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID' && e.message === `blob ${digest} in ${layout.dir} is not a regular file`;
+      await assert.rejects(() => layout.openBlob(digest), refused);
+      await assert.rejects(() => layout.readBlob(digest), refused);
+    }
   });
 
   it('moves a ref name from an older entry to the new one', async () => {

@@ -77,6 +77,19 @@ function layoutAt(dir: string): ImageLayout {
     return { raw: record, manifests: record.manifests.map((m, i) => parseDescriptor(m, `index.json manifests[${i}]`)) };
   }
 
+  /**
+   * The size of a blob that is a regular file (a symlink to one is followed: its content is
+   * checked against the digest by whoever reads it). A directory, a device or a FIFO is refused:
+   * reading one fails obscurely, never ends (/dev/zero) or blocks forever.
+   */
+  async function regularBlob(digest: Digest): Promise<number> {
+    const info = await stat(blobFile(digest)).catch((cause: unknown) => {
+      throw new OciError('NOT_FOUND', `blob ${digest} is not in ${dir}`, { cause });
+    });
+    if (!info.isFile()) throw new OciError('LAYOUT_INVALID', `blob ${digest} in ${dir} is not a regular file`);
+    return info.size;
+  }
+
   async function writeIndex(raw: Record<string, unknown>, manifests: readonly Descriptor[]): Promise<void> {
     const temp = join(dir, `.index.json.${randomUUID()}`);
     await writeFile(temp, JSON.stringify({ ...raw, schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
@@ -118,17 +131,13 @@ function layoutAt(dir: string): ImageLayout {
     },
 
     async openBlob(digest, options = {}) {
-      const file = blobFile(digest);
-      await stat(file).catch(() => {
-        throw new OciError('NOT_FOUND', `blob ${digest} is not in ${dir}`);
-      });
-      return createReadStream(file, { start: options.offset ?? 0, highWaterMark: 1 << 20 });
+      await regularBlob(digest);
+      return createReadStream(blobFile(digest), { start: options.offset ?? 0, highWaterMark: 1 << 20 });
     },
 
     async readBlob(digest, options = {}) {
       const limit = options.maxBytes ?? 4 * 1024 * 1024;
-      const size = await this.blobSize(digest);
-      if (size === undefined) throw new OciError('NOT_FOUND', `blob ${digest} is not in ${dir}`);
+      const size = await regularBlob(digest);
       if (size > limit) throw new OciError('MANIFEST_INVALID', `blob ${digest} is ${size} bytes; the limit is ${limit}`);
       const bytes = await readFile(blobFile(digest));
       if (digestOf(bytes, digestAlgorithm(digest)) !== digest) throw new OciError('DIGEST_MISMATCH', `blob ${digest} in ${dir} is corrupt`);
