@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,6 +30,22 @@ describe('OCI image layout', () => {
 
   it('refuses a directory that is not a layout', async () => {
     await assert.rejects(() => openImageLayout(join(work, 'nothing')), (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID');
+  });
+
+  it('makes a layout of a new or empty directory only, leaving a non-empty one as it was', async () => {
+    const empty = join(work, 'empty');
+    await mkdir(empty);
+    await openImageLayout(empty, { create: true });
+    assert.deepEqual((await readdir(empty)).sort(), ['blobs', 'index.json', 'oci-layout']);
+    const other = join(work, 'other-tool');
+    await mkdir(other);
+    await writeFile(join(other, 'index.json'), '{"theirs":true}');
+    await assert.rejects(
+      () => openImageLayout(other, { create: true }),
+      (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID' && e.message.startsWith(`${other} is not empty and has no oci-layout file`),
+    );
+    assert.deepEqual(await readdir(other), ['index.json']);
+    assert.equal(await readFile(join(other, 'index.json'), 'utf8'), '{"theirs":true}');
   });
 
   it('writes blobs only when their digest and size match', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,6 +41,15 @@ export async function openImageLayout(dir: string, options: { create?: boolean; 
   });
   if (header === undefined) {
     if (options.create !== true) throw new OciError('LAYOUT_INVALID', `${dir} is not an OCI image layout (no oci-layout file)`);
+    // Only a new or empty directory becomes a layout: anything else there (an index.json of some
+    // other tool, unrelated files) would be overwritten or mixed with the image.
+    const present = await readdir(dir).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return [];
+    });
+    if (present.length > 0) {
+      throw new OciError('LAYOUT_INVALID', `${dir} is not empty and has no oci-layout file: it is not an OCI image layout, and is not made one (name a new or empty directory)`);
+    }
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
     await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
