@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { digestOf } from '../core/oci/digest.ts';
 import { tarArchive, type TarEntry } from '../testing/tar-writer.ts';
+import { rawTar } from './catalog/test-layers.ts';
 import { catalogers } from './catalogers.ts';
 import { openDockerArchive } from './docker-archive.ts';
 import { ScanError } from './scan-error.ts';
@@ -54,4 +55,12 @@ it('refuses layers that do not match the config diff_ids, and a count that diffe
   await assert.rejects(scan(await archive({ layers: { 'layer.tar.gz': gzipSync(LAYER) }, diffIds: [wrong] })), isScanError('DIGEST_MISMATCH', /diff_id/));
   await assert.rejects(scan(await archive({ layers: { 'a.tar': LAYER, 'b.tar': LAYER } })), isScanError('ARCHIVE_INVALID', /the config lists 1 layers \(rootfs\.diff_ids\), manifest\.json 2/));
   await assert.rejects(scan(await archive({ diffIds: [] })), isScanError('ARCHIVE_INVALID', /the config lists 0 layers/));
+});
+
+it('refuses a GNU long-name header too large to hold, naming the entry, without reading it', async () => {
+  // A sparse file: one header declaring a 3 GiB long name, and a hole where the name would be.
+  const file = join(dir, 'sparse.tar');
+  await writeFile(file, rawTar([{ path: '././@LongLink', typeflag: 'L', size: 3 * 1024 ** 3 }]).subarray(0, 512));
+  await truncate(file, 512 + 3 * 1024 ** 3 + 1024);
+  await assert.rejects(openDockerArchive(file), isScanError('ARCHIVE_INVALID', /entry "\.\/\.\/@LongLink" \(L header at byte 0\): extended header of 3221225472 bytes exceeds 1048576/));
 });

@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { BLOCK_SIZE, cString, isZeroBlock, parsePaxRecords, parseTarHeader, type RawTarHeader } from '../core/archive/tar-header.ts';
+import { MAX_EXTENDED_HEADER_BYTES } from '../core/archive/tar-reader.ts';
 import { ScanError } from './scan-error.ts';
 import { parseConfig, type ScanImage } from './image-config.ts';
 
@@ -99,6 +100,10 @@ async function indexTar(handle: FileHandle, file: string, signal: AbortSignal | 
     const dataOffset = offset + BLOCK_SIZE;
     if (dataOffset + header.size > total) throw new ScanError('ARCHIVE_INVALID', `${file}: ${header.name} is truncated`);
     if (header.typeflag === 'L' || header.typeflag === 'x') {
+      // Held in memory: capped as the stream reader caps it (a sparse file can declare gigabytes).
+      if (header.size > MAX_EXTENDED_HEADER_BYTES) {
+        throw new ScanError('ARCHIVE_INVALID', `${file}: entry ${JSON.stringify(header.name)} (${header.typeflag} header at byte ${offset}): extended header of ${header.size} bytes exceeds ${MAX_EXTENDED_HEADER_BYTES}`);
+      }
       const data = Buffer.alloc(header.size);
       await handle.read(data, 0, header.size, dataOffset);
       longName = header.typeflag === 'L' ? cString(data) : (parsePaxRecords(data, header.name).get('path') ?? longName);
