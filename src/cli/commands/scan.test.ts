@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,9 +72,15 @@ describe('slipway db, scan and sbom', () => {
     const broken = join(dir, 'broken-osv');
     await mkdir(broken);
     await Promise.all(Array.from({ length: 7 }, (_, i) => writeFile(join(broken, `bad-${i}.json`), '{ not json')));
+    const nothing = await runSlipway(['db', 'import', broken, '--data', join(dir, 'broken-data')], env);
+    assert.equal(nothing.code, 1, 'not one valid record: an error, not an import');
+    assert.match(nothing.stderr, /broken-osv: no valid OSV record to import \(skipped 7: bad-0\.json: not valid JSON/);
+    const unchanged = await runSlipway(['db', 'status', '--output', 'json', '--data', join(dir, 'broken-data')], env);
+    assert.deepEqual((JSON.parse(unchanged.stdout) as { imports: unknown[] }).imports, [], 'and no import recorded');
+    await writeFile(join(broken, 'GHSA-29mw-wpgm-hmr9.json'), await readFile(join(OSV, 'npm', 'GHSA-29mw-wpgm-hmr9.json')));
     const skipped = await runSlipway(['db', 'import', broken, '--data', join(dir, 'broken-data')], env);
     assert.equal(skipped.code, 0, skipped.stderr);
-    assert.match(skipped.stdout, /; skipped 7: (?:[^;]+; ){5}and 2 more\n$/, 'says how many skipped files it does not name');
+    assert.match(skipped.stdout, /^Imported 1 advisories .*; skipped 7: (?:[^;]+; ){5}and 2 more\n$/, 'says how many skipped files it does not name');
   });
 
   it('gates CI on Critical findings with --exit-code, and a VEX statement lifts the gate', async () => {

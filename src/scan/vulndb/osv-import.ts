@@ -3,7 +3,8 @@
  * Records are written in transactions of `BATCH_SIZE`; each one also brings the import's
  * `vuln_imports` row up to date, so a crash leaves a consistent (partial) import behind. An
  * advisory already stored with a newer `modified` is kept; otherwise it is replaced together
- * with its package rows. Invalid records are skipped and reported, never fatal.
+ * with its package rows. Invalid records are skipped and reported; a source with no valid record
+ * at all fails (SOURCE_EMPTY) and records no import.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { MetadataDatabase } from '../../core/storage/metadata/database.ts';
@@ -55,13 +56,27 @@ export async function importOsv(database: MetadataDatabase, source: string, opti
         batch = new Map();
       }
     }
-    if (batch.size > 0 || state.importId === undefined) await writeBatch(database.db, source, [...batch.values()], state, now, options.signal);
+    if (batch.size === 0 && state.importId === undefined) throw noRecords(source, skipped);
+    if (batch.size > 0) await writeBatch(database.db, source, [...batch.values()], state, now, options.signal);
   } catch (error) {
     options.signal?.throwIfAborted();
     if (error instanceof VulnDbError) throw error;
     throw new VulnDbError('IMPORT_FAILED', `importing ${source} failed`, { cause: error });
   }
   return { importId: state.importId ?? 0, records: state.seen.size, skipped, ecosystems: [...state.ecosystems].toSorted() };
+}
+
+const REASONS_SHOWN = 3;
+
+/**
+ * A source without one valid record (not OSV, empty, every entry broken) is an error, and no
+ * import is recorded: an import row would move "last import" forward and make stale data look fresh.
+ */
+function noRecords(source: string, skipped: readonly { readonly file: string; readonly reason: string }[]): VulnDbError {
+  const reasons = skipped.slice(0, REASONS_SHOWN).map((s) => `${s.file}: ${s.reason}`);
+  const more = skipped.length > REASONS_SHOWN ? `; and ${skipped.length - REASONS_SHOWN} more` : '';
+  const why = skipped.length === 0 ? 'it holds no records' : `skipped ${skipped.length}: ${reasons.join('; ')}${more}`;
+  return new VulnDbError('SOURCE_EMPTY', `${source}: no valid OSV record to import (${why}); nothing was imported`);
 }
 
 async function writeBatch(db: Kysely<Schema>, source: string, records: readonly OsvRecord[], state: ImportState, now: () => number, signal: AbortSignal | undefined): Promise<void> {

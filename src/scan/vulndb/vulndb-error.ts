@@ -6,6 +6,8 @@
 export type VulnDbErrorCode =
   | 'RECORD_INVALID'
   | 'SOURCE_UNREADABLE'
+  /** Not one valid record in the source: nothing is imported, no import recorded. */
+  | 'SOURCE_EMPTY'
   | 'ZIP_INVALID'
   | 'ZIP_ENTRY_INVALID'
   | 'IMPORT_FAILED'

@@ -174,6 +174,26 @@ describeEachDatabase('vulnerability database', (open) => {
     assert.equal((await vulndb.status()).imports.length, importsBefore);
   });
 
+  it('refuses a source without one valid record and records no import, so the data does not look fresh', async () => {
+    const earlier = await vulndb.status();
+    const isEmpty = (pattern: RegExp) => (error: unknown) => error instanceof VulnDbError && error.code === 'SOURCE_EMPTY' && pattern.test(error.message);
+    const notOsv = join(dir, 'not-osv.json');
+    await writeFile(notOsv, JSON.stringify({ name: 'a package.json, say' }));
+    await assert.rejects(importOsv(database, notOsv), isEmpty(new RegExp(`^${notOsv}: no valid OSV record to import \\(skipped 1: ${notOsv}: id is missing`)));
+    const emptyArray = join(dir, 'empty-array.json');
+    await writeFile(emptyArray, '[]');
+    await assert.rejects(importOsv(database, emptyArray), isEmpty(/no valid OSV record to import \(skipped 1: .*not an object\)/));
+    const broken = join(dir, 'broken');
+    await mkdir(broken, { recursive: true });
+    for (const name of ['a', 'b', 'c', 'd']) await writeFile(join(broken, `${name}.json`), '{');
+    await assert.rejects(importOsv(database, broken), isEmpty(/skipped 4: .*a\.json: not valid JSON.*; and 1 more\); nothing was imported$/));
+    const empty = join(dir, 'empty-dir');
+    await mkdir(empty, { recursive: true });
+    await assert.rejects(importOsv(database, empty), isEmpty(/\(it holds no records\)/));
+    const later = await vulndb.status();
+    assert.deepEqual([later.imports.length, later.lastImportAt, later.advisories], [earlier.imports.length, earlier.lastImportAt, earlier.advisories]);
+  });
+
   it('imports PyPI YAML and matches after PEP 503 name normalisation', async () => {
     const result = await importOsv(database, pypiSubset);
     assert.deepEqual([result.records, result.skipped.map((s) => s.file)], [5, ['binderhub/PYSEC-2021-371.yaml']]);
