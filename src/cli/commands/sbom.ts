@@ -23,5 +23,6 @@ export function registerSbom(program: Command): void {
     if (flags.format !== 'spdx-json' && flags.format !== 'cyclonedx') throw new UsageError('--format must be spdx-json or cyclonedx');
     const result = await scanTarget(target, flags, false);
     process.stdout.write(`${render(result, flags.format)}\n`);
+    for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
   });
 }

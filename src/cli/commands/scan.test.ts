@@ -137,6 +137,16 @@ describe('slipway db, scan and sbom', () => {
     assert.ok(cdx.components.some((c) => c.purl === 'pkg:npm/lodash@4.17.15'));
   });
 
+  it('prints the walk warnings of an SBOM on stderr, as scan does', async () => {
+    const hostile = buildImage({ seed: 'cli-sbom-warning', files: [{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', '../escape': 'x' }] });
+    const warned = join(dir, 'warned');
+    await writeImageToLayout(await openImageLayout(warned, { create: true }), hostile, 'v1');
+    const sbom = await cli(['sbom', `oci:${warned}:v1`]);
+    assert.equal(sbom.code, 0, sbom.stderr);
+    assert.equal((JSON.parse(sbom.stdout) as { spdxVersion: string }).spdxVersion, 'SPDX-2.3');
+    assert.equal(sbom.stderr, `slipway: warning: layer ${hostile.layers[0]?.descriptor.digest}: entry "../escape": path escapes the image root; skipped\n`);
+  });
+
   it('stops quietly when its reader has gone (slipway sbom … | head)', async () => {
     const child = spawn(process.execPath, [MAIN, 'sbom', `oci:${layout}:v1`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // the reader closes the pipe before the SBOM is written
