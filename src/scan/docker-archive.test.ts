@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { digestOf } from '../core/oci/digest.ts';
-import { tarArchive, type TarEntry } from '../testing/tar-writer.ts';
-import { rawTar } from './catalog/test-layers.ts';
+import { tarArchive } from '../testing/tar-writer.ts';
+import { rawTar, type RawEntry } from './catalog/test-layers.ts';
 import { catalogers } from './catalogers.ts';
 import { openDockerArchive } from './docker-archive.ts';
 import { ScanError } from './scan-error.ts';
@@ -25,18 +25,18 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 let count = 0;
 /** A `docker save` archive: manifest.json, config.json and the layer files, plus `extra` entries. */
-async function archive(options: { layers?: Readonly<Record<string, Buffer>>; diffIds?: readonly string[]; manifest?: unknown; extra?: readonly TarEntry[] } = {}): Promise<string> {
+async function archive(options: { layers?: Readonly<Record<string, Buffer>>; diffIds?: readonly string[]; manifest?: unknown; extra?: readonly RawEntry[] } = {}): Promise<string> {
   const layers = options.layers ?? { 'layer.tar': LAYER };
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: options.diffIds ?? [digestOf(LAYER)] } });
   const manifest = options.manifest ?? [{ Config: 'config.json', RepoTags: ['x:1'], Layers: Object.keys(layers) }];
   const file = join(dir, `archive-${++count}.tar`);
-  const entries: TarEntry[] = [
+  const entries: RawEntry[] = [
     { path: 'manifest.json', content: JSON.stringify(manifest) },
     { path: 'config.json', content: config },
     ...Object.entries(layers).map(([path, content]) => ({ path, content })),
     ...(options.extra ?? []),
   ];
-  await writeFile(file, tarArchive(entries));
+  await writeFile(file, rawTar(entries));
   return file;
 }
 
@@ -63,4 +63,16 @@ it('refuses a GNU long-name header too large to hold, naming the entry, without 
   await writeFile(file, rawTar([{ path: '././@LongLink', typeflag: 'L', size: 3 * 1024 ** 3 }]).subarray(0, 512));
   await truncate(file, 512 + 3 * 1024 ** 3 + 1024);
   await assert.rejects(openDockerArchive(file), isScanError('ARCHIVE_INVALID', /entry "\.\/\.\/@LongLink" \(L header at byte 0\): extended header of 3221225472 bytes exceeds 1048576/));
+});
+
+it('refuses a layer that is a link loop, a device, a directory or a blob not named by a digest, each precisely', async () => {
+  const named = async (name: string, extra: readonly RawEntry[]) => openDockerArchive(await archive({ manifest: [{ Config: 'config.json', Layers: [name] }], extra }));
+  await assert.rejects(named('a.tar', [{ path: 'a.tar', typeflag: '2', linkname: 'b.tar' }, { path: 'b.tar', typeflag: '2', linkname: 'a.tar' }]), isScanError('ARCHIVE_INVALID', /: a\.tar: more than 8 links to follow \(a loop\?\)$/));
+  await assert.rejects(named('dev', [{ path: 'dev', typeflag: '3' }]), isScanError('ARCHIVE_INVALID', /: dev is a character device, not a file$/));
+  await assert.rejects(named('d', [{ path: 'd/', typeflag: '5' }]), isScanError('ARCHIVE_INVALID', /: d is a directory, not a file$/));
+  await assert.rejects(named('l/a.tar', [{ path: 'l/a.tar', typeflag: '2', linkname: '../../etc/passwd' }]), isScanError('ARCHIVE_INVALID', /: l\/a\.tar \(a link to \.\.\/etc\/passwd\) is not in the archive$/));
+  await assert.rejects(named('blobs/sha256/../../layer.tar', []), isScanError('ARCHIVE_INVALID', /manifest\.json Layers\[0\] "blobs\/sha256\/\.\.\/\.\.\/layer\.tar" is under blobs\/ but not named blobs\/<algorithm>\/<hex digest>$/));
+  // Links to the layer file (skopeo's `<id>/layer.tar` → `<diffid>.tar`) still resolve.
+  const linked = await named('id/layer.tar', [{ path: 'id/layer.tar', typeflag: '2', linkname: '../layer.tar' }]);
+  assert.equal(linked.layers[0]?.size, LAYER.byteLength);
 });

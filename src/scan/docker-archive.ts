@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { BLOCK_SIZE, cString, isZeroBlock, parsePaxRecords, parseTarHeader, type RawTarHeader } from '../core/archive/tar-header.ts';
 import { MAX_EXTENDED_HEADER_BYTES } from '../core/archive/tar-reader.ts';
+import { isDigest } from '../core/oci/digest.ts';
 import { ScanError } from './scan-error.ts';
 import { parseConfig, type ScanImage } from './image-config.ts';
 
@@ -46,10 +47,11 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
       throw new ScanError('ARCHIVE_INVALID', `${file}: the config lists ${config.diffIds.length} layers (rootfs.diff_ids), manifest.json ${first.Layers.length}`);
     }
     const layers = first.Layers.map((name, i) => {
-      const entry = resolveEntry(entries, name, file);
       const diffId = config.diffIds[i] ?? '';
+      const digest = name.startsWith('blobs/') ? blobDigest(name, `${file}: manifest.json Layers[${i}]`) : diffId;
+      const entry = resolveEntry(entries, name, file);
       return {
-        digest: name.startsWith('blobs/') ? name.replace(/^blobs\/(\w+)\//, '$1:') : diffId,
+        digest,
         diffId,
         mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
         size: entry.size,
@@ -74,15 +76,39 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
   }
 }
 
-/** Follows symlinks and hard links inside the archive (skopeo's `<id>/layer.tar` → `<diffid>.tar`). */
-function resolveEntry(entries: Map<string, TarEntry>, name: string, file: string, depth = 0): TarEntry {
-  const entry = entries.get(posix.normalize(name).replace(/^\.?\//, ''));
-  if (entry === undefined) throw new ScanError('ARCHIVE_INVALID', `${file}: ${name} is not in the archive`);
-  if ((entry.type === '2' || entry.type === '1') && depth < 8) {
-    const target = entry.type === '2' ? posix.join(posix.dirname(name), entry.linkname) : entry.linkname;
-    return resolveEntry(entries, target, file, depth + 1);
+const MAX_LINKS = 8;
+const NOT_FILES: Readonly<Record<string, string>> = { '3': 'a character device', '4': 'a block device', '5': 'a directory', '6': 'a FIFO' };
+
+/**
+ * The regular file `name` is, following symlinks and hard links inside the archive (skopeo's
+ * `<id>/layer.tar` → `<diffid>.tar`). A loop, a device or a directory is refused, not read as an
+ * empty file.
+ */
+function resolveEntry(entries: Map<string, TarEntry>, name: string, file: string): TarEntry {
+  let path = name;
+  for (let links = 0; ; links += 1) {
+    const entry = entries.get(archivePath(path));
+    if (entry === undefined) throw new ScanError('ARCHIVE_INVALID', `${file}: ${path === name ? name : `${name} (a link to ${path})`} is not in the archive`);
+    if (entry.type === '0' || entry.type === '7') return entry;
+    if (entry.type !== '1' && entry.type !== '2') {
+      throw new ScanError('ARCHIVE_INVALID', `${file}: ${name} is ${NOT_FILES[entry.type] ?? `an entry of type ${JSON.stringify(entry.type)}`}, not a file`);
+    }
+    if (links === MAX_LINKS) throw new ScanError('ARCHIVE_INVALID', `${file}: ${name}: more than ${MAX_LINKS} links to follow (a loop?)`);
+    path = entry.type === '2' ? posix.join(posix.dirname(path), entry.linkname) : entry.linkname;
   }
-  return entry;
+}
+
+/** A member name as looked up: normalised, without a leading `./` or `/` or a trailing `/` (directories). */
+function archivePath(name: string): string {
+  return posix.normalize(name).replace(/^\.?\//, '').replace(/\/+$/, '');
+}
+
+/** The digest a Docker 25 archive's `blobs/<alg>/<hex>` layer is named by; any other name under blobs/ is refused. */
+function blobDigest(name: string, where: string): string {
+  const [, algorithm, hex] = /^blobs\/([^/]+)\/([^/]+)$/.exec(name) ?? [];
+  const digest = `${algorithm ?? ''}:${hex ?? ''}`;
+  if (!isDigest(digest)) throw new ScanError('ARCHIVE_INVALID', `${where} ${JSON.stringify(name)} is under blobs/ but not named blobs/<algorithm>/<hex digest>`);
+  return digest;
 }
 
 /** Reads every header of a tar file (ustar, GNU long names, PAX paths) and maps names to data offsets. */
@@ -109,7 +135,7 @@ async function indexTar(handle: FileHandle, file: string, signal: AbortSignal | 
       longName = header.typeflag === 'L' ? cString(data) : (parsePaxRecords(data, header.name).get('path') ?? longName);
     } else if (header.typeflag !== 'g') {
       const name = longName ?? header.name;
-      entries.set(posix.normalize(name).replace(/^\.?\//, ''), { offset: dataOffset, size: header.size, type: header.typeflag === '\0' ? '0' : header.typeflag, linkname: header.linkname });
+      entries.set(archivePath(name), { offset: dataOffset, size: header.size, type: header.typeflag === '\0' ? '0' : header.typeflag, linkname: header.linkname });
       longName = undefined;
     }
     offset = dataOffset + Math.ceil(header.size / BLOCK_SIZE) * BLOCK_SIZE;
