@@ -2,6 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { Digester, digestAlgorithm, parseDigest, type Digest } from '../../core/oci/digest.ts';
 import { ScanError } from '../scan-error.ts';
+import { ZstdFrameCutter } from './zstd-frames.ts';
 
 const DECOMPRESS_CHUNK = 1024 * 1024;
 const DECOMPRESS_READ_AHEAD = 4 * 1024 * 1024;
@@ -86,7 +87,7 @@ export async function* layerTarBytes(layer: LayerSource, budget: ByteBudget, opt
     if (found === 'bzip2' || found === 'xz') {
       throw new ScanError('UNSUPPORTED', `layer ${layer.digest}: ${found} compression is not supported`, { detail: { layer: layer.digest } });
     }
-    for await (const chunk of decompressed(found, chained(head, source, blob))) {
+    for await (const chunk of decompressed(found, chained(head, source, blob), layer)) {
       budget.used += chunk.byteLength;
       if (budget.used > budget.limit) throw budget.exceeded();
       tar?.update(chunk);
@@ -105,14 +106,36 @@ export function isDecompressionError(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD_'));
 }
 
-function decompressed(compression: Compression, bytes: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+function decompressed(compression: Compression, bytes: AsyncIterable<Buffer>, layer: LayerSource): AsyncIterable<Buffer> {
   if (compression === 'none') return bytes;
   // Large output chunks: with zlib's default 16 KiB a 1 GiB layer is 70,000 trips through the
   // thread pool and the stream pipeline, and the walk waits on them (measured 2.5x slower).
   // A read-ahead of a few chunks lets the thread pool inflate the next ones while this thread parses.
   const options = { chunkSize: DECOMPRESS_CHUNK, highWaterMark: DECOMPRESS_READ_AHEAD };
-  const decompressor = compression === 'gzip' ? createGunzip(options) : createZstdDecompress(options);
-  return pipeline(Readable.from(bytes, { objectMode: false }), decompressor, () => {});
+  if (compression === 'gzip') return pipeline(Readable.from(bytes, { objectMode: false }), createGunzip(options), () => {});
+  return zstdFrames(bytes, layer, options);
+}
+
+/**
+ * A zstd layer of one frame or several, each write cut at the frames' ends (see ZstdFrameCutter).
+ * Input the decompressor leaves unread when it ends (data after the last frame, or a frame end the
+ * cutter missed) is an error: it would otherwise vanish from the walk without a word.
+ */
+async function* zstdFrames(bytes: AsyncIterable<Buffer>, layer: LayerSource, options: { chunkSize: number; highWaterMark: number }): AsyncGenerator<Buffer, void, undefined> {
+  const cutter = new ZstdFrameCutter();
+  let written = 0;
+  const pieces = async function* () {
+    for await (const chunk of bytes) {
+      written += chunk.byteLength;
+      yield* cutter.cut(chunk);
+    }
+  };
+  const decompressor = createZstdDecompress(options);
+  yield* pipeline(Readable.from(pieces(), { objectMode: false }), decompressor, () => {}) as AsyncIterable<Buffer>;
+  if (decompressor.bytesWritten < written) {
+    const unread = written - decompressor.bytesWritten;
+    throw new ScanError('LAYER_INVALID', `layer ${layer.digest}: corrupt compressed stream: ${unread} bytes follow the end of the zstd data`, { detail: { layer: layer.digest } });
+  }
 }
 
 interface LayerCheck {

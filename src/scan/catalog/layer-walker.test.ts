@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import { Readable } from 'node:stream';
-import { createGzip, gzipSync } from 'node:zlib';
+import { createGzip, gzipSync, zstdCompressSync } from 'node:zlib';
 import { tarArchive } from '../../testing/tar-writer.ts';
 import type { Cataloger } from '../model.ts';
 import { walkLayers } from './layer-walker.ts';
@@ -144,6 +144,17 @@ it('reads gzip, zstd and plain tar layers, sniffing when the media type says not
     assert.equal(result.files.get('keep/file')?.content.toString(), 'same', layer.mediaType);
     assert.equal(result.files.get('keep/file')?.layerDiffId, layers[2]?.diffId, layer.mediaType);
   }
+});
+
+it('reads a zstd layer of several frames (zstd:chunked), and refuses bytes after the last frame', async () => {
+  const tar = tarArchive(['a', 'b', 'c'].map((name) => ({ path: `keep/${name}`, content: name.repeat(5000) })));
+  // Frames that end inside a chunk, and inside a tar body.
+  const framed = Buffer.concat([zstdCompressSync(tar.subarray(0, 7000)), zstdCompressSync(tar.subarray(7000, 7001)), zstdCompressSync(tar.subarray(7001))]);
+  const result = await walk([blobLayer(framed, 'application/vnd.oci.image.layer.v1.tar+zstd')], [probe]);
+  assert.deepEqual(paths(result), ['keep/a', 'keep/b', 'keep/c']);
+  assert.equal(result.files.get('keep/c')?.content.toString(), 'c'.repeat(5000));
+  const trailing = blobLayer(Buffer.concat([framed, Buffer.from('trailing bytes')]), 'application/vnd.oci.image.layer.v1.tar+zstd');
+  await assert.rejects(walk([trailing], [probe]), isScanError('LAYER_INVALID', new RegExp(`^layer ${trailing.digest}: corrupt compressed stream`)));
 });
 
 it('refuses unsupported and corrupt layers with the layer and entry named', async () => {
