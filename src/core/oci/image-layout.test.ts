@@ -48,6 +48,21 @@ describe('OCI image layout', () => {
     assert.equal(await readFile(join(other, 'index.json'), 'utf8'), '{"theirs":true}');
   });
 
+  it('reads oci-layout and index.json only as small regular files, and names the file that is not JSON', async () => {
+    const invalid = (pattern: RegExp) => (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID' && pattern.test(e.message);
+    const notJson = join(work, 'header-not-json');
+    await openImageLayout(notJson, { create: true });
+    await writeFile(join(notJson, 'oci-layout'), '{');
+    await assert.rejects(() => openImageLayout(notJson), invalid(new RegExp(`^${notJson}/oci-layout is not JSON: `)));
+    const huge = await openImageLayout(join(work, 'huge-index'), { create: true });
+    await writeFile(join(huge.dir, 'index.json'), `{"manifests":[]}${' '.repeat(4 * 1024 * 1024)}`);
+    await assert.rejects(() => huge.entries(), invalid(new RegExp(`^${huge.dir}/index\\.json is 4194320 bytes; the limit is 4194304$`)));
+    const zero = await openImageLayout(join(work, 'endless-index'), { create: true });
+    await rm(join(zero.dir, 'index.json'));
+    await symlink('/dev/zero', join(zero.dir, 'index.json'));
+    await assert.rejects(() => zero.entries(), invalid(new RegExp(`^${zero.dir}/index\\.json is not a regular file$`)));
+  });
+
   it('writes blobs only when their digest and size match', async () => {
     const layout = await openImageLayout(join(work, 'blobs'), { create: true });
     const data = Buffer.from('hello layout');

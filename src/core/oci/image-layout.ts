@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Descriptor } from './descriptor.ts';
 import { DigestStream, digestAlgorithm, digestHex, digestOf, type Digest } from './digest.ts';
-import { parseDescriptor } from './manifest.ts';
+import { MAX_MANIFEST_BYTES, parseDescriptor } from './manifest.ts';
 import { MediaType } from './media-types.ts';
 import { OciError } from './oci-error.ts';
 
@@ -35,7 +35,7 @@ export interface ImageLayout {
 }
 
 export async function openImageLayout(dir: string, options: { create?: boolean; signal?: AbortSignal } = {}): Promise<ImageLayout> {
-  const header = await readFile(join(dir, 'oci-layout'), 'utf8').catch((error: unknown) => {
+  const header = await readLayoutFile(dir, 'oci-layout').catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     return undefined;
   });
@@ -54,10 +54,29 @@ export async function openImageLayout(dir: string, options: { create?: boolean; 
     await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
   } else {
-    const version = (JSON.parse(header) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(header);
+    } catch (cause) {
+      throw new OciError('LAYOUT_INVALID', `${dir}/oci-layout is not JSON: ${(cause as Error).message}`, { cause });
+    }
+    const version = typeof parsed === 'object' && parsed !== null ? (parsed as { imageLayoutVersion?: unknown }).imageLayoutVersion : undefined;
     if (version !== '1.0.0') throw new OciError('LAYOUT_INVALID', `${dir}: unsupported imageLayoutVersion ${JSON.stringify(version)}`);
   }
   return layoutAt(dir);
+}
+
+/**
+ * A layout's own small file (`oci-layout`, `index.json`), as text. Only a regular file of at most
+ * MAX_MANIFEST_BYTES is read: a symlink to /dev/zero would be read without end, a FIFO would block.
+ * A missing file rejects with the ENOENT error itself.
+ */
+async function readLayoutFile(dir: string, name: string): Promise<string> {
+  const path = join(dir, name);
+  const info = await stat(path);
+  if (!info.isFile()) throw new OciError('LAYOUT_INVALID', `${path} is not a regular file`);
+  if (info.size > MAX_MANIFEST_BYTES) throw new OciError('LAYOUT_INVALID', `${path} is ${info.size} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
+  return readFile(path, 'utf8');
 }
 
 /** Splits the part after `oci:`: everything after the first `:` is the ref name (skopeo's rule); `@n` an index. */
@@ -75,8 +94,9 @@ function layoutAt(dir: string): ImageLayout {
   async function readIndex(): Promise<{ raw: Record<string, unknown>; manifests: Descriptor[] }> {
     let raw: unknown;
     try {
-      raw = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+      raw = JSON.parse(await readLayoutFile(dir, 'index.json'));
     } catch (cause) {
+      if (cause instanceof OciError) throw cause;
       throw new OciError('LAYOUT_INVALID', `${dir}/index.json cannot be read: ${(cause as Error).message}`, { cause });
     }
     if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { manifests?: unknown }).manifests)) {
