@@ -25,9 +25,9 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 let count = 0;
 /** A `docker save` archive: manifest.json, config.json and the layer files, plus `extra` entries. */
-async function archive(options: { layers?: Readonly<Record<string, Buffer>>; diffIds?: readonly string[]; manifest?: unknown; extra?: readonly RawEntry[] } = {}): Promise<string> {
+async function archive(options: { layers?: Readonly<Record<string, Buffer>>; diffIds?: readonly string[]; config?: string; manifest?: unknown; extra?: readonly RawEntry[] } = {}): Promise<string> {
   const layers = options.layers ?? { 'layer.tar': LAYER };
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: options.diffIds ?? [digestOf(LAYER)] } });
+  const config = options.config ?? JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: options.diffIds ?? [digestOf(LAYER)] } });
   const manifest = options.manifest ?? [{ Config: 'config.json', RepoTags: ['x:1'], Layers: Object.keys(layers) }];
   const file = join(dir, `archive-${++count}.tar`);
   const entries: RawEntry[] = [
@@ -75,4 +75,15 @@ it('refuses a layer that is a link loop, a device, a directory or a blob not nam
   // Links to the layer file (skopeo's `<id>/layer.tar` → `<diffid>.tar`) still resolve.
   const linked = await named('id/layer.tar', [{ path: 'id/layer.tar', typeflag: '2', linkname: '../layer.tar' }]);
   assert.equal(linked.layers[0]?.size, LAYER.byteLength);
+});
+
+it('names the manifest.json field that is not a file name', async () => {
+  const opened = async (manifest: unknown) => openDockerArchive(await archive({ manifest }));
+  await assert.rejects(opened([{ Config: {}, Layers: ['layer.tar'] }]), isScanError('ARCHIVE_INVALID', /: manifest\.json \[0\]\.Config is not a file name \(it is \{\}\)$/));
+  await assert.rejects(opened([{ Config: 'config.json', Layers: [5] }]), isScanError('ARCHIVE_INVALID', /: manifest\.json \[0\]\.Layers\[0\] is not a file name \(it is 5\)$/));
+  await assert.rejects(opened([{ Config: 'config.json', Layers: 'layer.tar' }]), isScanError('ARCHIVE_INVALID', /: manifest\.json \[0\]\.Layers is not a list of file names \(it is "layer\.tar"\)$/));
+  await assert.rejects(opened({ Config: 'config.json' }), isScanError('ARCHIVE_INVALID', /: manifest\.json names no image$/));
+  // A config nested too deep to serialise again is read as it is, and found to list no layers.
+  const deep = await archive({ config: `${'['.repeat(200_000)}${']'.repeat(200_000)}` });
+  await assert.rejects(openDockerArchive(deep), isScanError('ARCHIVE_INVALID', /the config lists 0 layers/));
 });

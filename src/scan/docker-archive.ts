@@ -28,25 +28,30 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
   });
   try {
     const entries = await indexTar(handle, file, options.signal);
-    const readJson = async (name: string): Promise<unknown> => {
+    const readText = async (name: string): Promise<string> => {
       const entry = resolveEntry(entries, name, file);
       if (entry.size > MAX_JSON) throw new ScanError('ARCHIVE_INVALID', `${file}: ${name} is too large`);
       const buffer = Buffer.alloc(entry.size);
       await handle.read(buffer, 0, entry.size, entry.offset);
-      try {
-        return JSON.parse(buffer.toString('utf8'));
-      } catch (cause) {
-        throw new ScanError('ARCHIVE_INVALID', `${file}: ${name} is not JSON`, { cause });
-      }
+      return buffer.toString('utf8');
     };
-    const manifest = (await readJson('manifest.json')) as { Config?: string; RepoTags?: string[]; Layers?: string[] }[];
-    const first = Array.isArray(manifest) ? manifest[0] : undefined;
-    if (first?.Config === undefined || !Array.isArray(first.Layers)) throw new ScanError('ARCHIVE_INVALID', `${file}: manifest.json names no image`);
-    const config = parseConfig(JSON.stringify(await readJson(first.Config)), file);
-    if (config.diffIds.length !== first.Layers.length) {
-      throw new ScanError('ARCHIVE_INVALID', `${file}: the config lists ${config.diffIds.length} layers (rootfs.diff_ids), manifest.json ${first.Layers.length}`);
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(await readText('manifest.json'));
+    } catch (cause) {
+      if (cause instanceof ScanError) throw cause;
+      throw new ScanError('ARCHIVE_INVALID', `${file}: manifest.json is not JSON`, { cause });
     }
-    const layers = first.Layers.map((name, i) => {
+    const first = Array.isArray(manifest) ? (manifest[0] as unknown) : undefined;
+    if (typeof first !== 'object' || first === null) throw new ScanError('ARCHIVE_INVALID', `${file}: manifest.json names no image`);
+    const image = manifestEntry(first as Record<string, unknown>, `${file}: manifest.json [0]`);
+    // The config's text goes to parseConfig as it is: parsed here and serialised again, a deeply
+    // nested config overflowed the stack in JSON.stringify.
+    const config = parseConfig(await readText(image.Config), file);
+    if (config.diffIds.length !== image.Layers.length) {
+      throw new ScanError('ARCHIVE_INVALID', `${file}: the config lists ${config.diffIds.length} layers (rootfs.diff_ids), manifest.json ${image.Layers.length}`);
+    }
+    const layers = image.Layers.map((name, i) => {
       const diffId = config.diffIds[i] ?? '';
       const digest = name.startsWith('blobs/') ? blobDigest(name, `${file}: manifest.json Layers[${i}]`) : diffId;
       const entry = resolveEntry(entries, name, file);
@@ -61,7 +66,7 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
         open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? Readable.from([]) : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 })),
       };
     });
-    const tags = (first.RepoTags ?? []).filter((t): t is string => typeof t === 'string');
+    const tags = Array.isArray(image.RepoTags) ? image.RepoTags.filter((t): t is string => typeof t === 'string') : [];
     return {
       // The file scanned, as Trivy names an --input archive; the tags it carries are the repo tags.
       name: `docker-archive:${file}`,
@@ -74,6 +79,18 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
   } finally {
     await handle.close();
   }
+}
+
+/** The fields of a manifest.json entry the scan reads, checked: each a file name where one is wanted. */
+function manifestEntry(entry: Record<string, unknown>, where: string): { Config: string; Layers: string[]; RepoTags: unknown } {
+  const fileName = (value: unknown, field: string): string => {
+    if (typeof value !== 'string' || value === '') throw new ScanError('ARCHIVE_INVALID', `${where}.${field} is not a file name (it is ${JSON.stringify(value) ?? 'missing'})`);
+    return value;
+  };
+  const config = fileName(entry['Config'], 'Config');
+  const layers = entry['Layers'];
+  if (!Array.isArray(layers)) throw new ScanError('ARCHIVE_INVALID', `${where}.Layers is not a list of file names (it is ${JSON.stringify(layers) ?? 'missing'})`);
+  return { Config: config, Layers: layers.map((layer: unknown, i) => fileName(layer, `Layers[${i}]`)), RepoTags: entry['RepoTags'] };
 }
 
 const MAX_LINKS = 8;
