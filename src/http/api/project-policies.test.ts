@@ -9,6 +9,7 @@ import { databaseKinds } from '../../testing/databases.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp, type RegistryHttp } from '../../testing/registry-http.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import { until } from '../../testing/until.ts';
 import { buildCosignSignatureManifest, buildImage, buildIndex, pushIndexToRegistry, pushToRegistry, type TestImage } from '../../testing/test-images.ts';
 
 const repoSelector = { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] };
@@ -112,8 +113,9 @@ for (const kind of databaseKinds) {
       await admin.ok('PUT', '/projects/quota', { count_limit: 1 });
       const other = buildImage({ seed: `quota-count-${kind}`, layers: 1, layerBytes: 100 });
       await assert.rejects(push('quota/app', other, 'v2'), /Quota exceeded .* count resource/);
-      const audit = await admin.ok<{ username: string; operation_result: boolean }[]>('GET', '/audit-logs?resource_type=quota');
-      assert.ok(audit.length >= 2 && audit.every((e) => !e.operation_result), 'every refusal is in the audit log');
+      // Refusals reach the audit log from the event bus, just after the answer.
+      const audit = await until(() => admin.ok<{ username: string; operation_result: boolean }[]>('GET', '/audit-logs?resource_type=quota'), (entries) => entries.length >= 2, 'the quota refusals in the audit log');
+      assert.ok(audit.every((e) => !e.operation_result), 'every refusal is in the audit log');
       assert.deepEqual([...new Set(audit.map((e) => e.username))], ['admin'], 'each names who pushed');
 
       const refusedRepo = await adminHttp('quota/refused');

@@ -10,6 +10,7 @@ import { blobPath } from '../../core/storage/blob-store.ts';
 import { databaseKinds } from '../../testing/databases.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
+import { until } from '../../testing/until.ts';
 import { buildCosignSignatureManifest, buildImage, pushToRegistry, type Blob, type TestImage } from '../../testing/test-images.ts';
 
 interface Execution {
@@ -70,14 +71,6 @@ for (const kind of databaseKinds) {
       await sleep(3); // distinct push times, so "latest pushed" is well defined
     };
     const digestOf = (name: string) => images[name]?.manifest.descriptor.digest ?? '';
-    const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
-      for (let i = 0; i < 400; i++) {
-        const value = await read();
-        if (done(value)) return value;
-        await sleep(25);
-      }
-      throw new Error('timed out waiting for the job');
-    };
     const execute = async (dryRun: boolean) => {
       const started = await admin.ok<Execution>('POST', `/retentions/${policyId}/executions`, { dry_run: dryRun });
       return until(() => admin.ok<Execution>('GET', `/retentions/${policyId}/executions/${started.id}`), (e) => e.status === 'Success' || e.status === 'Failed');
