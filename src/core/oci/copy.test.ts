@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -134,6 +134,22 @@ describe('copyImage: docker-registry → OCI layout → docker-registry', () => 
     assert.equal(indexReferrers[0]?.artifactType, 'application/spdx+json');
     const childReferrers = await target.referrers(fixture['amd64']?.descriptor.digest ?? digestOf(''));
     assert.deepEqual(childReferrers.map((d) => d.digest), [fixture['childReport']?.descriptor.digest]);
+  });
+
+  it('writes again what a layout holds damaged at a digest’s path, instead of trusting it', async () => {
+    const source = registrySource(client.repository(registry.host, 'src/app'));
+    const dir = join(work, 'damaged');
+    assert.deepEqual((await copyImage(source, layoutTarget(await openImageLayout(dir, { create: true })), { reference: 'v1', targetTag: 'v1' })).failures, []);
+    const blobs = join(dir, 'blobs', 'sha256');
+    for (const name of await readdir(blobs)) await writeFile(join(blobs, name), 'junk');
+    const again = await copyImage(source, layoutTarget(await openImageLayout(dir, { create: false })), { reference: 'v1', targetTag: 'v1' });
+    assert.deepEqual(again.failures, []);
+    assert.equal(again.manifests.copied, 7, 'every manifest is written again');
+    assert.equal(again.blobs.copied, 12, 'every blob is written again');
+    const target = client.repository(registry.host, 'dst/repaired');
+    const back = await copyImage(layoutSource(await openImageLayout(dir, { create: false })), registryTarget(target), { reference: 'v1', targetTag: 'v1' });
+    assert.deepEqual(back.failures, [], 'the repaired layout reads back whole');
+    assert.deepEqual((await target.getManifest('v1'))?.bytes, fixture['index']?.bytes);
   });
 
   it('mounts blobs between repositories of one registry, and skips what is there', async () => {

@@ -190,13 +190,17 @@ function layoutAt(dir: string): ImageLayout {
     },
 
     async writeBlobBytes(bytes) {
+      // Always written and renamed over whatever is there (small content): a damaged file, or a
+      // link someone left at the digest's path, is replaced by the real bytes, never trusted.
       const digest = digestOf(bytes);
       const target = blobFile(digest);
-      if ((await this.blobSize(digest)) === undefined) {
-        await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-        const temp = `${target}.tmp-${randomUUID()}`;
+      await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+      const temp = `${target}.tmp-${randomUUID()}`;
+      try {
         await writeFile(temp, bytes);
         await rename(temp, target);
+      } finally {
+        await rm(temp, { force: true });
       }
       return { digest, size: bytes.byteLength };
     },

@@ -44,9 +44,11 @@ export function layoutSource(layout: ImageLayout): ImageSource {
 export function layoutTarget(layout: ImageLayout): ImageTarget {
   return {
     description: `oci:${layout.dir}`,
-    hasManifest: async (digest) => (await layout.blobSize(digest)) !== undefined,
+    // A manifest already there counts only when its bytes have its digest (it is small enough to
+    // check); a blob, when it has its size: a file left damaged is written again, not trusted.
+    hasManifest: async (digest) => (await layout.blobSize(digest)) !== undefined && (await layout.readBlob(digest, { maxBytes: MAX_MANIFEST_BYTES }).then(() => true, () => false)),
     async putBlob(descriptor, open, o = {}) {
-      if ((await layout.blobSize(descriptor.digest)) !== undefined) return 'skipped';
+      if ((await layout.blobSize(descriptor.digest)) === descriptor.size) return 'skipped';
       const source = through(await open(), sizeGuard(descriptor, o.onProgress));
       await layout.writeBlob(source, { digest: descriptor.digest, size: descriptor.size, ...(o.signal === undefined ? {} : { signal: o.signal }) });
       return 'copied';
@@ -67,7 +69,7 @@ async function writeManifestBlob(layout: ImageLayout, manifest: ManifestBytes): 
   if (digestOf(manifest.bytes) !== manifest.digest) {
     throw new OciError('DIGEST_MISMATCH', `manifest ${manifest.digest}: the bytes do not have that digest`);
   }
-  if ((await layout.blobSize(manifest.digest)) === undefined) await layout.writeBlobBytes(manifest.bytes);
+  await layout.writeBlobBytes(manifest.bytes);
 }
 
 async function resolveRef(layout: ImageLayout, ref: string): Promise<Descriptor | undefined> {
