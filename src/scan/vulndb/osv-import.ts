@@ -7,6 +7,7 @@
  * at all fails (SOURCE_EMPTY) and records no import.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { fileErrorReason } from '../../core/format/file-error.ts';
 import type { MetadataDatabase } from '../../core/storage/metadata/database.ts';
 import type { Schema } from '../../core/storage/metadata/schema.ts';
 import type { OsvRecord } from './osv-record.ts';
@@ -61,7 +62,7 @@ export async function importOsv(database: MetadataDatabase, source: string, opti
   } catch (error) {
     options.signal?.throwIfAborted();
     if (error instanceof VulnDbError) throw error;
-    throw new VulnDbError('IMPORT_FAILED', `importing ${source} failed`, { cause: error });
+    throw new VulnDbError('IMPORT_FAILED', `importing ${source} failed: ${fileErrorReason(error)}`, { cause: error });
   }
   return { importId: state.importId ?? 0, records: state.seen.size, skipped, ecosystems: [...state.ecosystems].toSorted() };
 }

@@ -310,6 +310,7 @@ describe('metadata database errors', () => {
       assert.equal(error.code, 'CONNECT_FAILED');
       const shown = inspect(error, { depth: 10 });
       assert.match(shown, /no_such_database/, 'the cause is kept');
+      assert.match(error.message, /: database "no_such_database" does not exist$/, 'the message says why');
       assert.doesNotMatch(shown, /Sup3r|s3cret/);
       return true;
     });
@@ -342,6 +343,8 @@ describe('metadata database errors', () => {
       await assert.rejects(openDatabase({ kind: 'sqlite', path: join(dir, 'file', 'metadata.db') }), { name: 'DatabaseError', code: 'CONNECT_FAILED' });
       const nested = await openDatabase({ kind: 'sqlite', path: join(dir, 'a', 'b', 'metadata.db') });
       await nested.close();
+      await writeFile(join(dir, 'text.db'), 'not a database, just text');
+      await assert.rejects(openDatabase({ kind: 'sqlite', path: join(dir, 'text.db') }), { name: 'DatabaseError', message: `cannot open the SQLite database at ${join(dir, 'text.db')}: file is not a database` });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

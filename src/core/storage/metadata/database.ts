@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { types as PgTypes } from 'pg';
+import { fileErrorReason } from '../../format/file-error.ts';
 import type { Logger } from '../../log/logger.ts';
 import { migrate, type DatabaseKind } from './migrations.ts';
 import type { Schema } from './schema.ts';
@@ -62,13 +63,15 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
       await abortable(sql`select 1`.execute(database.db), options.signal);
     } catch (error) {
       options.signal?.throwIfAborted();
-      throw new DatabaseError('CONNECT_FAILED', `cannot connect to the ${config.kind} database at ${where}`, { cause: scrub(error, secrets) });
+      const cause = scrub(error, secrets);
+      throw new DatabaseError('CONNECT_FAILED', `cannot connect to the ${config.kind} database at ${where}: ${fileErrorReason(cause)}`, { cause });
     }
     options.signal?.throwIfAborted();
     try {
       await migrate(database.db, config.kind);
     } catch (error) {
-      throw new DatabaseError('MIGRATION_FAILED', `migrating the ${config.kind} database at ${where} failed`, { cause: scrub(error, secrets) });
+      const cause = scrub(error, secrets);
+      throw new DatabaseError('MIGRATION_FAILED', `migrating the ${config.kind} database at ${where} failed: ${fileErrorReason(cause)}`, { cause });
     }
   } catch (error) {
     // Closing waits for a connection attempt still under way; an abort must not wait for that.
@@ -86,7 +89,7 @@ async function openSqlite(path: string): Promise<MetadataDatabase> {
     const sqlite = openSqliteDatabase(path);
     return wrap(new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) }), 'sqlite', []);
   } catch (error) {
-    throw new DatabaseError('CONNECT_FAILED', `cannot open the SQLite database at ${path}`, { cause: error });
+    throw new DatabaseError('CONNECT_FAILED', `cannot open the SQLite database at ${path}: ${fileErrorReason(error)}`, { cause: error });
   }
 }
 
