@@ -1,10 +1,28 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
-import { attestationPredicate, attestImage, type SignResult } from '../../sign/index.ts';
+import { fileErrorReason } from '../../core/format/file-error.ts';
+import { readLimited, StreamLimitError } from '../../core/stream/read-limited.ts';
+import { attestationPredicate, attestImage, MAX_SIGNATURE_BLOB_BYTES, type SignResult } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
 import { checkScanGate, forcedWarning } from '../scan-gate-check.ts';
 import { openSigningTarget, parseSchemes } from '../signing-target.ts';
 import { signerFrom, signerOptions, type SignerFlags } from './sign.ts';
+
+/**
+ * The largest predicate attested. Its envelope (the statement in base64, a third larger) must stay
+ * under the size every verifier reads (MAX_SIGNATURE_BLOB_BYTES, Slipway's and cosign's alike), or
+ * the attestation is stored and then refused by every verification.
+ */
+const MAX_PREDICATE_BYTES = 16 * 1024 * 1024;
+
+async function readPredicate(file: string): Promise<Buffer> {
+  try {
+    return await readLimited(createReadStream(file), MAX_PREDICATE_BYTES);
+  } catch (error) {
+    if (!(error instanceof StreamLimitError)) throw new UsageError(`cannot read --predicate ${file}: ${fileErrorReason(error)}`);
+    throw new UsageError(`--predicate ${file} is over ${MAX_PREDICATE_BYTES / 1024 ** 2} MiB: its attestation would exceed the ${MAX_SIGNATURE_BLOB_BYTES / 1024 ** 2} MiB verifiers read`);
+  }
+}
 
 /** `slipway attest`: an in-toto statement about an image, in a DSSE envelope, stored in both schemes. */
 export function registerAttest(program: Command): void {
@@ -20,7 +38,7 @@ export function registerAttest(program: Command): void {
       const format = parseOutputFormat(flags.output);
       if ((flags.annotations ?? []).length > 0) throw new UsageError('-a annotates signatures; an attestation says what it says in its predicate');
       const schemes = parseSchemes(flags.scheme);
-      const { predicateType, predicate } = attestationPredicate(flags.type, await readFile(flags.predicate));
+      const { predicateType, predicate } = attestationPredicate(flags.type, await readPredicate(flags.predicate));
       const target = await openSigningTarget(image, flags);
       try {
         const gate = await checkScanGate(target, flags, 'attest');

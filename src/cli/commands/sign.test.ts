@@ -197,6 +197,16 @@ describe('slipway key, sign, verify and attest', () => {
     assert.match(json<Verification>(vuln).outcomes[0]?.message ?? '', /^no attestation of type https:\/\/cosign\.sigstore\.dev\/attestation\/vuln\/v1 is stored for .* \(found: https:\/\/spdx\.dev\/Document\)$/, 'names what is stored instead');
   });
 
+  it('refuses a predicate too large for any verifier to read, before signing anything', async () => {
+    const huge = join(dir, 'huge.json');
+    await writeFile(huge, `"${'a'.repeat(17 * 1024 * 1024)}"`);
+    const refused = await cli('attest', '--key', join(dir, 'cosign.key'), '--type', 'custom', '--predicate', huge, ref, '--insecure');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--predicate .*huge\.json is over 16 MiB: its attestation would exceed the 32 MiB verifiers read/);
+    const missing = await cli('attest', '--key', join(dir, 'cosign.key'), '--predicate', join(dir, 'absent.json'), ref, '--insecure');
+    assert.match(missing.stderr, /cannot read --predicate .*absent\.json: no such file or directory/);
+  });
+
   it('slipway copy carries both schemes to docker-registry, and verify succeeds against the copy', async () => {
     const target = `${peer.host}/mirror/app:1.0`;
     const copied = await cli('copy', `docker://${ref}`, `docker://${target}`, '--insecure', '--output', 'json');
