@@ -34,10 +34,13 @@ export function registerDb(program: Command): void {
     const database = await openLocalDatabase(flags);
     try {
       const results = [];
-      for (const path of paths) results.push({ path, ...(await importOsv(database, path)) });
-      printResult(format, results, (list) =>
-        list.map((r) => `Imported ${r.records} advisories from ${r.path} (${r.ecosystems.join(', ') || 'no ecosystem'})${skippedText(r.skipped)}`).join('\n'),
-      );
+      for (const path of paths) {
+        const result = { path, ...(await importOsv(database, path)) };
+        results.push(result);
+        // In text, each source as it lands: when a later one fails, what went in is already said.
+        if (format === 'text') process.stdout.write(`Imported ${result.records} advisories from ${path} (${result.ecosystems.join(', ') || 'no ecosystem'})${skippedText(result.skipped)}\n`);
+      }
+      if (format === 'json') printResult(format, results, () => '');
     } finally {
       await database.close();
     }

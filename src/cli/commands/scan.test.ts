@@ -65,9 +65,10 @@ describe('slipway db, scan and sbom', () => {
     const status = await cli(['db', 'status', '--output', 'json']);
     assert.ok((JSON.parse(status.stdout) as { advisories: number }).advisories >= 60);
     assert.match((await cli(['db', 'status'])).stdout, /advisories; last import \d{4}-\d\d-\d\dT/);
-    const missing = await cli(['db', 'import', join(dir, 'Debian-all.zip')]);
+    const missing = await cli(['db', 'import', join(OSV, 'npm', 'GHSA-29mw-wpgm-hmr9.json'), join(dir, 'Debian-all.zip')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read .*Debian-all\.zip: no such file or directory/);
+    assert.match(missing.stdout, /^Imported 1 advisories from .*GHSA-29mw-wpgm-hmr9\.json \(npm\)\n$/, 'what went in before the failure is said');
 
     const broken = join(dir, 'broken-osv');
     await mkdir(broken);

@@ -62,7 +62,9 @@ export async function importOsv(database: MetadataDatabase, source: string, opti
   } catch (error) {
     options.signal?.throwIfAborted();
     if (error instanceof VulnDbError) throw error;
-    throw new VulnDbError('IMPORT_FAILED', `importing ${source} failed: ${fileErrorReason(error)}`, { cause: error });
+    // Batches already written stay (each is whole): say so, and that importing again completes it.
+    const partway = state.importId === undefined ? '' : ' partway (the advisories read before are stored; importing it again completes it)';
+    throw new VulnDbError('IMPORT_FAILED', `importing ${source} failed${partway}: ${fileErrorReason(error)}`, { cause: error });
   }
   return { importId: state.importId ?? 0, records: state.seen.size, skipped, ecosystems: [...state.ecosystems].toSorted() };
 }
