@@ -2,7 +2,7 @@ import { SCANNER_PRINCIPAL } from '../core/auth/authorizer.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { evaluatePullPolicy, evaluateScanGate, parseSeverity, type ProjectPullSettings, type ScanFact, type SignatureFact } from '../core/policy/pull-policy.ts';
 import type { PullGate, PullRequest } from './pull-gate.ts';
-import { isFilesystemLayerMediaType, isIndexMediaType } from '../core/oci/media-types.ts';
+import { isIndexMediaType, isRunnableLayerMediaType } from '../core/oci/media-types.ts';
 
 /** Scan facts about a digest: a port the scan stage fills. */
 export interface ScanFacts {
@@ -27,7 +27,8 @@ const COSIGN_TAG = /^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/;
  * the project metadata, with the system and project CVE allowlists. Indexes pass (their
  * children are checked when pulled by digest); signatures, attestations and other referrers pass
  * (a verifier must be able to fetch them), but only when no runtime could run them: a manifest
- * with a filesystem layer is gated whatever subject or cosign-looking tag its pusher gave it.
+ * with a layer of an image media type is gated whatever subject or cosign-looking tag its pusher
+ * gave it.
  */
 export function createProjectPullGate(database: MetadataDatabase, ports: { scans: ScanFacts; signatures: SignatureFacts; clock?: () => number }): PullGate {
   const { db } = database;
@@ -35,7 +36,7 @@ export function createProjectPullGate(database: MetadataDatabase, ports: { scans
 
   async function isAccessory(request: PullRequest): Promise<boolean> {
     if (!(request.subject !== null || (await hasOnlyCosignTags(request)))) return false;
-    return !(await request.layerMediaTypes()).some(isFilesystemLayerMediaType);
+    return !(await request.layerMediaTypes()).some(isRunnableLayerMediaType);
   }
 
   async function hasOnlyCosignTags(request: PullRequest): Promise<boolean> {

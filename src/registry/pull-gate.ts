@@ -19,7 +19,7 @@ export interface PullRequest {
   readonly subject: string | null;
   /**
    * The media types of the manifest's layers (none for an index), read on demand: a manifest with
-   * a filesystem layer is an image a runtime can run, whatever its subject or tags say.
+   * an image layer is an image a runtime can run, whatever its subject or tags say.
    */
   readonly layerMediaTypes: () => Promise<readonly string[]>;
   readonly principal: Principal;

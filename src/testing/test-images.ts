@@ -39,6 +39,8 @@ export interface BuildImageOptions {
   readonly annotations?: Readonly<Record<string, string>>;
   /** An OCI 1.1 subject (OCI manifests only). */
   readonly subject?: Descriptor;
+  /** The layers' media type (default: OCI or Docker tar+gzip). */
+  readonly layerMediaType?: string;
 }
 
 /** Deterministic incompressible bytes: SHA-256 in counter mode over the seed. */
@@ -62,7 +64,7 @@ export function buildImage(options: BuildImageOptions = {}): TestImage {
     const files = options.files?.[i] ?? { [`layer-${i}/data.bin`]: randomBlob(options.layerBytes ?? 1024, `${seed}:${i}`).toString('base64') };
     return tarArchive(Object.entries(files).map(([path, content]) => ({ path, content })));
   });
-  const layers = tars.map((tar) => blobOf(gzipSync(tar, { level: 1 }), docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip));
+  const layers = tars.map((tar) => blobOf(gzipSync(tar, { level: 1 }), options.layerMediaType ?? (docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip)));
   const platform = options.platform ?? { architecture: 'amd64', os: 'linux' };
   const config = blobOf(
     Buffer.from(

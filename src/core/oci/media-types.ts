@@ -41,11 +41,15 @@ export function isSchema1MediaType(mediaType: string): boolean {
   return mediaType === MediaType.dockerSchema1 || mediaType === MediaType.dockerSchema1Signed;
 }
 
-const FILESYSTEM_LAYER = /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip|\+zstd)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar(\.gzip)?)$/;
-
-/** A layer a container runtime unpacks into the root filesystem (OCI or Docker tar, plain or compressed). */
-export function isFilesystemLayerMediaType(mediaType: string): boolean {
-  return FILESYSTEM_LAYER.test(bareMediaType(mediaType));
+/**
+ * A layer some container runtime would unpack into a root filesystem. Docker accepts any layer
+ * type under `application/vnd.oci.image.` or `application/vnd.docker.` and finds the compression
+ * in the bytes, and containerd any `application/vnd.oci.image.layer.*` (zstd, encrypted, …); so
+ * this is an open rule by prefix, never a list of the types Slipway knows. A missing type counts too.
+ */
+export function isRunnableLayerMediaType(mediaType: string): boolean {
+  const bare = bareMediaType(mediaType);
+  return bare === '' || bare.startsWith('application/vnd.oci.image.') || bare.startsWith('application/vnd.docker.');
 }
 
 /** Strips parameters (`; charset=…`) and whitespace from a Content-Type value. */

@@ -160,6 +160,11 @@ for (const kind of databaseKinds) {
       const dressed = buildImage({ seed: `gated-dressed-${kind}`, subject: image.manifest.descriptor });
       await push('gated/app', dressed, 'dressed');
       assert.equal((await raw.request('GET', '/v2/gated/app/manifests/dressed', { headers: { accept: MediaType.ociManifest } })).status, 412, 'an image with a subject is still an image');
+      // Layer types Slipway has no name for are still run by Docker (any application/vnd.docker.*) and containerd.
+      for (const [i, layerMediaType] of ['application/vnd.docker.image.rootfs.diff.tar.zstd', 'application/vnd.oci.image.layer.v1.tar+gzip+encrypted'].entries()) {
+        await push('gated/app', buildImage({ seed: `gated-odd-${i}-${kind}`, subject: image.manifest.descriptor, layerMediaType }), `odd-${i}`);
+        assert.equal((await raw.request('GET', `/v2/gated/app/manifests/odd-${i}`, { headers: { accept: MediaType.ociManifest } })).status, 412, layerMediaType);
+      }
       await push('gated/disguise', image, signature.tag);
       assert.equal((await (await adminHttp('gated/disguise')).request('GET', `/v2/gated/disguise/manifests/${signature.tag}`, { headers: { accept: MediaType.ociManifest } })).status, 412, 'an image tagged like a signature is still an image');
 
