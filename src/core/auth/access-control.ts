@@ -40,11 +40,16 @@ export function createAccessControl(database: MetadataDatabase, clock: () => num
     if (principal.kind !== 'robot') return [];
     const row = await db
       .selectFrom('robots')
-      .select(['permissions', 'disabled', 'expires_at'])
-      .where('name', '=', principal.name.replace(/^robot\$/, ''))
+      .leftJoin('projects', 'projects.id', 'robots.project_id')
+      .select(['robots.permissions', 'robots.disabled', 'robots.expires_at', 'robots.level', 'projects.name as project'])
+      .where('robots.name', '=', principal.name.replace(/^robot\$/, ''))
       .executeTakeFirst();
     if (row === undefined || row.disabled === 1 || (row.expires_at !== null && row.expires_at <= clock())) return [];
-    return JSON.parse(row.permissions) as RobotPermission[];
+    const permissions = JSON.parse(row.permissions) as RobotPermission[];
+    // A project robot holds rights in its own project only, whatever its stored permissions name
+    // (a robot widened before that was checked on update keeps nothing outside its project).
+    if (row.level === 'project') return permissions.filter((p) => p.kind === 'project' && row.project !== null && p.namespace === row.project);
+    return permissions;
   }
 
   async function isPublic(project: string): Promise<boolean> {

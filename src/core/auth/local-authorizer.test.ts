@@ -67,6 +67,21 @@ describeEachDatabase('local accounts', (open) => {
     assert.equal(logins.at(-1)?.reason, 'robot expired');
   });
 
+  it('a project robot whose stored permissions name other projects (widened before updates were checked) holds rights in its own project only, and can be narrowed again', async () => {
+    const robot = await robots.create({ name: 'widened', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'team-a', access: [{ resource: 'repository', action: 'pull' }] }] }, 'admin');
+    const wide = [{ kind: 'project', namespace: '*', access: [{ resource: 'repository', action: 'pull', effect: 'allow' }] }, { kind: 'project', namespace: 'team-b', access: [{ resource: 'repository', action: 'push', effect: 'allow' }] }];
+    await database.db.updateTable('robots').set({ permissions: JSON.stringify(wide) }).where('id', '=', robot.id).execute();
+    const principal = await authorizer.authenticate(robot.name, robot.secret);
+    assert.ok(principal !== undefined);
+    const ask = [
+      { type: 'repository' as const, name: 'team-b/app', actions: ['pull', 'push'] },
+      { type: 'repository' as const, name: 'team-a/app', actions: ['pull'] },
+    ];
+    assert.deepEqual(await authorizer.grant(principal, ask), [], 'nothing outside team-a, and team-a only through a permission naming it');
+    await robots.update(robot.id, { permissions: [{ kind: 'project', namespace: 'team-a', access: [{ resource: 'repository', action: 'pull' }] }] });
+    assert.deepEqual(await authorizer.grant(principal, ask), [{ type: 'repository', name: 'team-a/app', actions: ['pull'] }], 'its project admin narrows it back');
+  });
+
   it('refuses permissions Harbor never grants a robot', async () => {
     await assert.rejects(
       robots.create({ name: 'bad', level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'team-a', access: [{ resource: 'repository', action: 'scanner-pull' }] }] }, 'admin'),

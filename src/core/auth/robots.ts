@@ -136,7 +136,9 @@ export function createRobots(database: MetadataDatabase, options: { clock?: () =
     },
     async update(id, changes) {
       const robot = await must(id);
-      const own = robot.level === 'project' ? robot.permissions[0]?.namespace : undefined;
+      // Its project is the one it was created in (its project_id), not whatever its permissions now name.
+      const home = await db.selectFrom('robots').innerJoin('projects', 'projects.id', 'robots.project_id').select('projects.name').where('robots.id', '=', id).executeTakeFirst();
+      const own = robot.level === 'project' ? home?.name : undefined;
       const permissions = changes.permissions === undefined ? undefined : (await checkedPermissions(robot.level, changes.permissions, own)).permissions;
       const now = clock();
       await db

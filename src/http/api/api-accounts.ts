@@ -51,10 +51,14 @@ async function requireRobot(req: ApiRequest, robot: { level: string; permissions
 async function requireGrantable(req: ApiRequest, permissions: readonly RobotPermission[]): Promise<void> {
   if (req.principal.kind !== 'robot') return;
   const own = await req.services.access.robotPermissions(req.principal);
+  // `*` covers every project, so it is not the caller's to give if any of its projects denies it that access.
+  const deniedSomewhere = (resource: string, action: string) =>
+    own.some((p) => p.kind === 'project' && p.access.some((a) => a.effect === 'deny' && a.resource === resource && a.action === action));
   for (const permission of permissions) {
     const namespace = permission.kind === 'system' ? '/' : permission.namespace;
     for (const access of permission.access) {
-      if (access.effect === 'deny' || robotAllows(own, namespace, access.resource, access.action)) continue;
+      if (access.effect === 'deny') continue;
+      if (robotAllows(own, namespace, access.resource, access.action) && !(namespace === '*' && deniedSomewhere(access.resource, access.action))) continue;
       const where = permission.kind === 'system' ? 'the system' : `project ${permission.namespace}`;
       throw new HttpError('FORBIDDEN', `${req.principal.name} cannot grant ${access.resource}:${access.action} in ${where}: a robot grants only what it holds`, {
         detail: { missing: `${access.resource}:${access.action}` },
@@ -80,6 +84,9 @@ async function robotOf(req: ApiRequest, action: 'read' | 'update' | 'delete'): P
   const robot = await req.services.robots.get(intParam(req, 'robot_id'));
   if (robot === undefined) throw new HttpError('NOT_FOUND', `robot ${req.params['robot_id'] ?? ''} does not exist`);
   await requireRobot(req, robot, action);
+  // A robot manages (changes, refreshes, deletes) only robots whose every access it holds itself:
+  // otherwise refreshing a stronger robot's secret would hand it that robot's rights.
+  if (action !== 'read') await requireGrantable(req, robot.permissions);
   return robot;
 }
 
@@ -137,8 +144,11 @@ export const accountRoutes: readonly ApiRoute[] = [
     body: ROBOT_UPDATE,
     async handle(req) {
       const robot = await robotOf(req, 'update');
-      const changes = req.body as { permissions?: RobotPermission[] };
+      const changes = req.body as { permissions?: RobotPermission[]; duration?: number; disable?: boolean };
       if (changes.permissions !== undefined) await requireGrantable(req, changes.permissions);
+      if (req.principal.kind === 'robot' && req.principal.name === robot.name && (changes.duration !== undefined || changes.disable !== undefined)) {
+        throw new HttpError('FORBIDDEN', `${robot.name} cannot change its own expiry or enable itself: a project admin or system admin does`);
+      }
       const updated = await req.services.robots.update(robot.id, changes);
       await audit(req, { ...robotScope(robot), resource: robot.name, resourceType: 'robot', operation: 'update', detail: req.body as Record<string, unknown> });
       return ok(updated);

@@ -68,6 +68,40 @@ for (const kind of databaseKinds) {
       assert.ok(!names.includes('robot$everywhere'));
     });
 
+    it('a robot manages only robots it could have made: no taking over a stronger one, no extending itself', async () => {
+      const manager = await robot(admin, { name: 'manager', level: 'system', permissions: [{ kind: 'system', namespace: '/', access: [{ resource: 'robot', action: 'create' }] }, { kind: 'project', namespace: 'alpha', access: [pull] }] });
+      const strong = await robot(admin, { name: 'strong', level: 'system', permissions: [{ kind: 'project', namespace: '*', access: [pull, { resource: 'repository', action: 'push' }] }] });
+      for (const [method, body] of [
+        ['PATCH', { secret: 'Attacker-Chosen-1' }],
+        ['PUT', { disable: true }],
+        ['DELETE', undefined],
+      ] as const) {
+        const taken = await manager.api.call(method, `/robots/${strong.id}`, body);
+        assert.equal(taken.status, 403, `${method} a stronger robot`);
+      }
+      assert.equal((await strong.api.call('GET', '/users/current')).status, 200, 'its secret is unchanged');
+      const weak = await robot(admin, { name: 'weak', level: 'system', permissions: [{ kind: 'project', namespace: 'alpha', access: [pull] }] });
+      assert.equal((await manager.api.call('PATCH', `/robots/${weak.id}`, { secret: 'Rotated-Secret-1' })).status, 200, 'a robot within its own rights it may manage');
+      const extended = await manager.api.call('PUT', `/robots/${manager.id}`, { duration: -1 });
+      assert.equal(extended.status, 403);
+      assert.match(message(extended.body), /cannot change its own expiry or enable itself/);
+    });
+
+    it('a robot denied an access in one project cannot grant it in "*"', async () => {
+      const fenced = await robot(admin, {
+        name: 'fenced',
+        level: 'system',
+        permissions: [
+          { kind: 'system', namespace: '/', access: [{ resource: 'robot', action: 'create' }] },
+          { kind: 'project', namespace: '*', access: [pull] },
+          { kind: 'project', namespace: 'secret', access: [{ ...pull, effect: 'deny' }] },
+        ],
+      });
+      const everywhere = await fenced.api.call('POST', '/robots', { name: 'fence-jumper', level: 'system', duration: 30, permissions: [{ kind: 'project', namespace: '*', access: [pull] }] });
+      assert.equal(everywhere.status, 403);
+      assert.equal((await fenced.api.call('POST', '/robots', { name: 'alpha-only', level: 'system', duration: 30, permissions: [{ kind: 'project', namespace: 'alpha', access: [pull] }] })).status, 201);
+    });
+
     it('granting system admin, and changing an admin’s account or another user’s password, take a system admin', async () => {
       const users = await robot(admin, { name: 'users', level: 'system', permissions: [{ kind: 'system', namespace: '/', access: ['create', 'update', 'delete', 'read'].map((action) => ({ resource: 'user', action })) }] });
       const made = await users.api.call('POST', '/users', { username: 'eviladmin', password: PASSWORD, sysadmin_flag: true });
