@@ -25,11 +25,18 @@ const MEMBER_REQ: JsonSchema = {
 const ROLE_REQ: JsonSchema = { type: 'object', required: ['role_id'], properties: { role_id: { type: 'integer', minimum: 1, maximum: 5 } } };
 const P = '/projects/{project_name_or_id}';
 
-/** Quotas are the system's to set (`quota:update`, as on /quotas): a project admin may change the rest of the project, not lift its own limits. */
-async function requireQuotaRight(req: ApiRequest): Promise<void> {
-  const body = req.body as { storage_limit?: unknown; count_limit?: unknown };
-  if (body.storage_limit !== undefined || body.count_limit !== undefined) await requireSystem(req, 'quota', 'update');
+/**
+ * Quotas are the system's to set (`quota:update`, as on /quotas): a project admin may change the
+ * rest of the project, not lift its own limits. A body that repeats the limits as they are (a
+ * Harbor client sending the whole project back, or -1 on create) changes nothing and passes.
+ */
+async function requireQuotaRight(req: ApiRequest, current: { storage_limit: number; count_limit: number }): Promise<void> {
+  const body = req.body as { storage_limit?: number; count_limit?: number };
+  const changes = (value: number | undefined, now: number) => value !== undefined && (value === 0 ? -1 : value) !== now;
+  if (changes(body.storage_limit, current.storage_limit) || changes(body.count_limit, current.count_limit)) await requireSystem(req, 'quota', 'update');
 }
+
+const UNLIMITED = { storage_limit: -1, count_limit: -1 };
 
 export const projectRoutes: readonly ApiRoute[] = [
   {
@@ -60,7 +67,7 @@ export const projectRoutes: readonly ApiRoute[] = [
     body: PROJECT_REQ,
     async handle(req) {
       await requireSystem(req, 'project', 'create');
-      await requireQuotaRight(req);
+      await requireQuotaRight(req, UNLIMITED);
       const project = await req.services.registry.projects.create(req.body as { project_name: string }, req.principal);
       await audit(req, { project: project.name, resource: project.name, resourceType: 'project', operation: 'create' });
       return created(`${API_PREFIX}/projects/${project.project_id}`, project);
@@ -84,7 +91,7 @@ export const projectRoutes: readonly ApiRoute[] = [
     body: PROJECT_UPDATE,
     async handle(req) {
       const project = await projectOf(req, 'project', 'update');
-      await requireQuotaRight(req);
+      await requireQuotaRight(req, project);
       const updated = await req.services.registry.projects.update(project.project_id, req.body as object);
       await audit(req, { project: project.name, resource: project.name, resourceType: 'project_policy', operation: 'update', detail: req.body as Record<string, unknown> });
       return ok(updated);

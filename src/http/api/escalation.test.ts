@@ -157,6 +157,7 @@ for (const kind of databaseKinds) {
       const project = await alice.ok<{ metadata: Record<string, string> }>('GET', '/projects/alpha');
       assert.notEqual(project.metadata['public'], 'true', 'nothing of a refused update is applied');
       assert.equal((await alice.call('PUT', '/projects/alpha', { metadata: { auto_scan: 'true' } })).status, 200, 'the rest of the project is still hers to change');
+      assert.equal((await alice.call('PUT', '/projects/alpha', { storage_limit: 1000, count_limit: 1, public: false })).status, 200, 'repeating the limits as they are changes nothing');
       assert.equal((await admin.call('PUT', '/projects/alpha', { storage_limit: -1, count_limit: -1 })).status, 200);
     });
 
