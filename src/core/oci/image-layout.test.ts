@@ -48,6 +48,19 @@ describe('OCI image layout', () => {
     assert.equal(await readFile(join(other, 'index.json'), 'utf8'), '{"theirs":true}');
   });
 
+  it('makes a new directory whole (nothing half-made beside it), and names a file given as a layout', async () => {
+    const parent = join(work, 'made');
+    await Promise.all([openImageLayout(join(parent, 'deep', 'layout'), { create: true }), openImageLayout(join(parent, 'deep', 'layout'), { create: true })]);
+    assert.deepEqual(await readdir(join(parent, 'deep')), ['layout'], 'two at once: one layout, no temporary directory left');
+    assert.deepEqual((await readdir(join(parent, 'deep', 'layout'))).sort(), ['blobs', 'index.json', 'oci-layout']);
+    const file = join(work, 'a-file');
+    await writeFile(file, 'not a directory');
+    await assert.rejects(
+      () => openImageLayout(file, { create: true }),
+      (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID' && e.message === `${file} is a file, not an OCI image layout directory`,
+    );
+  });
+
   it('reads oci-layout and index.json only as small regular files, and names the file that is not JSON', async () => {
     const invalid = (pattern: RegExp) => (e: unknown) => e instanceof OciError && e.code === 'LAYOUT_INVALID' && pattern.test(e.message);
     const notJson = join(work, 'header-not-json');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Descriptor } from './descriptor.ts';
@@ -36,7 +36,9 @@ export interface ImageLayout {
 
 export async function openImageLayout(dir: string, options: { create?: boolean; signal?: AbortSignal } = {}): Promise<ImageLayout> {
   const header = await readLayoutFile(dir, 'oci-layout').catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new OciError('LAYOUT_INVALID', `${dir} is a file, not an OCI image layout directory`);
+    if (code !== 'ENOENT') throw error;
     return undefined;
   });
   if (header === undefined) {
@@ -45,14 +47,30 @@ export async function openImageLayout(dir: string, options: { create?: boolean; 
     // other tool, unrelated files) would be overwritten or mixed with the image.
     const present = await readdir(dir).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return [];
+      return undefined;
     });
-    if (present.length > 0) {
+    if (present !== undefined && present.length > 0) {
       throw new OciError('LAYOUT_INVALID', `${dir} is not empty and has no oci-layout file: it is not an OCI image layout, and is not made one (name a new or empty directory)`);
     }
-    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-    await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-    await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
+    if (present === undefined) {
+      // A new directory is made whole beside its name, then renamed into place: an interrupted
+      // start leaves no half-made directory that would then be refused as "not empty".
+      await mkdir(dirname(dir), { recursive: true });
+      const temp = `${dir}.tmp-${randomUUID()}`;
+      try {
+        await populateLayout(temp);
+        await rename(temp, dir);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Another process made it meanwhile: open what it made (empty, or its layout).
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        return openImageLayout(dir, options);
+      } finally {
+        await rm(temp, { recursive: true, force: true });
+      }
+    } else {
+      await populateLayout(dir);
+    }
   } else {
     let parsed: unknown;
     try {
@@ -64,6 +82,13 @@ export async function openImageLayout(dir: string, options: { create?: boolean; 
     if (version !== '1.0.0') throw new OciError('LAYOUT_INVALID', `${dir}: unsupported imageLayoutVersion ${JSON.stringify(version)}`);
   }
   return layoutAt(dir);
+}
+
+/** The files of an empty layout; `oci-layout`, which marks it one, last. */
+async function populateLayout(root: string): Promise<void> {
+  await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(root, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
+  await writeFile(join(root, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
 }
 
 /**
