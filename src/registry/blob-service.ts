@@ -203,7 +203,11 @@ export function createBlobService(deps: BlobServiceDeps) {
     async expireUploads(ttlMs: number): Promise<number> {
       const before = clock() - ttlMs;
       let removed = 0;
-      for (const id of await metadata.staleUploads(before, 1000)) {
+      // Page by id: sessions skipped as live must not hide the stale ones after them.
+      const stale = async function* () {
+        for (let page = await metadata.staleUploads(before, 1000); page.length > 0; page = await metadata.staleUploads(before, 1000, page.at(-1))) yield* page;
+      };
+      for await (const id of stale()) {
         // Not even queued behind its lock: the request holding it may stream for hours yet.
         if (inFlight.has(id)) continue;
         const expired = await exclusive(id, async () => {

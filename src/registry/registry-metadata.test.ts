@@ -95,6 +95,7 @@ describeEachDatabase('registry metadata', (open) => {
     await metadata.updateUpload('u2', 4096, 500);
     assert.deepEqual(await metadata.findUpload('u2'), { id: 'u2', repositoryId: repo, size: 4096, updatedAt: 500 });
     assert.deepEqual(await metadata.staleUploads(200, 10), ['u1']);
+    assert.deepEqual([await metadata.staleUploads(600, 1), await metadata.staleUploads(600, 1, 'u1'), await metadata.staleUploads(600, 1, 'u2')], [['u1'], ['u2'], []], 'paged by id');
     assert.equal(await metadata.expireUpload('u2', 200), false, 'changed since: kept');
     assert.equal(await metadata.expireUpload('u1', 200), true);
     assert.equal(await metadata.uploadExists('u1'), false);

@@ -174,8 +174,11 @@ export function createRegistryMetadata(database: MetadataDatabase) {
       return Number(result.numDeletedRows) > 0;
     },
 
-    async staleUploads(before: number, limit: number): Promise<string[]> {
-      const rows = await db.selectFrom('uploads').select('id').where('updated_at', '<', before).limit(limit).execute();
+    /** Sessions not updated since `before`, in id order, `limit` at a time after the id `after`. */
+    async staleUploads(before: number, limit: number, after?: string): Promise<string[]> {
+      let query = db.selectFrom('uploads').select('id').where('updated_at', '<', before);
+      if (after !== undefined) query = query.where('id', '>', after);
+      const rows = await query.orderBy('id').limit(limit).execute();
       return rows.map((r) => r.id);
     },
 
