@@ -67,9 +67,19 @@ export function createManifestService(deps: ManifestServiceDeps) {
     }
   }
 
-  async function passGate(repo: RepositoryName, row: ManifestRow, principal: Principal, options: { signal?: AbortSignal }): Promise<void> {
+  /**
+   * `read` gives the manifest's bytes when the gate asks for its layers (a referrer in a gated
+   * project); a GET passes the read it serves from, so the bytes are read once.
+   */
+  async function passGate(
+    repo: RepositoryName,
+    row: ManifestRow,
+    principal: Principal,
+    options: { signal?: AbortSignal },
+    read: () => Promise<Buffer> = () => manifestBytes(row, options),
+  ): Promise<void> {
     const layerMediaTypes = async (): Promise<readonly string[]> => {
-      const manifest = parseManifest(await manifestBytes(row, options), row.mediaType);
+      const manifest = parseManifest(await read(), row.mediaType);
       return manifest.kind === 'image' ? manifest.layers.map((layer) => layer.mediaType) : [];
     };
     const verdict = await pullGate.check(
@@ -181,8 +191,10 @@ export function createManifestService(deps: ManifestServiceDeps) {
       options: { signal?: AbortSignal } = {},
     ): Promise<StoredManifest & { readonly bytes: Buffer }> {
       const row = await resolve(repo, reference);
-      await passGate(repo, row, principal, options);
-      const bytes = await manifestBytes(row, options);
+      let reading: Promise<Buffer> | undefined;
+      const read = () => (reading ??= manifestBytes(row, options));
+      await passGate(repo, row, principal, options, read);
+      const bytes = await read();
       const at = clock();
       await metadata.touchPulled(row.id, at);
       events.emit({ type: 'pull', project: repo.project, repository: repo.name, digest: row.digest, mediaType: row.mediaType, tags: isDigestReference(reference) ? [] : [reference], actor: principal.name, at });
