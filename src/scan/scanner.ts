@@ -34,14 +34,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
   try {
     walked = await walkLayers(
       (async function* () {
-        yield* image.layers.map((layer) => ({
-          digest: layer.digest,
-          diffId: layer.diffId,
-          mediaType: layer.mediaType,
-          ...(layer.size === undefined ? {} : { size: layer.size }),
-          ...(layer.verify === undefined ? {} : { verify: layer.verify }),
-          open: () => layer.open(signal),
-        }));
+        yield* image.layers.map((layer) => ({ ...layer, open: () => layer.open(signal) }));
       })(),
       options.catalogers,
       undefined,
