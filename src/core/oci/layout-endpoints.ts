@@ -46,7 +46,7 @@ export function layoutTarget(layout: ImageLayout): ImageTarget {
     description: `oci:${layout.dir}`,
     // A manifest already there counts only when its bytes have its digest (it is small enough to
     // check); a blob, when it has its size: a file left damaged is written again, not trusted.
-    hasManifest: async (digest) => (await layout.blobSize(digest)) !== undefined && (await layout.readBlob(digest, { maxBytes: MAX_MANIFEST_BYTES }).then(() => true, () => false)),
+    hasManifest: (digest) => layout.readBlob(digest, { maxBytes: MAX_MANIFEST_BYTES }).then(() => true, () => false),
     async putBlob(descriptor, open, o = {}) {
       if ((await layout.blobSize(descriptor.digest)) === descriptor.size) return 'skipped';
       const source = through(await open(), sizeGuard(descriptor, o.onProgress));
