@@ -84,6 +84,25 @@ export function robotAllows(permissions: readonly RobotPermission[], project: st
   return allowed;
 }
 
+/**
+ * The first access of `requested` a robot holding `own` may not hand out, or undefined when it may
+ * grant them all: a robot grants only what its own permissions allow, namespace by namespace, and
+ * `*` (every project) only for an access none of its projects denies it. Denies are always grantable.
+ */
+export function ungrantable(own: readonly RobotPermission[], requested: readonly RobotPermission[]): { readonly permission: RobotPermission; readonly access: RobotAccess } | undefined {
+  const deniedSomewhere = (resource: string, action: string) =>
+    own.some((p) => p.kind === 'project' && p.access.some((a) => a.effect === 'deny' && a.resource === resource && a.action === action));
+  for (const permission of requested) {
+    const namespace = permission.kind === 'system' ? '/' : permission.namespace;
+    for (const access of permission.access) {
+      if (access.effect === 'deny') continue;
+      if (robotAllows(own, namespace, access.resource, access.action) && !(namespace === '*' && deniedSomewhere(access.resource, access.action))) continue;
+      return { permission, access };
+    }
+  }
+  return undefined;
+}
+
 function invalid(message: string): AuthError {
   return new AuthError('PERMISSION_INVALID', message);
 }

@@ -1,4 +1,4 @@
-import { robotAllows, type RobotPermission } from '../../core/auth/robot-permissions.ts';
+import { ungrantable, type RobotPermission } from '../../core/auth/robot-permissions.ts';
 import type { RobotView } from '../../core/auth/robots.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
@@ -44,27 +44,18 @@ async function requireRobot(req: ApiRequest, robot: { level: string; permissions
 }
 
 /**
- * A robot never hands out more than it holds: a robot creating or changing a robot may grant only
- * accesses its own permissions allow (in the same namespaces). People are bounded by requireRobot
- * and by what a robot may be given at all.
+ * A robot never hands out more than it holds (see `ungrantable`). People are bounded by
+ * requireRobot and by what a robot may be given at all.
  */
 async function requireGrantable(req: ApiRequest, permissions: readonly RobotPermission[]): Promise<void> {
   if (req.principal.kind !== 'robot') return;
-  const own = await req.services.access.robotPermissions(req.principal);
-  // `*` covers every project, so it is not the caller's to give if any of its projects denies it that access.
-  const deniedSomewhere = (resource: string, action: string) =>
-    own.some((p) => p.kind === 'project' && p.access.some((a) => a.effect === 'deny' && a.resource === resource && a.action === action));
-  for (const permission of permissions) {
-    const namespace = permission.kind === 'system' ? '/' : permission.namespace;
-    for (const access of permission.access) {
-      if (access.effect === 'deny') continue;
-      if (robotAllows(own, namespace, access.resource, access.action) && !(namespace === '*' && deniedSomewhere(access.resource, access.action))) continue;
-      const where = permission.kind === 'system' ? 'the system' : `project ${permission.namespace}`;
-      throw new HttpError('FORBIDDEN', `${req.principal.name} cannot grant ${access.resource}:${access.action} in ${where}: a robot grants only what it holds`, {
-        detail: { missing: `${access.resource}:${access.action}` },
-      });
-    }
-  }
+  const refused = ungrantable(await req.services.access.robotPermissions(req.principal), permissions);
+  if (refused === undefined) return;
+  const { permission, access } = refused;
+  const where = permission.kind === 'system' ? 'the system' : `project ${permission.namespace}`;
+  throw new HttpError('FORBIDDEN', `${req.principal.name} cannot grant ${access.resource}:${access.action} in ${where}: a robot grants only what it holds`, {
+    detail: { missing: `${access.resource}:${access.action}` },
+  });
 }
 
 /** Granting or revoking system admin, and acting on a system admin's account, take a system admin: a robot's user:* permissions stop short of that. */
