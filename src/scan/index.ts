@@ -11,7 +11,7 @@ export { scanImage, type ScanOptions } from './scanner.ts';
 export { ScanError, type ScanErrorCode } from './scan-error.ts';
 export { createScanService, exceptionsAsOpenVex, type ExternalScanner, type ImageContent, type ScanException, type ScanOutcome, type ScanRequests, type ScanService, type StoredFinding } from './scan-service.ts';
 export { createVulnDb, type VulnDb } from './vulndb/vulndb.ts';
-export { importOsv, type ImportResult } from './vulndb/osv-import.ts';
+export { describeSkipped, importOsv, type ImportResult } from './vulndb/osv-import.ts';
 export { VulnDbError } from './vulndb/vulndb-error.ts';
 export type { ScanResult } from './report/scan-result.ts';
 export { toSpdx } from './report/spdx.ts';

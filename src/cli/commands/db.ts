@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createVulnDb, importOsv } from '../../scan/index.ts';
+import { createVulnDb, describeSkipped, importOsv } from '../../scan/index.ts';
 import { dataOptions, openLocalDatabase, type DataFlags } from '../local-database.ts';
 import { parseOutputFormat, printResult } from '../output.ts';
 import { table } from '../management-client.ts';
@@ -14,10 +14,7 @@ const SKIPPED_SHOWN = 5;
 
 /** `; skipped N: <the first few>; and M more`, or nothing when none was skipped (JSON output lists them all). */
 function skippedText(skipped: readonly { readonly file: string; readonly reason: string }[]): string {
-  if (skipped.length === 0) return '';
-  const shown = skipped.slice(0, SKIPPED_SHOWN).map((s) => `${s.file}: ${s.reason}`);
-  const more = skipped.length - shown.length;
-  return `; skipped ${skipped.length}: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+  return skipped.length === 0 ? '' : `; ${describeSkipped(skipped, SKIPPED_SHOWN)}`;
 }
 
 /** `slipway db import|status`: the vulnerability database, loaded from OSV data fully offline. */

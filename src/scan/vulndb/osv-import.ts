@@ -69,16 +69,19 @@ export async function importOsv(database: MetadataDatabase, source: string, opti
   return { importId: state.importId ?? 0, records: state.seen.size, skipped, ecosystems: [...state.ecosystems].toSorted() };
 }
 
-const REASONS_SHOWN = 3;
+/** `skipped N: file: reason; …; and K more`, naming the first `shown` files. */
+export function describeSkipped(skipped: readonly { readonly file: string; readonly reason: string }[], shown: number): string {
+  const named = skipped.slice(0, shown).map((s) => `${s.file}: ${s.reason}`);
+  const more = skipped.length - named.length;
+  return `skipped ${skipped.length}: ${named.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}
 
 /**
  * A source without one valid record (not OSV, empty, every entry broken) is an error, and no
  * import is recorded: an import row would move "last import" forward and make stale data look fresh.
  */
 function noRecords(source: string, skipped: readonly { readonly file: string; readonly reason: string }[]): VulnDbError {
-  const reasons = skipped.slice(0, REASONS_SHOWN).map((s) => `${s.file}: ${s.reason}`);
-  const more = skipped.length > REASONS_SHOWN ? `; and ${skipped.length - REASONS_SHOWN} more` : '';
-  const why = skipped.length === 0 ? 'it holds no records' : `skipped ${skipped.length}: ${reasons.join('; ')}${more}`;
+  const why = skipped.length === 0 ? 'it holds no records' : describeSkipped(skipped, 3);
   return new VulnDbError('SOURCE_EMPTY', `${source}: no valid OSV record to import (${why}); nothing was imported`);
 }
 
