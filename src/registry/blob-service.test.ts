@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, it } from 'node:test';
 import { digestOf } from '../core/oci/digest.ts';
-import { createBlobStore, type BlobStore } from '../core/storage/blob-store.ts';
-import { createFilesystemDriver } from '../core/storage/fs-driver.ts';
+import type { BlobStore } from '../core/storage/blob-store.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { describeEachDatabase } from '../testing/databases.ts';
+import { openTestRegistry, type TestRegistry } from '../testing/test-registry.ts';
 import { createRegistry, parseRepositoryName, type Registry } from './index.ts';
 
 const HOUR = 3_600_000;
@@ -26,8 +25,8 @@ describeEachDatabase('upload expiry', (open) => {
   let now = Date.now();
   const clock = (): number => now;
 
-  /** Another node of the same deployment: the same database and storage, its own process state. */
-  const otherNode = (): Registry => createRegistry({ database, blobs: createBlobStore(createFilesystemDriver({ root: dir, fsync: false })), clock });
+  let fixture: TestRegistry;
+  const otherNode = (): Registry => fixture.otherNode();
   const uploadDirs = async (): Promise<string[]> => readdir(join(dir, 'uploads')).catch(() => []);
   /** Sets a path's modification time `ms` into the past, as if it had last changed then. */
   const age = (path: string, ms: number): Promise<void> => utimes(path, new Date(Date.now() - ms), new Date(Date.now() - ms));
@@ -38,15 +37,13 @@ describeEachDatabase('upload expiry', (open) => {
   }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-upload-expiry-'));
     database = await open();
-    store = createBlobStore(createFilesystemDriver({ root: dir, fsync: false }));
-    registry = createRegistry({ database, blobs: store, clock });
-    await registry.ensureProject('uploads', { public: false });
+    fixture = await openTestRegistry(database, { project: 'uploads', clock });
+    ({ dir, store, registry } = fixture);
   });
   after(async () => {
     await database.close();
-    await rm(dir, { recursive: true, force: true });
+    await fixture.remove();
   });
   beforeEach(() => {
     now = Date.now();

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { ANONYMOUS } from '../core/auth/authorizer.ts';
 import { digestOf, type Digest } from '../core/oci/digest.ts';
-import { blobPath, createBlobStore, type BlobStore } from '../core/storage/blob-store.ts';
-import { createFilesystemDriver } from '../core/storage/fs-driver.ts';
+import { blobPath, type BlobStore } from '../core/storage/blob-store.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import { describeEachDatabase } from '../testing/databases.ts';
 import { buildImage, buildIndex, randomBlob, type Blob, type TestImage } from '../testing/test-images.ts';
+import { openTestRegistry, type TestRegistry } from '../testing/test-registry.ts';
 import { createGarbageCollector, type GarbageCollector, type GcReport } from './garbage-collector.ts';
-import { createRegistry, parseRepositoryName, type Registry } from './index.ts';
+import { parseRepositoryName, type Registry } from './index.ts';
 
 const HOUR = 3_600_000;
 const GRACE = HOUR;
@@ -25,6 +24,7 @@ describeEachDatabase('garbage collector', (open) => {
   let store: BlobStore;
   let registry: Registry;
   let gc: GarbageCollector;
+  let fixture: TestRegistry;
   /** The registry's and the collector's clock; files carry real times, so moving it ahead ages them. */
   let now = Date.now();
   const clock = (): number => now;
@@ -51,12 +51,10 @@ describeEachDatabase('garbage collector', (open) => {
   const sorted = <T extends { digest: string }>(items: readonly T[]): T[] => items.toSorted((a, b) => a.digest.localeCompare(b.digest));
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-gc-'));
     database = await open();
-    store = createBlobStore(createFilesystemDriver({ root: dir, fsync: false }));
-    registry = createRegistry({ database, blobs: store, clock });
+    fixture = await openTestRegistry(database, { project: 'gc', clock });
+    ({ dir, store, registry } = fixture);
     gc = createGarbageCollector({ database, blobs: store, clock });
-    await registry.ensureProject('gc', { public: false });
     await push(imageA, 'a');
     await push(imageB, 'b');
     await registry.manifests.deleteManifest(REPO, imageA.manifest.descriptor.digest);
@@ -69,7 +67,7 @@ describeEachDatabase('garbage collector', (open) => {
   });
   after(async () => {
     await database.close();
-    await rm(dir, { recursive: true, force: true });
+    await fixture.remove();
   });
 
   it('reports exactly the unshared blobs of a deleted image in a dry run, and deletes nothing', async () => {
