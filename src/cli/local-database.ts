@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
+import type { DatabaseConfig, MetadataDatabase } from '../core/storage/metadata/database.ts';
 
 /** Flags of verbs that use the data directory's database (the same one `slipway serve` uses). */
 export interface DataFlags {
@@ -9,15 +9,18 @@ export interface DataFlags {
 
 /**
  * `--data` / `SLIPWAY_DATA` (default `./data`) holds `slipway.db`; `--database-url` / `SLIPWAY_DATABASE_URL` selects PostgreSQL instead.
- * The database module (Kysely and the drivers) loads here, on first use, so that a verb may start
- * its other work first.
  */
+export function localDatabaseConfig(flags: DataFlags): DatabaseConfig {
+  const url = flags.databaseUrl ?? process.env['SLIPWAY_DATABASE_URL'];
+  if (url !== undefined && url !== '') return { kind: 'postgres', url };
+  const data = resolve(flags.data ?? process.env['SLIPWAY_DATA'] ?? './data');
+  return { kind: 'sqlite', path: resolve(data, 'slipway.db') };
+}
+
+/** The database of `localDatabaseConfig`, opened (and migrated). Kysely and the drivers load here, on first use. */
 export async function openLocalDatabase(flags: DataFlags): Promise<MetadataDatabase> {
   const { openDatabase } = await import('../core/storage/metadata/database.ts');
-  const url = flags.databaseUrl ?? process.env['SLIPWAY_DATABASE_URL'];
-  if (url !== undefined && url !== '') return openDatabase({ kind: 'postgres', url });
-  const data = resolve(flags.data ?? process.env['SLIPWAY_DATA'] ?? './data');
-  return openDatabase({ kind: 'sqlite', path: resolve(data, 'slipway.db') });
+  return openDatabase(localDatabaseConfig(flags));
 }
 
 export function dataOptions<T extends { option(flags: string, description: string): T }>(command: T): T {

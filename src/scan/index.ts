@@ -1,7 +1,7 @@
 /**
  * The scan stage: catalogers, the vulnerability database, scans of images from any source, the
  * reports and SBOMs they produce, and scanning in the server. Other folders import the scan stage
- * only through this file.
+ * only through this file, or through local.ts (the CLI's scan of one target, which loads less).
  */
 export { catalogers } from './catalogers.ts';
 export type { Cataloger, Distro, Finding, Package, PackageType, Severity } from './model.ts';

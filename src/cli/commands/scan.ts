@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createCredentialStore } from '../../core/oci/client/credentials.ts';
 import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
-import { SEVERITIES, catalogers, createVulnDb, filterFindings, openScanImage, parseOpenVex, scanImage, toCycloneDx, toSarif, toSpdx, toTable, toTrivyJson, type ScanResult, type Severity } from '../../scan/index.ts';
+import { SEVERITIES, filterFindings, parseOpenVex, scanTarget as scanWith, toCycloneDx, toSarif, toSpdx, toTable, toTrivyJson, type ScanResult, type Severity } from '../../scan/local.ts';
 import { SLIPWAY_VERSION } from '../../version.ts';
-import { dataOptions, openLocalDatabase, type DataFlags } from '../local-database.ts';
+import { dataOptions, localDatabaseConfig, type DataFlags } from '../local-database.ts';
 import { UsageError } from '../output.ts';
 
 const FORMATS = ['table', 'json', 'sarif', 'spdx-json', 'cyclonedx'] as const;
@@ -44,25 +44,18 @@ export function render(result: ScanResult, format: Format): string {
   }
 }
 
-/**
- * Scans a target with the local vulnerability database (or none, for SBOMs). The database module
- * (and its driver) loads and opens while the image's layers stream, not before.
- */
+/** Scans a target with the data directory's vulnerability database (or none, for SBOMs). */
 export async function scanTarget(target: string, flags: DataFlags & { insecure?: boolean; platform?: string }, withVulnerabilities: boolean): Promise<ScanResult> {
   const client = createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
-  const database = withVulnerabilities ? openLocalDatabase(flags) : undefined;
-  // Awaited below (through the scan, or at the end); until then a failure must not count as unhandled.
-  database?.catch(() => undefined);
   try {
-    const image = await openScanImage(target, { client, ...(flags.platform === undefined ? {} : { platform: flags.platform }) });
-    const vulndb = database?.then(createVulnDb);
-    return await scanImage(image, { catalogers, ...(vulndb === undefined ? {} : { vulndb }), version: SLIPWAY_VERSION });
+    return await scanWith(target, {
+      client,
+      version: SLIPWAY_VERSION,
+      ...(flags.platform === undefined ? {} : { platform: flags.platform }),
+      ...(withVulnerabilities ? { database: localDatabaseConfig(flags) } : {}),
+    });
   } finally {
     client.close();
-    await database?.then(
-      (opened) => opened.close(),
-      () => undefined,
-    );
   }
 }
 
