@@ -16,6 +16,7 @@ import { isolatedCredentialEnv, runSlipway } from '../../testing/cli.ts';
 import { startDockerRegistry, type TestDockerRegistry } from '../../testing/docker-registry.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
+import { rescanAfterImport } from '../../testing/rescans.ts';
 import { sharedData } from '../../testing/shared-data.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry, type TestImage } from '../../testing/test-images.ts';
@@ -64,7 +65,8 @@ describe('slipway key, sign, verify and attest', () => {
     client = createRegistryClient({ insecure: true, credentials: fixedCredentials({ kind: 'basic', username: 'admin', password: slipway.adminPassword }) });
     dir = await mkdtemp(join(tmpdir(), 'slipway-sign-'));
     env = { ...isolatedCredentialEnv(dir), COSIGN_PASSWORD: 'correct horse' };
-    await importOsv(slipway.app.database, sharedData('osv/npm/'));
+    // Rescanned for now, so that the unscanned image pushed below stays unscanned.
+    await rescanAfterImport(slipway.app.jobs, (await importOsv(slipway.app.database, sharedData('osv/npm/'))).importId);
     await admin.ok('POST', '/projects', { project_name: 'signed', metadata: { auto_scan: 'true' } });
     assert.equal((await runSlipway(['login', slipway.host, '--username', 'admin', '--password-stdin', '--insecure'], env, `${slipway.adminPassword}\n`)).code, 0);
 

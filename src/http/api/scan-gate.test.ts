@@ -11,6 +11,7 @@ import { importOsv, parseOpenVex } from '../../scan/index.ts';
 import { databaseKinds } from '../../testing/databases.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
+import { rescanAfterImport } from '../../testing/rescans.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
 import { sharedData } from '../../testing/shared-data.ts';
@@ -80,17 +81,7 @@ for (const kind of databaseKinds) {
       return reportOf(path, digest);
     };
     /** What the per-minute schedule does after an import: notice it and rescan once; the rescan as the API shows it. */
-    const rescanFor = async (importId: number): Promise<RescanView> => {
-      await server.app.jobs.enqueue('vulndb-watch', {});
-      for (let i = 0; i < 400; i++) {
-        // The rescan for this import (the per-minute schedule may also have rescanned for an earlier one).
-        const jobs = await server.app.jobs.list({ kind: 'rescan', status: 'succeeded' });
-        const job = jobs.find((j) => (j.result as { trigger?: string } | null)?.trigger === `vulnerability data import ${importId}`);
-        if (job !== undefined) return admin.ok<RescanView>('GET', `/system/scan-all/${job.id}`);
-        await sleep(50);
-      }
-      assert.fail(`no rescan for import ${importId}`);
-    };
+    const rescanFor = async (importId: number): Promise<RescanView> => admin.ok<RescanView>('GET', `/system/scan-all/${(await rescanAfterImport(server.app.jobs, importId)).id}`);
     /** Waits out the rescans already asked for, so that only the next import's rescan sees the next change. */
     const rescansSettled = async () => {
       const busy = async () => (await Promise.all((['queued', 'running'] as const).map((status) => server.app.jobs.list({ kind: 'rescan', status })))).flat().length > 0;
