@@ -82,6 +82,17 @@ describe('slipway key', () => {
     await writeFile(file, await encryptPrivateKey(generateKeyPair().privateKey, 'right'));
     const run = await slipway(['key', 'public-key', '--key', file, '--output', 'json'], { COSIGN_PASSWORD: 'wrong' });
     assert.equal(run.code, 1);
-    assert.equal((JSON.parse(run.stdout) as { error: { code: string } }).error.code, 'KEY_PASSWORD_WRONG');
+    const { error } = (JSON.parse(run.stdout) as { error: { code: string; message: string } });
+    assert.equal(error.code, 'KEY_PASSWORD_WRONG');
+    assert.match(error.message, /decryption failed\): the password was read from \$COSIGN_PASSWORD$/);
+  });
+
+  it('says where the password came from when none was given: standard input, in CI', async () => {
+    assert.equal(process.env['COSIGN_PASSWORD'], undefined, 'this test runs without $COSIGN_PASSWORD');
+    const file = join(dir, 'ci.key');
+    await writeFile(file, await encryptPrivateKey(generateKeyPair().privateKey, 'right'));
+    const run = await slipway(['key', 'public-key', '--key', file]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'slipway: the password does not open the private key (decryption failed): the password was read from standard input, which is not a terminal (set COSIGN_PASSWORD, or run in a terminal to be prompted)\n');
   });
 });

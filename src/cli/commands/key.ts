@@ -1,7 +1,8 @@
-import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, rm, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { encryptPrivateKey, generateKeyPair, keyIdOf, loadPrivateKey, publicKeyPem } from '../../sign/index.ts';
+import { encryptPrivateKey, generateKeyPair, keyIdOf, publicKeyPem } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
+import { KEY_PASSWORD_ENV, loadKeyFile } from '../key-file.ts';
 import { readPassword } from '../password.ts';
 
 interface GenerateFlags {
@@ -15,14 +16,12 @@ interface PublicKeyFlags {
   readonly output: string;
 }
 
-const PASSWORD_ENV = 'COSIGN_PASSWORD';
-
 /** `slipway key generate|public-key`: cosign-compatible key pairs (`cosign.key`, `cosign.pub`). */
 export function registerKey(program: Command): void {
   const key = program.command('key').description('cosign-compatible signing keys: generate a key pair, print the public key of a private key file');
   key
     .command('generate')
-    .description(`generate an ECDSA P-256 key pair as cosign generate-key-pair does: <prefix>.key (encrypted, mode 0600) and <prefix>.pub; the password comes from ${PASSWORD_ENV} if set, else a prompt, else standard input`)
+    .description(`generate an ECDSA P-256 key pair as cosign generate-key-pair does: <prefix>.key (encrypted, mode 0600) and <prefix>.pub; the password comes from ${KEY_PASSWORD_ENV} if set, else a prompt, else standard input`)
     .option('--output-key-prefix <prefix>', 'path prefix of the two files', 'cosign')
     .option('--force', 'overwrite existing key files')
     .option('--output <format>', 'text or json', 'text')
@@ -31,7 +30,7 @@ export function registerKey(program: Command): void {
       const files = { privateKey: `${flags.outputKeyPrefix}.key`, publicKey: `${flags.outputKeyPrefix}.pub` };
       const force = flags.force === true;
       if (!force) await refuseExisting([files.privateKey, files.publicKey]);
-      const password = await readPassword({ confirm: true, env: PASSWORD_ENV });
+      const password = await readPassword({ confirm: true, env: KEY_PASSWORD_ENV });
       const pair = generateKeyPair();
       await writeKeyFile(files.privateKey, await encryptPrivateKey(pair.privateKey, password), 0o600, force);
       await writeKeyFile(files.publicKey, publicKeyPem(pair.publicKey), 0o644, force);
@@ -44,7 +43,7 @@ export function registerKey(program: Command): void {
     .option('--output <format>', 'text or json', 'text')
     .action(async (flags: PublicKeyFlags) => {
       const format = parseOutputFormat(flags.output);
-      const signing = await loadPrivateKey(await readFile(flags.key, 'utf8'), () => readPassword({ confirm: false, env: PASSWORD_ENV }));
+      const signing = await loadKeyFile(flags.key);
       const result = { publicKey: publicKeyPem(signing.publicKey), keyId: keyIdOf(signing.publicKey), algorithm: signing.algorithm };
       printResult(format, result, (r) => r.publicKey.trimEnd());
     });

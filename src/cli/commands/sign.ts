@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { forcedAnnotations, keySigner, keylessSigner, loadPrivateKey, signImage, type SignResult, type Signer } from '../../sign/index.ts';
+import { forcedAnnotations, keySigner, keylessSigner, signImage, type SignResult, type Signer } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
-import { readPassword } from '../password.ts';
+import { loadKeyFile } from '../key-file.ts';
 import { checkScanGate, forcedWarning } from '../scan-gate-check.ts';
 import { openSigningTarget, parseSchemes } from '../signing-target.ts';
 
@@ -41,7 +40,7 @@ export async function signerFrom(flags: SignerFlags): Promise<{ signer: Signer; 
   const rekor = flags.rekorUrl === undefined ? {} : { rekorUrl: flags.rekorUrl };
   if (flags.key !== undefined) {
     if (flags.fulcioUrl !== undefined) throw new UsageError('--key and --fulcio-url exclude each other');
-    const key = await loadPrivateKey(await readFile(flags.key, 'utf8'), () => readPassword({ confirm: false, env: 'COSIGN_PASSWORD' }));
+    const key = await loadKeyFile(flags.key);
     return { signer: keySigner(key), ...rekor };
   }
   if (flags.fulcioUrl === undefined) throw new UsageError('name a signer: --key <cosign.key>, or keyless with --fulcio-url, --rekor-url and an identity token');
