@@ -42,6 +42,8 @@ describe('WWW-Authenticate parsing', () => {
 interface TokenServer {
   readonly host: string;
   readonly tokenRequests: { authorization: string | undefined; scopes: string[]; method: string; body: string }[];
+  /** `METHOD /path`, and whether it carried an Authorization header. */
+  readonly requests: string[];
   readonly server: Server;
 }
 
@@ -60,7 +62,8 @@ function clientFor(credential: Credential | undefined): RegistryClient {
 async function startTokenServer(mode: 'bearer' | 'basic'): Promise<TokenServer> {
   const grants = new Map<string, Set<string>>();
   const tokenRequests: TokenServer['tokenRequests'] = [];
-  const users: Record<string, Record<string, string[]>> = { alice: { 'team/app': ['pull', 'push'], 'team/readonly': ['pull'] } };
+  const requests: string[] = [];
+  const users: Record<string, Record<string, string[]>> = { alice: { 'team/app': ['pull', 'push'], 'team/readonly': ['pull'], 'public/gated': ['pull', 'push'] } };
   const server = createServer((req, res) => void handle(req, res));
   const host = await listenLocal(server);
 
@@ -71,6 +74,12 @@ async function startTokenServer(mode: 'bearer' | 'basic'): Promise<TokenServer> 
     const match = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname);
     const needed = match === null ? [] : [`repository:${match[1]}:${req.method === 'GET' ? 'pull' : 'push'}`];
     const authorization = req.headers.authorization;
+    requests.push(`${req.method ?? ''} ${url.pathname}${authorization === undefined ? '' : ' (authorized)'}`);
+    if (match?.[1] === 'public/gated' && authorization === undefined) {
+      // A public repository answers anonymous callers itself, as a pull gate does: no challenge to learn from.
+      res.writeHead(412, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'held back by the pull gate' }] }));
+    }
     const allowed =
       mode === 'basic'
         ? userOf(authorization) !== undefined
@@ -104,7 +113,7 @@ async function startTokenServer(mode: 'bearer' | 'basic'): Promise<TokenServer> 
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.method === 'POST' ? { access_token: issued, expires_in: 300 } : { token: issued, expires_in: 300 }));
   }
 
-  return { host, tokenRequests, server };
+  return { host, tokenRequests, requests, server };
 }
 
 describe('Bearer token flow against an in-process token service', () => {
@@ -149,6 +158,20 @@ describe('Bearer token flow against an in-process token service', () => {
     await repo.getManifest('v1');
     assert.equal(registry.tokenRequests.length, 2, 'the pull,push token covers pull');
     client.close();
+  });
+
+  it('learns the challenge first when it holds credentials, so a public repository answers the account, not an anonymous caller', async () => {
+    registry.requests.length = 0;
+    const client = clientFor(alice);
+    assert.deepEqual((await client.repository(registry.host, 'public/gated').getManifest('v1'))?.bytes, MANIFEST);
+    assert.deepEqual(registry.requests, ['GET /v2/', 'GET /v2/public/gated/manifests/v1 (authorized)'], 'one ping for the challenge, then the request with a token');
+    client.close();
+
+    registry.requests.length = 0;
+    const anonymous = clientFor(undefined);
+    await assert.rejects(anonymous.repository(registry.host, 'public/gated').getManifest('v1'), (e: unknown) => e instanceof RegistryClientError && e.status === 412);
+    assert.deepEqual(registry.requests, ['GET /v2/public/gated/manifests/v1'], 'without credentials there is nothing to learn a challenge for');
+    anonymous.close();
   });
 
   it('reports insufficient scope as DENIED after one fresh token', async () => {

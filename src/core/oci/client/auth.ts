@@ -15,6 +15,15 @@ export interface Authenticator {
   authorization(host: string, scopes: readonly string[], options?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** After a 401: learns the challenge and returns a fresh `Authorization` to retry with, or undefined if none can help. */
   challenged(host: string, wwwAuthenticate: string | undefined, scopes: readonly string[], options?: { signal?: AbortSignal }): Promise<string | undefined>;
+  /**
+   * Whether credentials for `host` are at hand while its challenge is still unknown. Such a client
+   * learns the challenge (`GET /v2/`, as docker does) before its first request: a public
+   * repository answers anonymous requests itself, and its answer (a pull gate's 412, a 404) would
+   * hide what the account may do.
+   */
+  wantsChallenge(host: string, scopes: readonly string[], options?: { signal?: AbortSignal }): Promise<boolean>;
+  /** Records a host's challenge (from a `GET /v2/` answer) without asking for a token yet. */
+  learn(host: string, wwwAuthenticate: string | undefined): void;
 }
 
 export interface AuthenticatorOptions {
@@ -81,19 +90,32 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return challenge.scheme === 'basic' ? basic(host, scopes, o.signal) : bearer(host, challenge, scopes, false, o.signal);
     },
     async challenged(host, wwwAuthenticate, scopes, o = {}) {
-      const parsed = parseWwwAuthenticate(wwwAuthenticate ?? '');
-      const offered = parsed.find((c) => c.scheme === 'bearer' && c.params['realm'] !== undefined) ?? parsed.find((c) => c.scheme === 'basic');
+      const offered = offeredChallenge(wwwAuthenticate);
       if (offered === undefined) return undefined;
-      if (offered.scheme === 'basic') {
-        challenges.set(host, { scheme: 'basic' });
-        return basic(host, scopes, o.signal);
-      }
-      const service = offered.params['service'];
-      const challenge = { scheme: 'bearer' as const, realm: offered.params['realm'] ?? '', ...(service === undefined ? {} : { service }) };
-      challenges.set(host, challenge);
-      const wanted = [...new Set([...scopes, ...parseScopes(offered.params['scope'] ?? '')])];
-      return bearer(host, challenge, wanted, true, o.signal);
+      challenges.set(host, offered.challenge);
+      if (offered.challenge.scheme === 'basic') return basic(host, scopes, o.signal);
+      return bearer(host, offered.challenge, [...new Set([...scopes, ...offered.scopes])], true, o.signal);
     },
+    async wantsChallenge(host, scopes, o = {}) {
+      return !challenges.has(host) && (await credentialFor(host, scopes, o.signal)) !== undefined;
+    },
+    learn(host, wwwAuthenticate) {
+      const offered = offeredChallenge(wwwAuthenticate);
+      if (offered !== undefined) challenges.set(host, offered.challenge);
+    },
+  };
+}
+
+/** The challenge a `WWW-Authenticate` offers (Bearer with a realm preferred, else Basic), and the scopes it names. */
+function offeredChallenge(wwwAuthenticate: string | undefined): { challenge: HostChallenge; scopes: readonly string[] } | undefined {
+  const parsed = parseWwwAuthenticate(wwwAuthenticate ?? '');
+  const offered = parsed.find((c) => c.scheme === 'bearer' && c.params['realm'] !== undefined) ?? parsed.find((c) => c.scheme === 'basic');
+  if (offered === undefined) return undefined;
+  if (offered.scheme === 'basic') return { challenge: { scheme: 'basic' }, scopes: [] };
+  const service = offered.params['service'];
+  return {
+    challenge: { scheme: 'bearer', realm: offered.params['realm'] ?? '', ...(service === undefined ? {} : { service }) },
+    scopes: parseScopes(offered.params['scope'] ?? ''),
   };
 }
 

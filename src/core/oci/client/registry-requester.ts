@@ -37,6 +37,7 @@ const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 export function createRequester(transport: HttpTransport, auth: Authenticator, insecure: (host: string) => boolean): Requester {
   const origins = new Map<string, Promise<string>>();
+  const pings = new Map<string, Promise<void>>();
 
   const origin = (host: string, signal?: AbortSignal): Promise<string> => {
     let found = origins.get(host);
@@ -61,8 +62,28 @@ export function createRequester(transport: HttpTransport, auth: Authenticator, i
     });
   };
 
+  /**
+   * `GET /v2/` once per host, for its challenge (see Authenticator.wantsChallenge). A ping that
+   * fails fails the request (the same host would fail it anyway, and the caller's retries, if the
+   * failure is worth one, ping again).
+   */
+  const learnChallenge = (host: string, signal?: AbortSignal): Promise<void> => {
+    let ping = pings.get(host);
+    if (ping === undefined) {
+      ping = (async () => {
+        const response = await transport.send({ method: 'GET', url: new URL('/v2/', await origin(host, signal)), verifyTls: !insecure(host), ...(signal === undefined ? {} : { signal }) });
+        if (response.status === 401) auth.learn(host, header(response, 'www-authenticate'));
+        discard(response);
+      })();
+      ping.catch(() => pings.delete(host));
+      pings.set(host, ping);
+    }
+    return ping;
+  };
+
   const authorized = async (request: RegistryRequest, url: URL): Promise<TransportResponse> => {
     const signal = request.signal === undefined ? {} : { signal: request.signal };
+    if (await auth.wantsChallenge(request.host, request.scopes, signal)) await learnChallenge(request.host, request.signal);
     const first = await attempt(request, url, await auth.authorization(request.host, request.scopes, signal));
     if (first.status !== 401) return first;
     const challenge = header(first, 'www-authenticate');
