@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { fileErrorReason } from '../../core/format/file-error.ts';
+import { ATTESTATION_TYPE_NAMES } from '../../core/policy/trust-policy.ts';
 import { readLimited, StreamLimitError } from '../../core/stream/read-limited.ts';
 import { attestationPredicate, attestImage, MAX_SIGNATURE_BLOB_BYTES, type SignResult } from '../../sign/index.ts';
 import { parseOutputFormat, printResult, UsageError } from '../output.ts';
@@ -33,7 +34,7 @@ export function registerAttest(program: Command): void {
       .argument('<image>', 'host/repository:tag or @digest'),
   )
     .requiredOption('--predicate <file>', 'the predicate (JSON; any text for --type custom)')
-    .option('--type <type>', 'spdxjson, cyclonedx, vuln, slsaprovenance, slsaprovenance1, openvex, custom or a predicate type URI', 'custom')
+    .option('--type <type>', `${ATTESTATION_TYPE_NAMES} or a predicate type URI`, 'custom')
     .action(async (image: string, flags: SignerFlags & { predicate: string; type: string }) => {
       const format = parseOutputFormat(flags.output);
       if ((flags.annotations ?? []).length > 0) throw new UsageError('-a annotates signatures; an attestation says what it says in its predicate');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { ATTESTATION_TYPES, predicateTypeOf, type TrustedIdentity, type TrustPolicy } from '../../core/policy/trust-policy.ts';
+import { ATTESTATION_TYPE_NAMES, ATTESTATION_TYPES, predicateTypeOf, type TrustedIdentity, type TrustPolicy } from '../../core/policy/trust-policy.ts';
 import { managed, serverOptions, table, type Flags } from '../management-client.ts';
 import { UsageError } from '../output.ts';
 
@@ -72,7 +72,7 @@ function identitiesFromFlags(flags: Flags): TrustedIdentity[] {
 function attestationsFromFlags(flags: Flags): string[] {
   return many(flags, 'requireAttestation').map((name) => {
     const type = predicateTypeOf(name);
-    if (type === undefined) throw new UsageError(`unknown attestation type ${JSON.stringify(name)}: give a predicate type URI or one of ${Object.keys(ATTESTATION_TYPES).join(', ')}`);
+    if (type === undefined) throw new UsageError(`unknown attestation type ${JSON.stringify(name)}: give a predicate type URI or one of ${ATTESTATION_TYPE_NAMES}`);
     return type;
   });
 }
@@ -137,7 +137,7 @@ export function registerTrustPolicy(policy: Command): void {
       .option('--issuer <url>', 'the OIDC issuer of the identities given by flags')
       .option('--issuer-regexp <re>', 'an issuer regular expression (anchored) for the identities given by flags')
       .option('--threshold <n>', 'how many distinct trusted signers must have signed (default 1)', Number)
-      .option('--require-attestation <type>', `an attestation a trusted signer must have made: a predicate type URI or ${Object.keys(ATTESTATION_TYPES).join(', ')}; repeatable`, collect)
+      .option('--require-attestation <type>', `an attestation a trusted signer must have made: a predicate type URI or ${ATTESTATION_TYPE_NAMES}; repeatable`, collect)
       .option('--no-tlog', 'accept signatures without a transparency-log entry (air-gapped signing)')
       .option('--ignore-docker-reference', "do not check that a signature's docker-reference names the repository"),
   ).action(

@@ -237,6 +237,8 @@ describe('slipway key, sign, verify and attest', () => {
     assert.ok(bare.outcomes.some((o) => o.verified), 'without a ref, the layout’s one image');
     const unnamed = json<Verification>(await verify(`oci:${layoutDir}:1.0`));
     assert.equal(unnamed.outcomes.find((o) => o.scheme === 'legacy')?.code, 'DOCKER_REFERENCE_MISMATCH', 'a layout is no repository: say which one it was signed in');
+    const told = await cli('verify', '--key', join(dir, 'cosign.pub'), '--insecure-ignore-tlog', '--scheme', 'legacy', `oci:${layoutDir}:1.0`);
+    assert.match(told.stdout, /DOCKER_REFERENCE_MISMATCH: .* \(name the repository it was signed in: --docker-reference <host\/repository>, or --ignore-docker-reference\)/);
     const attestation = await cli('verify-attestation', '--key', join(dir, 'cosign.pub'), '--type', 'spdxjson', `oci:${layoutDir}:1.0`, '--insecure-ignore-tlog', '--ignore-docker-reference');
     assert.equal(attestation.code, 0, attestation.stdout + attestation.stderr);
 

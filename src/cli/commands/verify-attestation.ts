@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { predicateTypeOf } from '../../core/policy/trust-policy.ts';
+import { ATTESTATION_TYPE_NAMES, predicateTypeOf } from '../../core/policy/trust-policy.ts';
 import { verifyImage } from '../../sign/index.ts';
 import { ExitCode, parseOutputFormat, printResult, UsageError } from '../output.ts';
 import { openVerificationTarget, parseSchemes, verificationOptions, verificationPolicyFrom, type VerificationFlags } from '../signing-target.ts';
@@ -13,7 +13,7 @@ export function registerVerifyAttestation(program: Command): void {
       .description('verify the attestations of an image (legacy .att and sigstore bundles) against a key or a keyless identity')
       .argument('<image>', 'host/repository:tag or @digest, or an OCI layout (oci:<dir>[:ref]) that slipway copy wrote'),
   )
-    .option('--type <type>', 'only attestations of this type (spdxjson, cyclonedx, vuln, slsaprovenance, custom or a predicate type URI)')
+    .option('--type <type>', `only attestations of this type (${ATTESTATION_TYPE_NAMES} or a predicate type URI)`)
     .action(async (image: string, flags: VerificationFlags & { type?: string }) => {
       const format = parseOutputFormat(flags.output);
       const wanted = flags.type === undefined ? undefined : predicateTypeOf(flags.type);

@@ -37,7 +37,7 @@ export function renderVerification(r: { image: string; digest: string; verified:
   const lines = r.outcomes.map((o) =>
     o.verified
       ? `✓ ${o.scheme.padEnd(6)} ${o.location}: signed by ${describeSigner(o.signer)}${o.signingTimes.map(describeTime).join('')}${o.statement === undefined || o.statement.predicateType === COSIGN_SIGN_PREDICATE ? '' : ` (${o.statement.predicateType})`}`
-      : `✗ ${(o.code === 'SIGNATURE_NOT_FOUND' ? '' : o.scheme).padEnd(6)} ${o.location}: ${o.code}: ${o.message}`,
+      : `✗ ${(o.code === 'SIGNATURE_NOT_FOUND' ? '' : o.scheme).padEnd(6)} ${o.location}: ${o.code}: ${o.message}${o.code === 'DOCKER_REFERENCE_MISMATCH' ? ' (name the repository it was signed in: --docker-reference <host/repository>, or --ignore-docker-reference)' : ''}`,
   );
   const verified = r.outcomes.filter((o) => o.verified).length;
   return [...lines, `${r.image}@${r.digest}: ${verified} of ${r.outcomes.length} verified${r.verified ? '' : ' — NOT VERIFIED'}`].join('\n');

@@ -76,6 +76,9 @@ export const ATTESTATION_TYPES = {
 
 export type AttestationTypeName = keyof typeof ATTESTATION_TYPES;
 
+/** The short names, for help texts and errors: `custom, slsaprovenance, …`. */
+export const ATTESTATION_TYPE_NAMES = Object.keys(ATTESTATION_TYPES).join(', ');
+
 /** The predicate type URI of a cosign short name (case-insensitive) or of a URI (itself); undefined otherwise. */
 export function predicateTypeOf(nameOrUri: string): string | undefined {
   const name = nameOrUri.trim().toLowerCase();

@@ -1,4 +1,4 @@
-import { predicateTypeOf } from '../../core/policy/trust-policy.ts';
+import { ATTESTATION_TYPE_NAMES, predicateTypeOf } from '../../core/policy/trust-policy.ts';
 import { SignError } from '../sign-error.ts';
 
 /**
@@ -8,7 +8,7 @@ import { SignError } from '../sign-error.ts';
  */
 export function attestationPredicate(type: string, file: Buffer, now: Date = new Date()): { predicateType: string; predicate: unknown } {
   const predicateType = predicateTypeOf(type);
-  if (predicateType === undefined) throw new SignError('ATTESTATION_INVALID', `unknown attestation type ${JSON.stringify(type)}: use spdxjson, cyclonedx, vuln, slsaprovenance, slsaprovenance1, openvex, link, custom or a predicate type URI`);
+  if (predicateType === undefined) throw new SignError('ATTESTATION_INVALID', `unknown attestation type ${JSON.stringify(type)}: use ${ATTESTATION_TYPE_NAMES} or a predicate type URI`);
   const name = type.toLowerCase();
   const timestamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (name === 'custom') return { predicateType, predicate: { Data: file.toString('utf8'), Timestamp: timestamp } };
