@@ -38,7 +38,8 @@ export interface Robots {
   /** Creates the robot; the answer carries the secret, shown this once. */
   create(input: RobotInput, creator: string): Promise<RobotView & { secret: string }>;
   get(id: number): Promise<RobotView | undefined>;
-  list(filter?: { project?: string }): Promise<RobotView[]>;
+  /** Every robot, or one project's (by its exact name), or those of one level. */
+  list(filter?: { project?: string; level?: 'project' | 'system' }): Promise<RobotView[]>;
   /** Sets a new secret (the given one, or a generated one) and returns it. */
   refreshSecret(id: number, secret?: string): Promise<string>;
   update(id: number, changes: { description?: string; disable?: boolean; duration?: number; permissions?: unknown }): Promise<RobotView>;
@@ -124,6 +125,7 @@ export function createRobots(database: MetadataDatabase, options: { clock?: () =
         const project = filter.project;
         query = query.where('level', '=', 'project').where('project_id', 'in', db.selectFrom('projects').select('id').where('name', '=', project));
       }
+      if (filter.level !== undefined) query = query.where('level', '=', filter.level);
       return (await query.orderBy('id').execute()).map(view);
     },
     async refreshSecret(id, secret) {

@@ -43,6 +43,7 @@ const MATRIX: Readonly<Record<string, string>> = {
   'tag-retention read': 'YYYNNNN',
   'tag-retention operate': 'YYYNNNN',
   'robot list': 'YYYYNNN',
+  'robot list (Harbor q)': 'YYYYNNN',
   'robot create': 'YNNNNNN',
   'notification-policy list': 'YYNNNNN',
   'notification-policy create': 'YNNNNNN',
@@ -127,6 +128,13 @@ const OPERATIONS: Readonly<Record<string, { allowed: readonly number[]; run: (c:
     },
   },
   'robot list': { allowed: [200], run: async (c) => (await c.api.call('GET', `/robots?project=${PROJECT}`)).status },
+  'robot list (Harbor q)': {
+    allowed: [200],
+    async run(c) {
+      const project = await c.admin.ok<{ project_id: number }>('GET', `/projects/${PROJECT}`);
+      return (await c.api.call('GET', `/robots?q=Level=project,ProjectID=${project.project_id}`)).status;
+    },
+  },
   'robot create': {
     allowed: [201],
     run: async (c) =>

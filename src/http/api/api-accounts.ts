@@ -3,6 +3,7 @@ import type { RobotView } from '../../core/auth/robots.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, requireProject, requireSystem } from './api-guards.ts';
+import { parseHarborQuery } from './harbor-query.ts';
 
 const PERMISSIONS: JsonSchema = {
   type: 'array',
@@ -87,19 +88,55 @@ function robotScope(robot: { level: string; permissions: readonly RobotPermissio
   return project === undefined ? {} : { project };
 }
 
+/** Which robots a listing asks for: one project's, the system robots, or every robot. */
+type RobotListing = { readonly kind: 'project'; readonly project: string } | { readonly kind: 'system' } | { readonly kind: 'all' };
+
+/**
+ * Reads Slipway's `project=<name>` or Harbor's `q`: `Level=project,ProjectID=<id>` (or `ProjectID`
+ * alone) names a project, which the caller's rights are then checked in like `project=<name>`;
+ * `Level=system` asks for the system robots. Anything else in `q` is refused, never ignored.
+ */
+async function robotListing(req: ApiRequest): Promise<RobotListing> {
+  const project = req.query.get('project');
+  const q = req.query.get('q') ?? '';
+  if (q === '') return project === null ? { kind: 'all' } : { kind: 'project', project };
+  if (project !== null) throw new HttpError('BAD_REQUEST', 'give either project or q, not both');
+  const filter = parseHarborQuery(q, ['Level', 'ProjectID']);
+  const level = filter.get('Level');
+  const id = filter.get('ProjectID');
+  if (level !== undefined && level !== 'project' && level !== 'system') throw new HttpError('BAD_REQUEST', `q: Level is project or system, not ${JSON.stringify(level)}`);
+  if (level === 'system') {
+    if (id !== undefined) throw new HttpError('BAD_REQUEST', 'q: Level=system lists the system robots and takes no ProjectID');
+    return { kind: 'system' };
+  }
+  if (id === undefined) throw new HttpError('BAD_REQUEST', 'q: Level=project needs ProjectID=<id>');
+  if (!/^[1-9]\d{0,15}$/.test(id)) throw new HttpError('BAD_REQUEST', `q: ProjectID must be a positive integer, not ${JSON.stringify(id)}`);
+  return { kind: 'project', project: (await req.services.registry.projects.get(Number(id))).name };
+}
+
 export const accountRoutes: readonly ApiRoute[] = [
   {
     operationId: 'listRobots',
     method: 'GET',
     path: '/robots',
     tag: 'robot',
-    summary: 'Robot accounts: of one project (`project=<name>`, needs robot:list there) or all (system admins).',
-    query: { project: { type: 'string' } },
+    summary:
+      "Robot accounts: of one project (`project=<name>`, or Harbor's `q=Level=project,ProjectID=<id>`; needs robot:list there), the system robots (`q=Level=system`) or all (system admins).",
+    query: {
+      project: { type: 'string', description: 'a project name' },
+      q: { type: 'string', description: "Harbor's query: `Level=project,ProjectID=<id>` or `Level=system`" },
+    },
     async handle(req) {
-      const project = req.query.get('project') ?? undefined;
-      if (project === undefined) await requireSystem(req, 'robot', 'list');
-      else await requireProject(req, project, 'robot', 'list');
-      return ok(await req.services.robots.list(project === undefined ? {} : { project }));
+      const listing = await robotListing(req);
+      switch (listing.kind) {
+        case 'project':
+          await requireProject(req, listing.project, 'robot', 'list');
+          return ok(await req.services.robots.list({ project: listing.project }));
+        case 'system':
+        case 'all':
+          await requireSystem(req, 'robot', 'list');
+          return ok(await req.services.robots.list(listing.kind === 'system' ? { level: 'system' } : {}));
+      }
     },
   },
   {

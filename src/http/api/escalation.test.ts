@@ -161,6 +161,56 @@ for (const kind of databaseKinds) {
       assert.equal((await admin.call('PUT', '/projects/alpha', { storage_limit: -1, count_limit: -1 })).status, 200);
     });
 
+    it('Harbor’s q=Level=project,ProjectID=<id> lists one project’s robots to whoever may list them there, and no other project’s', async () => {
+      await admin.ok('POST', '/users', { username: 'mona', password: PASSWORD });
+      await admin.ok('POST', '/projects/alpha/members', { role_id: 4, member_user: { username: 'mona' } });
+      const mona = apiCaller(server.url, { username: 'mona', password: PASSWORD });
+      await robot(admin, { name: 'listed', level: 'project', permissions: [{ kind: 'project', namespace: 'alpha', access: [pull] }] });
+      await robot(admin, { name: 'unlisted', level: 'project', permissions: [{ kind: 'project', namespace: 'secret', access: [pull] }] });
+      await robot(admin, { name: 'sys-listed', level: 'system', permissions: [{ kind: 'project', namespace: 'alpha', access: [pull] }] });
+      const idOf = async (name: string) => (await admin.ok<{ project_id: number }>('GET', `/projects/${name}`)).project_id;
+      const [alphaId, secretId] = [await idOf('alpha'), await idOf('secret')];
+      const names = (robots: { name: string }[]) => robots.map((r) => r.name);
+
+      const byName = names(await mona.ok<{ name: string }[]>('GET', '/robots?project=alpha'));
+      assert.ok(byName.includes('robot$alpha+listed'), JSON.stringify(byName));
+      for (const query of [`q=Level=project,ProjectID=${alphaId}`, `q=${encodeURIComponent(`Level=project,ProjectID=${alphaId}`)}`, `q=ProjectID%3D${alphaId}%2CLevel%3Dproject`]) {
+        const listed = names(await mona.ok<{ name: string }[]>('GET', `/robots?${query}`));
+        assert.deepEqual(listed, byName, `a maintainer of alpha, ${query}`);
+        assert.ok(listed.every((name) => name.startsWith('robot$alpha+')), `only alpha’s project robots: ${JSON.stringify(listed)}`);
+      }
+
+      const other = await mona.call('GET', `/robots?q=Level=project,ProjectID=${secretId}`);
+      assert.equal(other.status, 403);
+      assert.match(message(other.body), /mona lacks the permission robot:list in project secret/);
+      for (const query of ['', '?q=Level=system']) {
+        const system = await mona.call('GET', `/robots${query}`);
+        assert.equal(system.status, 403, `a maintainer cannot list all robots: /robots${query}`);
+        assert.match(message(system.body), /lacks the permission system robot:list/);
+      }
+      for (const [query, reason] of [
+        ['q=Level=project', /Level=project needs ProjectID/],
+        [`q=Level=project,ProjectID=${alphaId},Name=x`, /Name is not a filter here/],
+        [`q=Level=project,ProjectID=${alphaId},ProjectID=${secretId}`, /ProjectID is given twice/],
+        [`q=Level=system,ProjectID=${secretId}`, /takes no ProjectID/],
+        ['q=Level=project,ProjectID=~1', /ProjectID must be a positive integer/],
+        [`project=alpha&q=Level=project,ProjectID=${secretId}`, /either project or q/],
+      ] as const) {
+        const refused = await mona.call('GET', `/robots?${query}`);
+        assert.equal(refused.status, 400, query);
+        assert.match(message(refused.body), reason);
+      }
+
+      const all = names(await admin.ok<{ name: string }[]>('GET', '/robots'));
+      for (const name of ['robot$alpha+listed', 'robot$secret+unlisted', 'robot$sys-listed']) assert.ok(all.includes(name), `the admin lists every robot: ${name}`);
+      assert.deepEqual(names(await admin.ok<{ name: string }[]>('GET', `/robots?q=Level=project,ProjectID=${secretId}`)), ['robot$secret+unlisted']);
+      const system = await admin.ok<{ name: string; level: string }[]>('GET', `/robots?q=${encodeURIComponent('Level=system')}`);
+      assert.ok(names(system).includes('robot$sys-listed'));
+      assert.ok(system.every((r) => r.level === 'system'), 'Level=system lists the system robots only');
+      const document = (await (await fetch(new URL('/api/v2.0/openapi.json', server.url))).json()) as { paths: Record<string, Record<string, { parameters: { name: string }[] }>> };
+      assert.deepEqual(document.paths['/robots']?.['get']?.parameters.map((p) => p.name), ['project', 'q'], 'the document names q');
+    });
+
     it('listing a project’s robots matches its name exactly (no LIKE wildcards)', async () => {
       await robot(admin, { name: 'deploy', level: 'project', permissions: [{ kind: 'project', namespace: 'team-a', access: [pull] }] });
       const gina = apiCaller(server.url, { username: 'gina', password: PASSWORD });
