@@ -11,6 +11,8 @@ interface Entry {
   resource: string;
   operation_result: boolean;
   project: string | null;
+  /** Why a login was refused, or an override's justification. */
+  reason: string | null;
 }
 
 /** The API's largest page. */
@@ -75,8 +77,8 @@ export function registerAudit(program: Command): void {
       ({ entries, more }) =>
         [
           table(
-            ['TIME', 'USER', 'OPERATION', 'TYPE', 'PROJECT', 'RESOURCE', 'RESULT'],
-            entries.map((e) => [e.op_time, e.username, e.operation, e.resource_type, e.project ?? '-', e.resource, e.operation_result ? 'ok' : 'FAILED']),
+            ['TIME', 'USER', 'OPERATION', 'TYPE', 'PROJECT', 'RESOURCE', 'RESULT', 'REASON'],
+            entries.map((e) => [e.op_time, e.username, e.operation, e.resource_type, e.project ?? '-', e.resource, e.operation_result ? 'ok' : 'FAILED', e.reason ?? '']),
           ),
           ...(more ? [`(the ${entries.length} newest shown; there are more: raise --limit, or narrow with --since, --project, --user, --operation or --type)`] : []),
         ].join('\n'),

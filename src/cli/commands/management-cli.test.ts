@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixedCredentials } from '../../core/oci/client/credentials.ts';
 import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
+import { LOCKOUT_THRESHOLD } from '../../core/auth/local-authorizer.ts';
 import { isolatedCredentialEnv, runSlipway } from '../../testing/cli.ts';
+import { apiCaller } from '../../testing/management-api.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
 import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+import { until } from '../../testing/until.ts';
 
 /**
  * The management verbs through the real CLI against a real server: what a platform engineer
@@ -183,5 +186,33 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     const anonymous = await runSlipway(['user', 'list', '--server', server.url], isolatedCredentialEnv(join(dir, 'nobody')));
     assert.equal(anonymous.code, 1);
     assert.match(anonymous.stderr, /authentication required.*\(log in first: slipway login 127\.0\.0\.1:\d+\)/);
+  });
+
+  it('shows why a login was refused, through the API and the CLI: a wrong password, then the locked account', async () => {
+    assert.equal((await cli(['user', 'create', 'lockme', '--password-stdin'], 'Lockme-Password-1\n')).code, 0);
+    const wrong = apiCaller(server.url, { username: 'lockme', password: 'Not-The-Password-1' });
+    for (let i = 0; i < LOCKOUT_THRESHOLD; i++) assert.equal((await wrong.call('GET', '/users/current')).status, 401);
+    const right = apiCaller(server.url, { username: 'lockme', password: 'Lockme-Password-1' });
+    assert.equal((await right.call('GET', '/users/current')).status, 401, 'locked, even with the right password');
+    const expected = ['account locked after repeated failures', ...Array.from({ length: LOCKOUT_THRESHOLD }, () => 'wrong password')];
+
+    const admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
+    type Login = { operation_result: boolean; resource: string; reason: string | null };
+    const entries = await until(
+      () => admin.ok<Login[]>('GET', '/audit-logs?username=lockme&operation=login&page_size=100'),
+      (found) => found.length === expected.length,
+      'the login audit entries',
+    );
+    assert.deepEqual(entries.map((e) => [e.operation_result, e.resource, e.reason]), expected.map((reason) => [false, 'lockme', reason]));
+
+    const json = await cli(['audit', '--user', 'lockme', '--operation', 'login', '--output', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(json.json<Login[]>().map((e) => e.reason), expected);
+    const text = await cli(['audit', '--user', 'lockme', '--operation', 'login']);
+    const [header, locked, refused] = text.stdout.trimEnd().split('\n');
+    assert.match(header ?? '', /^TIME +USER +OPERATION +TYPE +PROJECT +RESOURCE +RESULT +REASON$/);
+    assert.match(locked ?? '', /lockme +login +user +- +lockme +FAILED +account locked after repeated failures$/);
+    assert.match(refused ?? '', /lockme +login +user +- +lockme +FAILED +wrong password$/);
+    assert.doesNotMatch(text.stdout + json.stdout, /Not-The-Password-1|Lockme-Password-1/, 'no password is shown');
   });
 });

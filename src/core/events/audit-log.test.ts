@@ -48,6 +48,7 @@ describeEachDatabase('audit log', (open) => {
       operation_result: true,
       op_time: new Date(T0 + 4 * 60_000).toISOString(),
       project: null,
+      reason: null,
     });
     assert.equal(deleted.operation_result, false);
     assert.equal(deleted.op_time, '2025-01-10T06:03:00.000Z');
@@ -113,6 +114,18 @@ describeEachDatabase('audit log', (open) => {
     assert.equal((await log.query()).total, 4);
     assert.equal(await log.purge(7 * 60_000), 0);
     await assert.rejects(log.purge(-1), (error) => error instanceof EventError && error.code === 'QUERY_INVALID');
+  });
+
+  it('reads back a detail’s reason, and nothing else of the detail', async () => {
+    const login = { username: 'carol', resource: 'carol', resourceType: 'user', operation: 'login', result: 'failure' } as const;
+    await log.record({ ...login, detail: { reason: 'wrong password' } });
+    await log.record({ ...login, detail: { reason: { nested: true }, note: 'not a reason' } });
+    const [odd, refused] = (await log.query({ username: 'carol' })).items;
+    assert.equal(refused?.reason, 'wrong password');
+    assert.equal(odd?.reason, null, 'a reason that is not a string is not shown');
+    const [policy] = (await log.query({ resourceType: 'webhook_policy' })).items;
+    assert.deepEqual(Object.keys(policy ?? {}).toSorted(), ['id', 'op_time', 'operation', 'operation_result', 'project', 'reason', 'resource', 'resource_type', 'username']);
+    assert.equal(policy?.reason, null);
   });
 });
 

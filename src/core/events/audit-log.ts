@@ -23,7 +23,10 @@ export interface AuditRecord {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-/** Harbor's audit-log-ext fields, plus the project the entry belongs to (null at system level). */
+/**
+ * Harbor's audit-log-ext fields, plus the project the entry belongs to (null at system level) and
+ * the reason recorded with it (null when there is none).
+ */
 export interface AuditEntry {
   readonly id: number;
   readonly username: string;
@@ -34,6 +37,12 @@ export interface AuditEntry {
   /** ISO 8601, milliseconds, UTC. */
   readonly op_time: string;
   readonly project: string | null;
+  /**
+   * Why: a refused login's cause (`wrong password`, `account locked after repeated failures`…), an
+   * override's justification. Only the detail's `reason` is read back; the rest of the detail (request
+   * bodies, scan outcomes) stays in the database.
+   */
+  readonly reason: string | null;
 }
 
 export interface AuditQuery {
@@ -107,7 +116,7 @@ export function createAuditLog(database: MetadataDatabase, options: { clock?: ()
       signal?.throwIfAborted();
       const rows = await db
         .selectFrom('audit_log')
-        .select(['id', 'at', 'username', 'project', 'resource', 'resource_type', 'operation', 'result'])
+        .select(['id', 'at', 'username', 'project', 'resource', 'resource_type', 'operation', 'result', 'detail'])
         .where(where)
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
@@ -125,6 +134,7 @@ export function createAuditLog(database: MetadataDatabase, options: { clock?: ()
           operation_result: row.result === 'success',
           op_time: new Date(row.at).toISOString(),
           project: row.project,
+          reason: reasonOf(row.detail),
         })),
       };
     },
@@ -151,6 +161,17 @@ function matching(filter: AuditQuery) {
     if (filter.to !== undefined) conditions.push(eb('at', '<=', filter.to));
     return eb.and(conditions);
   };
+}
+
+/** The `reason` of a stored detail, when it has a string one. */
+function reasonOf(detail: string | null): string | null {
+  if (detail === null) return null;
+  try {
+    const { reason } = JSON.parse(detail) as { reason?: unknown };
+    return typeof reason === 'string' ? reason : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Words that mark a key as holding a secret, wherever they appear in it (`access_token`, `clientSecret`). */

@@ -41,6 +41,25 @@ const AUDIT_QUERY = {
   from: { type: 'string', format: 'date-time' },
   to: { type: 'string', format: 'date-time' },
 } as const;
+/** Harbor's audit-log-ext entry, plus the entry's project and reason. */
+const AUDIT_ENTRIES: JsonSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'username', 'resource', 'resource_type', 'operation', 'operation_result', 'op_time', 'project', 'reason'],
+    properties: {
+      id: { type: 'integer' },
+      username: { type: 'string' },
+      resource: { type: 'string' },
+      resource_type: { type: 'string' },
+      operation: { type: 'string' },
+      operation_result: { type: 'boolean' },
+      op_time: { type: 'string', format: 'date-time' },
+      project: { type: ['string', 'null'], description: 'null for system-level entries' },
+      reason: { type: ['string', 'null'], description: "why: a refused login's cause (`wrong password`, `account locked after repeated failures`…), an override's justification" },
+    },
+  },
+};
 const P = '/projects/{project_name_or_id}';
 
 /** Secrets stay on the server: a read shows that a secret or auth header is set, not what it is. */
@@ -154,8 +173,9 @@ export const eventRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/audit-logs',
     tag: 'auditlog',
-    summary: 'The audit log, newest first, filtered by project, user, operation, resource type and time (system admins).',
+    summary: 'The audit log, newest first, filtered by project, user, operation, resource type and time (system admins); each entry with its reason, if any.',
     query: AUDIT_QUERY,
+    response: AUDIT_ENTRIES,
     async handle(req) {
       await requireSystem(req, 'audit-log', 'list');
       return auditPage(req, undefined);
@@ -168,6 +188,7 @@ export const eventRoutes: readonly ApiRoute[] = [
     tag: 'auditlog',
     summary: "A project's audit log (project admins).",
     query: AUDIT_QUERY,
+    response: AUDIT_ENTRIES,
     async handle(req) {
       const project = await projectOf(req, 'log', 'list');
       return auditPage(req, project.name);
