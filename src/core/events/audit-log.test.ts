@@ -126,6 +126,9 @@ describeEachDatabase('audit log', (open) => {
     const [policy] = (await log.query({ resourceType: 'webhook_policy' })).items;
     assert.deepEqual(Object.keys(policy ?? {}).toSorted(), ['id', 'op_time', 'operation', 'operation_result', 'project', 'reason', 'resource', 'resource_type', 'username']);
     assert.equal(policy?.reason, null);
+    await log.record({ username: 'carol', resource: 'robot$x', resourceType: 'robot', operation: 'update', result: 'success', detail: { reason: 'approved by the CISO' } });
+    const [update] = (await log.query({ username: 'carol', operation: 'update' })).items;
+    assert.equal(update?.reason, null, 'a request body’s own `reason` is the caller’s word, not the log’s');
   });
 });
 

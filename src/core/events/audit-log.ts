@@ -134,7 +134,7 @@ export function createAuditLog(database: MetadataDatabase, options: { clock?: ()
           operation_result: row.result === 'success',
           op_time: new Date(row.at).toISOString(),
           project: row.project,
-          reason: reasonOf(row.detail),
+          reason: reasonOf(row.operation, row.detail),
         })),
       };
     },
@@ -163,9 +163,13 @@ function matching(filter: AuditQuery) {
   };
 }
 
-/** The `reason` of a stored detail, when it has a string one. */
-function reasonOf(detail: string | null): string | null {
-  if (detail === null) return null;
+/**
+ * The `reason` of a stored detail, when it has a string one, for the operations whose reason Slipway
+ * writes itself: a login's cause and an override's justification. Other details hold request
+ * bodies as their callers sent them, where a `reason` would be the caller's word, not the log's.
+ */
+function reasonOf(operation: string, detail: string | null): string | null {
+  if (detail === null || (operation !== 'login' && !operation.startsWith('override-'))) return null;
   try {
     const { reason } = JSON.parse(detail) as { reason?: unknown };
     return typeof reason === 'string' ? reason : null;
