@@ -70,6 +70,11 @@ describe('validateImmutableRule', () => {
     assertRuleInvalid({ ...harborExample(), tag_selectors: [sel('matches', '(', 'regexp')] }, 'invalid regexp pattern "("');
     assertRuleInvalid({ ...harborExample(), disabled: 1 }, 'rule.disabled: must be a boolean');
   });
+
+  it('refuses a second tag or repository selector, which Harbor would silently ignore', () => {
+    assertRuleInvalid({ ...harborExample(), tag_selectors: [sel('matches', 'x*'), sel('matches', 'v*')] }, 'rule.tag_selectors: holds 2 selectors; a rule takes one (add a rule for each tag pattern)');
+    assertRuleInvalid({ ...harborExample(), scope_selectors: { repository: [sel('repoMatches', 'a'), sel('repoMatches', 'b')] } }, 'rule.scope_selectors.repository: holds 2 selectors; a rule takes one');
+  });
 });
 
 describe('isImmutable', () => {
@@ -103,12 +108,6 @@ describe('isImmutable', () => {
     assert.equal(isImmutable([notSandbox], 'sandbox', 'v1'), false);
     assert.equal(isImmutable([notSandbox], 'sandbox/x/y', 'v1'), false);
     assert.equal(isImmutable([notSandbox], 'app', 'v1'), true);
-  });
-
-  it('uses only the first tag selector and the first repository selector', () => {
-    const first = rule([sel('matches', 'v*'), sel('excludes', 'v*')], [sel('repoMatches', 'app'), sel('repoExcludes', 'app')]);
-    assert.equal(isImmutable([first], 'app', 'v1'), true);
-    assert.equal(isImmutable([first], 'other', 'v1'), false);
   });
 
   it('ignores disabled rules and protects when any enabled rule matches', () => {

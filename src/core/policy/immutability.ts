@@ -1,8 +1,8 @@
 import { compileScope, compileTagTest, isRecord, ruleInvalid, validateRuleSelectors, type RuleSelectors } from './selector.ts';
 
 /**
- * A Harbor immutable tag rule (harbor-trivy.md §4.2). Only the first repository selector and the
- * first tag selector take part in matching.
+ * A Harbor immutable tag rule (harbor-trivy.md §4.2): one repository selector and one tag
+ * selector (Harbor takes the first of each; Slipway refuses more).
  */
 export type ImmutableRule = RuleSelectors;
 
@@ -11,8 +11,8 @@ function show(value: unknown): string {
 }
 
 /**
- * Validates the Harbor shape: `action` `immutable`, `template` `immutable_template` (optional), at
- * least one tag and one repository selector. Returns a copy with only the known fields; `priority`
+ * Validates the Harbor shape: `action` `immutable`, `template` `immutable_template` (optional),
+ * exactly one tag selector and one repository selector. Returns a copy with only the known fields; `priority`
  * and `params` are dropped. Throws `PolicyError` `RULE_INVALID`.
  */
 export function validateImmutableRule(value: unknown): ImmutableRule {
@@ -22,7 +22,14 @@ export function validateImmutableRule(value: unknown): ImmutableRule {
   if (template !== undefined && template !== 'immutable_template') {
     throw ruleInvalid('rule.template', `must be "immutable_template", got ${show(template)}`);
   }
-  return validateRuleSelectors(value, 'rule', 1);
+  const rule = validateRuleSelectors(value, 'rule', 1);
+  // Harbor matches with the first of each and ignores the rest; a second pattern that silently
+  // protects nothing is a trap, so it is refused: one rule per pattern.
+  if (rule.tag_selectors.length > 1) throw ruleInvalid('rule.tag_selectors', `holds ${rule.tag_selectors.length} selectors; a rule takes one (add a rule for each tag pattern)`);
+  if (rule.scope_selectors.repository.length > 1) {
+    throw ruleInvalid('rule.scope_selectors.repository', `holds ${rule.scope_selectors.repository.length} selectors; a rule takes one (add a rule for each repository pattern)`);
+  }
+  return rule;
 }
 
 function ruleProtects(rule: ImmutableRule, repository: string, tag: string): boolean {
