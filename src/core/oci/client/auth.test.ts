@@ -171,6 +171,7 @@ describe('Bearer token flow against an in-process token service', () => {
     const anonymous = clientFor(undefined);
     await assert.rejects(anonymous.repository(registry.host, 'public/gated').getManifest('v1'), (e: unknown) => e instanceof RegistryClientError && e.status === 412);
     assert.deepEqual(registry.requests, ['GET /v2/public/gated/manifests/v1'], 'without credentials there is nothing to learn a challenge for');
+    await assert.rejects(anonymous.repository(registry.host, 'public/gated').headManifest('v1'), /HEAD manifest .* failed with HTTP 412 \(a HEAD answer carries no reason; a GET of the same shows it\)$/);
     anonymous.close();
   });
 

@@ -68,7 +68,9 @@ export function errorForStatus(
   body: { readonly code?: string; readonly message?: string } | undefined,
   retryAfterMs?: number,
 ): RegistryClientError {
-  const said = body?.code === undefined ? '' : `: ${body.code}${body.message === undefined ? '' : ` (${body.message})`}`;
+  // A HEAD answer has no body: a refusal's reason (a pull gate's 412, say) is only in a GET's.
+  const bodiless = body === undefined && what.startsWith('HEAD ') && status >= 400 ? ' (a HEAD answer carries no reason; a GET of the same shows it)' : '';
+  const said = body?.code === undefined ? bodiless : `: ${body.code}${body.message === undefined ? '' : ` (${body.message})`}`;
   const options = {
     status,
     ...(body?.code === undefined ? {} : { ociCode: body.code }),
