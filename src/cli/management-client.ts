@@ -134,7 +134,7 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
 
 /**
  * Wraps a management subcommand: builds the client from the command's flags (the last
- * argument commander passes is the Command; its `opts()` are the flags), runs `work`, prints
+ * argument commander passes is the Command; see {@link givenFlags}), runs `work`, prints
  * its result as JSON or through `render`.
  */
 export type Flags = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -147,11 +147,33 @@ export function managed<A extends unknown[], T>(
 ): (...args: unknown[]) => Promise<void> {
   return async (...args) => {
     const command = args.at(-1) as Command;
-    const flags = command.opts<Flags & ServerFlags>();
+    const flags = givenFlags(command);
     const format = flags.output === 'json' ? 'json' : flags.output === 'text' ? 'text' : undefined;
     if (format === undefined) throw new UsageError(`--output must be text or json, not ${JSON.stringify(flags.output)}`);
     const client = await managementClient(flags);
     const result = await work(client, flags, ...(args.slice(0, -2) as A));
     process.stdout.write(format === 'json' ? `${JSON.stringify(json(result) ?? null, null, 2)}\n` : `${render(result)}\n`);
   };
+}
+
+/**
+ * The command's flags, with those the user gave its parent. A parent verb that takes the same
+ * flags (`gc` and `gc schedule` both take --server) is handed them by commander wherever they
+ * stand on the line, and the subcommand would see only its defaults: `gc schedule … --server X`
+ * would change the default server, not X. The subcommand's own given value comes first, then
+ * the nearest parent's; a default only when no command was given the flag.
+ */
+function givenFlags(command: Command): Flags & ServerFlags {
+  const flags: Record<string, unknown> = { ...command.opts() };
+  const given = (c: Command, key: string) => {
+    const source = c.getOptionValueSource(key);
+    return source !== undefined && source !== 'default';
+  };
+  for (const option of command.options) {
+    const key = option.attributeName();
+    let from: Command | null = command;
+    while (from !== null && !given(from, key)) from = from.parent;
+    if (from !== null) flags[key] = from.getOptionValue(key);
+  }
+  return flags as Flags & ServerFlags;
 }

@@ -182,6 +182,30 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.match((await cli(['webhook', 'list', 'platform-qa'])).stdout, /http:\/\/127\.0\.0\.1:9\/hook \(CloudEvents, signed\)/);
   });
 
+  it('gives --server, --creds and --output to `gc schedule` and `rescan schedule`, before or after the subcommand', async () => {
+    // `gc` and `rescan` take the same flags as their schedule subcommands; the login's server is the default, so a flag that is lost shows as success.
+    const unreachable = 'http://127.0.0.1:1';
+    for (const args of [
+      ['gc', 'schedule', '0 3 * * *', '--server', unreachable],
+      ['gc', '--server', unreachable, 'schedule', '0 3 * * *'],
+      ['rescan', 'schedule', '0 3 * * *', '--server', unreachable],
+      ['rescan', '--server', unreachable, 'schedule', '0 3 * * *'],
+    ]) {
+      const result = await runSlipway(args, env);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}`);
+      assert.match(result.stderr, /cannot reach http:\/\/127\.0\.0\.1:1/);
+    }
+    const wrongCreds = await runSlipway(['gc', 'schedule', '0 3 * * *', '--server', server.url, '--creds', 'admin:not-the-password'], env);
+    assert.equal(wrongCreds.code, 1, wrongCreds.stdout);
+    const set = await runSlipway(['rescan', 'schedule', '0 3 * * *', '--server', server.url, '--output', 'json'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(JSON.parse(set.stdout).cron, '0 3 * * *');
+    for (const verb of ['gc', 'rescan']) {
+      const cleared = await runSlipway([verb, 'schedule', '', '--server', server.url, '--output', 'json'], env);
+      assert.equal(cleared.stdout.trim(), 'null', `${verb} schedule "" --output json prints JSON`);
+    }
+  });
+
   it('says how to log in when the server refuses anonymous callers', async () => {
     const anonymous = await runSlipway(['user', 'list', '--server', server.url], isolatedCredentialEnv(join(dir, 'nobody')));
     assert.equal(anonymous.code, 1);
