@@ -1,14 +1,20 @@
-import { requireScanGate, type ScanGateCheck, type ScanGateSource } from '../sign/index.ts';
+import { recordForcedGate, requireScanGate, type ScanGateCheck, type ScanGateSource } from '../sign/index.ts';
 import { ApiError, managementClient, repositoryParam } from './management-client.ts';
 import { UsageError } from './output.ts';
 import type { SigningTarget } from './signing-target.ts';
+
+/** The scan gate as signing saw it, and what records a forced one: called once the signature is written, so a failed signing records no override. */
+export interface CheckedScanGate {
+  readonly gate: ScanGateCheck;
+  readonly recordOverride: () => Promise<void>;
+}
 
 /**
  * The scan gate of the image, asked of the Slipway server that holds it
  * (`…/artifacts/<digest>/scan-gate`; overrides to `…/scan-gate/overrides`, the audit log). A
  * registry that cannot say (not Slipway, or no such artifact) answers not passed.
  */
-export async function checkScanGate(target: SigningTarget, flags: { readonly insecure?: boolean; readonly force?: boolean; readonly reason?: string }, action: 'sign' | 'attest'): Promise<ScanGateCheck> {
+export async function checkScanGate(target: SigningTarget, flags: { readonly insecure?: boolean; readonly force?: boolean; readonly reason?: string }, action: 'sign' | 'attest'): Promise<CheckedScanGate> {
   if (flags.force === true && (flags.reason === undefined || flags.reason.trim() === '')) throw new UsageError(`--force needs --reason: a forced ${action} is recorded with why`);
   const host = target.reference.registry;
   const [project, ...rest] = target.reference.repository.split('/');
@@ -31,7 +37,8 @@ export async function checkScanGate(target: SigningTarget, flags: { readonly ins
       });
     },
   };
-  return requireScanGate(source, action, `${target.store.repository}@${target.subject.digest}`, { force: flags.force === true, ...(flags.reason === undefined ? {} : { reason: flags.reason }) });
+  const gate = await requireScanGate(source, action, `${target.store.repository}@${target.subject.digest}`, { force: flags.force === true, ...(flags.reason === undefined ? {} : { reason: flags.reason }) });
+  return { gate, recordOverride: () => recordForcedGate(source, action, gate) };
 }
 
 /** The line a forced `sign` or `attest` prints first: what was overridden and why. */

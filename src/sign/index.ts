@@ -16,4 +16,4 @@ export type { SignatureOutcome, VerificationPolicy } from './verify/verify-signa
 export { loadTrustedRoot, parseTrustedRoot, type TrustedRoot } from './sigstore/trusted-root.ts';
 export { attestationPredicate, vulnPredicate } from './payload/predicate.ts';
 export { COSIGN_SIGN_PREDICATE } from './payload/in-toto.ts';
-export { forcedAnnotations, requireScanGate, type ScanGateCheck, type ScanGateSource } from './scan-gate.ts';
+export { forcedAnnotations, recordForcedGate, requireScanGate, type ScanGateCheck, type ScanGateSource } from './scan-gate.ts';

@@ -4,7 +4,7 @@ import { SignError } from './sign-error.ts';
 export interface ScanGateSource {
   /** The verdict; a registry that cannot say answers not passed, with why. */
   verdict(options?: { signal?: AbortSignal }): Promise<{ readonly passed: boolean; readonly reasons: readonly string[] }>;
-  /** Records that `action` goes ahead although the gate has not passed, and why (the audit log). */
+  /** Records that `action` went ahead although the gate had not passed, and why (the audit log). */
   recordOverride(action: 'sign' | 'attest', reason: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
@@ -17,8 +17,10 @@ export interface ScanGateCheck {
 
 /**
  * Signing refuses an image whose scan gate has not passed (fails closed), unless forced with a
- * reason; a forced signature is recorded by the source and carries the override in its
- * annotations (see {@link forcedAnnotations}).
+ * reason; a forced signature carries the override in its annotations (see
+ * {@link forcedAnnotations}), and is recorded with the source once it is written (see
+ * {@link recordForcedGate}): a signing that then fails — a wrong key password, a refused push —
+ * leaves no override in the audit log for a signature that does not exist.
  */
 export async function requireScanGate(
   source: ScanGateSource,
@@ -32,12 +34,19 @@ export async function requireScanGate(
   if (!override.force || override.reason === undefined || override.reason.trim() === '') {
     throw new SignError('SCAN_GATE_NOT_PASSED', `refusing to ${action} ${subject}: the scan gate has not passed: ${verdict.reasons.join('; ')} (override with --force --reason "…", which is recorded)`);
   }
-  await source.recordOverride(action, override.reason, options);
   return { passed: false, forced: true, reasons: [...verdict.reasons, `forced: ${override.reason}`] };
+}
+
+/** Records a forced gate's override with the source, after a signature carrying it was written; a gate that passed records nothing. */
+export async function recordForcedGate(source: ScanGateSource, action: 'sign' | 'attest', gate: ScanGateCheck, options: { signal?: AbortSignal } = {}): Promise<void> {
+  if (gate.forced) await source.recordOverride(action, forcedReason(gate), options);
 }
 
 /** Annotations a forced signature carries, so the override travels with it. */
 export function forcedAnnotations(gate: ScanGateCheck): Record<string, string> {
   if (!gate.forced) return {};
-  return { 'dev.slipway.scan-gate': 'overridden', 'dev.slipway.scan-gate.reason': gate.reasons.at(-1)?.replace(/^forced: /, '') ?? '' };
+  return { 'dev.slipway.scan-gate': 'overridden', 'dev.slipway.scan-gate.reason': forcedReason(gate) };
 }
+
+/** Why the gate was forced: the last of its reasons, as {@link requireScanGate} put it there. */
+const forcedReason = (gate: ScanGateCheck): string => gate.reasons.at(-1)?.replace(/^forced: /, '') ?? '';

@@ -42,7 +42,7 @@ export function registerAttest(program: Command): void {
       const { predicateType, predicate } = attestationPredicate(flags.type, await readPredicate(flags.predicate));
       const target = await openSigningTarget(image, flags);
       try {
-        const gate = await checkScanGate(target, flags, 'attest');
+        const { gate, recordOverride } = await checkScanGate(target, flags, 'attest');
         const { signer, rekorUrl } = await signerFrom(flags);
         const result: SignResult = await attestImage(target.store, target.subject, {
           signer,
@@ -51,6 +51,7 @@ export function registerAttest(program: Command): void {
           predicate,
           ...(rekorUrl === undefined ? {} : { rekorUrl }),
         });
+        await recordOverride();
         printResult(format, { image: target.store.repository, signer: signer.description, predicateType, scanGate: gate, attested: result }, (r) =>
           [
             ...forcedWarning(r.scanGate, 'attested'),

@@ -101,10 +101,29 @@ describe('slipway key, sign, verify and attest', () => {
     const forced = await cli('sign', '--key', join(dir, 'cosign.key'), target, '--insecure', '--force', '--reason', 'hotfix for INC-42', '--output', 'json');
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(json<{ scanGate: { forced: boolean } }>(forced).scanGate.forced, true);
-    const entries = await admin.ok<{ operation: string; resource: string }[]>('GET', '/audit-logs?q=operation=override-sign');
+    const entries = await admin.ok<{ operation: string; resource: string }[]>('GET', '/audit-logs?operation=override-sign');
     assert.ok(entries.some((e) => e.resource.startsWith('platform-dev/tool@')), JSON.stringify(entries));
     const verified = json<Verification>(await cli('verify', '--key', join(dir, 'cosign.pub'), target, '--insecure', '--insecure-ignore-tlog', '--output', 'json'));
     assert.equal(verified.verified, true);
+  });
+
+  it('records a forced override only once the signature is written: a wrong key password records none', async () => {
+    const unscanned = buildImage({ seed: 'sign-unscanned-locked' });
+    await pushToRegistry(client.repository(slipway.host, 'platform-dev/locked'), [unscanned.config, ...unscanned.layers], unscanned.manifest, '1');
+    const target = `${slipway.host}/platform-dev/locked:1`;
+    const predicate = join(dir, 'locked-predicate.json');
+    await writeFile(predicate, '{"note":"forced"}');
+    const force = ['--insecure', '--force', '--reason', 'hotfix for INC-43'];
+    const wrongPassword = { ...env, COSIGN_PASSWORD: 'not the password' };
+    const unsigned = await runSlipway(['sign', '--key', join(dir, 'cosign.key'), target, ...force], wrongPassword);
+    assert.equal(unsigned.code, 1, unsigned.stdout);
+    const unattested = await runSlipway(['attest', '--key', join(dir, 'cosign.key'), '--predicate', predicate, target, ...force], wrongPassword);
+    assert.equal(unattested.code, 1, unattested.stdout);
+    const overrides = async () =>
+      (await admin.ok<{ operation: string; resource: string }[]>('GET', '/audit-logs?resource_type=scan-gate&page_size=100')).filter((e) => e.resource.startsWith('platform-dev/locked@')).map((e) => e.operation);
+    assert.deepEqual(await overrides(), [], 'nothing was signed, so no override is recorded');
+    assert.equal((await cli('attest', '--key', join(dir, 'cosign.key'), '--predicate', predicate, target, ...force)).code, 0);
+    assert.deepEqual(await overrides(), ['override-attest'], 'a forced attestation that was written is');
   });
 
   it('signs in both schemes and verifies each with the right key; another key is refused with its reason', async () => {

@@ -74,13 +74,18 @@ export function registerSign(program: Command): void {
       const schemes = parseSchemes(flags.scheme);
       const target = await openSigningTarget(image, flags, { children: flags.recursive === true });
       try {
-        const gate = await checkScanGate(target, flags, 'sign');
+        const { gate, recordOverride } = await checkScanGate(target, flags, 'sign');
         const { signer, rekorUrl } = await signerFrom(flags);
         const annotations = { ...parseAnnotations(flags.annotations), ...forcedAnnotations(gate) };
         const subjects = [target.subject, ...(flags.recursive === true ? target.children : [])];
         const results: SignResult[] = [];
-        for (const subject of subjects) {
-          results.push(await signImage(target.store, subject, { signer, schemes, annotations, ...(rekorUrl === undefined ? {} : { rekorUrl }) }));
+        try {
+          for (const subject of subjects) {
+            results.push(await signImage(target.store, subject, { signer, schemes, annotations, ...(rekorUrl === undefined ? {} : { rekorUrl }) }));
+          }
+        } finally {
+          // Once a signature carrying the override is written it is recorded, even if a child of the index fails after it.
+          if (results.length > 0) await recordOverride();
         }
         printResult(format, { image: target.store.repository, signer: signer.description, scanGate: gate, signed: results }, (r) =>
           [
