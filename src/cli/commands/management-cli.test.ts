@@ -109,7 +109,12 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.equal(policy.code, 0, policy.stderr);
     assert.match(policy.stdout, /prevent_vul: true\n {2}severity: high/);
     const allowed = '  cve allowlist: CVE-2024-9143, CVE-2024-6119, CVE-2024-5535 (until 2030-01-01T00:00:00.000Z)';
-    assert.ok((await cli(['policy', 'show', 'platform-qa'])).stdout.split('\n').includes(allowed), 'every --allow-cve is kept, and show prints the list with its expiry');
+    assert.ok((await cli(['policy', 'show', 'platform-qa'])).stdout.split('\n').includes(`${allowed}, plus the system allowlist`), 'every --allow-cve is kept, and show prints the list with its expiry');
+    const own = await cli(['policy', 'set', 'platform-qa', '--reuse-system-allowlist', 'false']);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, /^ {2}reuse_sys_cve_allowlist: false$/m);
+    assert.ok((await cli(['policy', 'show', 'platform-qa'])).stdout.split('\n').includes(allowed), 'without the system allowlist, show says only the project’s');
+    assert.equal((await cli(['policy', 'set', 'platform-qa', '--reuse-system-allowlist', 'no'])).code, 2);
     assert.equal((await cli(['policy', 'immutable', 'add', 'platform-qa', '--tags', 'release-*'])).code, 0);
     const shown = (await cli(['policy', 'show', 'platform-qa'])).stdout;
     assert.match(shown, /^ {2}trust policy: none set \(trusts no signer\) \(slipway policy trust show platform-qa\)$/m);

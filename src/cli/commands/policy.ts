@@ -18,7 +18,9 @@ interface Allowlist {
 /** A project as `policy show` and `policy set` print it: its settings, then its own CVE allowlist. */
 type PolicyView = Project & { readonly cve_allowlist?: Allowlist };
 
-const showPolicy = (p: PolicyView): string => `${showProject(p)}\n  cve allowlist: ${describeAllowlist(p.cve_allowlist ?? { items: [], expires_at: null })}`;
+// A project without reuse_sys_cve_allowlist uses the system list too (Harbor's default): only "false" leaves it out.
+const showPolicy = (p: PolicyView): string =>
+  `${showProject(p)}\n  cve allowlist: ${describeAllowlist(p.cve_allowlist ?? { items: [], expires_at: null })}${p.metadata['reuse_sys_cve_allowlist'] === 'false' ? '' : ', plus the system allowlist'}`;
 
 function describeAllowlist(list: Allowlist): string {
   if (list.items.length === 0) return 'empty';
@@ -93,7 +95,8 @@ export function registerPolicy(program: Command): void {
       .option('--storage-limit <bytes>', 'storage quota (-1 unlimited)', Number)
       .option('--count-limit <n>', 'artifact quota (-1 unlimited)', Number)
       .option('--allow-cve <ids>', "the project's CVE allowlist: replaces the project's list (repeatable and comma-separated; \"\" clears it)", collectIds)
-      .option('--allow-cve-until <date>', 'when that allowlist expires (ISO date; with --allow-cve)'),
+      .option('--allow-cve-until <date>', 'when that allowlist expires (ISO date; with --allow-cve)')
+      .option('--reuse-system-allowlist <bool>', 'whether the system CVE allowlist (policy allowlist) applies too (default true)'),
   ).action(
     managed(
       async (client, flags, project: string) => {
@@ -103,6 +106,7 @@ export function registerPolicy(program: Command): void {
         if (flags['requireSignature'] !== undefined) metadata['enable_content_trust_cosign'] = bool(flags['requireSignature'], '--require-signature');
         if (flags['autoScan'] !== undefined) metadata['auto_scan'] = bool(flags['autoScan'], '--auto-scan');
         if (flags['public'] !== undefined) metadata['public'] = bool(flags['public'], '--public');
+        if (flags['reuseSystemAllowlist'] !== undefined) metadata['reuse_sys_cve_allowlist'] = bool(flags['reuseSystemAllowlist'], '--reuse-system-allowlist');
         const until = flags['allowCveUntil'] === undefined ? null : Math.floor(Date.parse(String(flags['allowCveUntil'])) / 1000);
         if (Number.isNaN(until)) throw new UsageError('--allow-cve-until must be a date');
         const ids = flags['allowCve'] as readonly string[] | undefined;
@@ -121,7 +125,7 @@ export function registerPolicy(program: Command): void {
   serverOptions(
     policy
       .command('allowlist')
-      .description('the system-wide CVE allowlist (projects use it unless reuse_sys_cve_allowlist is false); no flags: show it')
+      .description('the system-wide CVE allowlist (projects use it unless policy set --reuse-system-allowlist false); no flags: show it')
       .option('--cves <ids>', 'replace it with these ids (comma-separated; empty clears it)')
       .option('--until <date>', 'when it expires (ISO date)'),
   ).action(
