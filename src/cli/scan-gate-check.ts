@@ -38,7 +38,19 @@ export async function checkScanGate(target: SigningTarget, flags: { readonly ins
     },
   };
   const gate = await requireScanGate(source, action, `${target.store.repository}@${target.subject.digest}`, { force: flags.force === true, ...(flags.reason === undefined ? {} : { reason: flags.reason }) });
-  return { gate, recordOverride: () => recordForcedGate(source, action, gate) };
+  const done = action === 'sign' ? 'signed' : 'attested';
+  const recordOverride = async () => {
+    try {
+      await recordForcedGate(source, action, gate);
+    } catch (error) {
+      // Said plainly: the image is already signed, and a retry would sign it again.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw Object.assign(new Error(`${target.store.repository}@${target.subject.digest} is ${done}, but recording the forced ${action} in the audit log failed: ${reason}`), {
+        code: 'OVERRIDE_NOT_RECORDED',
+      });
+    }
+  };
+  return { gate, recordOverride };
 }
 
 /** The line a forced `sign` or `attest` prints first: what was overridden and why. */
