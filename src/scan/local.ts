@@ -6,10 +6,7 @@
  */
 import type { RegistryClient } from '../core/oci/client/registry-client.ts';
 import type { DatabaseConfig } from '../core/storage/metadata/database.ts';
-import { catalogers } from './catalogers.ts';
 import type { ScanResult } from './report/scan-result.ts';
-import { openScanImage } from './scan-image.ts';
-import { scanImage } from './scanner.ts';
 import { openVulnDbThread } from './vulndb/vulndb-thread.ts';
 
 export type { Severity } from './model.ts';
@@ -36,10 +33,13 @@ export interface ScanTargetOptions {
 /**
  * Scans a registry reference, OCI layout or docker-archive (see openScanImage). The database opens
  * on a worker thread while the layers stream (openVulnDbThread), and is closed however the scan ends.
+ * The thread starts first, and the scanner's modules load after: the thread's own loading then
+ * runs beside this thread's, on another core, rather than beside the walk.
  */
 export async function scanTarget(target: string, options: ScanTargetOptions): Promise<ScanResult> {
   const vulndb = options.database === undefined ? undefined : openVulnDbThread(options.database);
   try {
+    const [{ catalogers }, { openScanImage }, { scanImage }] = await Promise.all([import('./catalogers.ts'), import('./scan-image.ts'), import('./scanner.ts')]);
     const image = await openScanImage(target, { client: options.client, ...(options.platform === undefined ? {} : { platform: options.platform }) });
     return await scanImage(image, { catalogers, ...(vulndb === undefined ? {} : { vulndb }), version: options.version });
   } finally {
