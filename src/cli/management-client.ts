@@ -25,6 +25,8 @@ export class ApiError extends Error {
 export interface ManagementClient {
   readonly base: URL;
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Every item of a paged list (`GET path`, 100 a page, until `X-Total-Count` is reached). */
+  all<T>(path: string): Promise<T[]>;
   /** The password the client signs in with when it signs in as `username`: what changing one's own password gives as old_password. */
   signInPassword(username: string): string | undefined;
 }
@@ -50,28 +52,42 @@ export async function managementClient(flags: ServerFlags): Promise<ManagementCl
   }
   const credential: Credential | undefined = flags.creds === undefined ? await createCredentialStore().get(base.host) : parseUserPassword(flags.creds);
   const authorization = credential?.kind === 'basic' ? `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}` : undefined;
+  const send = async (method: string, path: string, body?: unknown): Promise<{ parsed: unknown; headers: Headers }> => {
+    const response = await fetch(new URL(`/api/v2.0${path}`, base), {
+      method,
+      headers: { ...(authorization === undefined ? {} : { authorization }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((cause: unknown) => {
+      throw new ApiError(0, 'UNREACHABLE', `cannot reach ${base.origin}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`);
+    });
+    const text = await response.text();
+    const parsed: unknown = text === '' ? undefined : safeJson(text);
+    if (!response.ok) {
+      const first = (parsed as { errors?: { code?: string; message?: string }[] } | undefined)?.errors?.[0];
+      const hint = response.status === 401 ? ` (log in first: slipway login ${base.host})` : '';
+      throw new ApiError(response.status, first?.code ?? `HTTP_${response.status}`, `${first?.message ?? `${method} ${path} answered ${response.status}`}${hint}`);
+    }
+    return { parsed, headers: response.headers };
+  };
   return {
     base,
     signInPassword: (username) => (credential?.kind === 'basic' && credential.username === username ? credential.password : undefined),
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const response = await fetch(new URL(`/api/v2.0${path}`, base), {
-        method,
-        headers: { ...(authorization === undefined ? {} : { authorization }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }).catch((cause: unknown) => {
-        throw new ApiError(0, 'UNREACHABLE', `cannot reach ${base.origin}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`);
-      });
-      const text = await response.text();
-      const parsed: unknown = text === '' ? undefined : safeJson(text);
-      if (!response.ok) {
-        const first = (parsed as { errors?: { code?: string; message?: string }[] } | undefined)?.errors?.[0];
-        const hint = response.status === 401 ? ` (log in first: slipway login ${base.host})` : '';
-        throw new ApiError(response.status, first?.code ?? `HTTP_${response.status}`, `${first?.message ?? `${method} ${path} answered ${response.status}`}${hint}`);
+    call: async <T>(method: string, path: string, body?: unknown) => (await send(method, path, body)).parsed as T,
+    async all<T>(path: string): Promise<T[]> {
+      const items: T[] = [];
+      for (let page = 1; ; page++) {
+        const { parsed, headers } = await send('GET', `${path}${path.includes('?') ? '&' : '?'}page=${page}&page_size=${PAGE_SIZE}`);
+        if (!Array.isArray(parsed)) throw new ApiError(0, 'PROTOCOL', `GET ${path} answered something other than a list`);
+        items.push(...(parsed as T[]));
+        const total = Number(headers.get('x-total-count'));
+        if (parsed.length < PAGE_SIZE || !Number.isSafeInteger(total) || items.length >= total) return items;
       }
-      return parsed as T;
     },
   };
 }
+
+/** The largest page Harbor's API gives. */
+const PAGE_SIZE = 100;
 
 /** Where `slipway login` records the Slipway server it last logged in to, in Slipway's auth file. */
 const SERVER_KEY = 'slipwayServer';

@@ -104,6 +104,23 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.match(bad.stderr, /bad request permission: repository:create/);
   });
 
+  it('lists robots a page at a time over the API, as Harbor does, and every page in the CLI', async () => {
+    assert.equal((await cli(['project', 'create', 'platform-paged'])).code, 0);
+    for (let i = 0; i < 11; i++) {
+      const made = await cli(['robot', 'create', `bot${String(i).padStart(2, '0')}`, '--project', 'platform-paged', '--access', 'repository:pull', '--duration', '30']);
+      assert.equal(made.code, 0, made.stderr);
+    }
+    const admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
+    const first = await admin.call('GET', '/robots?project=platform-paged');
+    assert.equal((first.body as unknown[]).length, 10, "Harbor's default page size");
+    assert.equal(first.headers.get('x-total-count'), '11');
+    assert.match(first.headers.get('link') ?? '', /<\/api\/v2\.0\/robots\?page=2&page_size=10&project=platform-paged>; rel="next"/);
+    const second = await admin.call('GET', '/robots?project=platform-paged&page=2');
+    assert.deepEqual((second.body as { name: string }[]).map((r) => r.name), ['robot$platform-paged+bot10']);
+    const listed = await cli(['robot', 'list', '--project', 'platform-paged', '--output', 'json']);
+    assert.equal(listed.json<unknown[]>().length, 11, 'the CLI reads every page');
+  });
+
   it('sets policies and immutable tags, runs retention as a dry run, reads the audit log, runs GC and adds a webhook', async () => {
     const policy = await cli(['policy', 'set', 'platform-qa', '--prevent-vulnerable', 'true', '--severity', 'High', '--allow-cve', 'CVE-2024-9143', '--allow-cve', 'CVE-2024-6119,CVE-2024-5535', '--allow-cve-until', '2030-01-01']);
     assert.equal(policy.code, 0, policy.stderr);

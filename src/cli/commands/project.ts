@@ -31,7 +31,7 @@ export function registerProject(program: Command): void {
     .option('--name <text>', 'only names containing this')
     .action(
       managed(
-        async (client, flags) => client.call<Project[]>('GET', `/projects?page_size=100${flags['name'] === undefined ? '' : `&name=${encodeURIComponent(String(flags['name']))}`}`),
+        async (client, flags) => client.all<Project>(`/projects${flags['name'] === undefined ? '' : `?name=${encodeURIComponent(String(flags['name']))}`}`),
         (list) => table(['NAME', 'ID', 'VISIBILITY', 'REPOSITORIES', 'STORAGE LIMIT'], list.map((p) => [p.name, p.project_id, p.public ? 'public' : 'private', p.repo_count, limit(p.storage_limit, true)])),
       ),
     );

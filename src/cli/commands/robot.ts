@@ -28,7 +28,7 @@ export function registerRobot(program: Command): void {
   const robot = program.command('robot').description('manage robot accounts for CI: scoped permissions, expiry, secret shown once');
   serverOptions(robot.command('list').option('--project <name>', "one project's robots")).action(
     managed(
-      (client, flags) => client.call<Robot[]>('GET', `/robots${flags['project'] === undefined ? '' : `?project=${encodeURIComponent(String(flags['project']))}`}`),
+      (client, flags) => client.all<Robot>(`/robots${flags['project'] === undefined ? '' : `?project=${encodeURIComponent(String(flags['project']))}`}`),
       (list) =>
         table(
           ['ID', 'NAME', 'LEVEL', 'DISABLED', 'EXPIRES', 'PERMISSIONS'],

@@ -23,7 +23,7 @@ export function registerUser(program: Command): void {
   const user = program.command('user').description('manage local accounts (system admins)');
   serverOptions(user.command('list')).action(
     managed(
-      (client) => client.call<User[]>('GET', '/users'),
+      (client) => client.all<User>('/users'),
       (list) => table(['USER', 'ADMIN', 'DISABLED', 'LOCKED UNTIL'], list.map((u) => [u.username, u.sysadmin_flag, u.disabled, u.locked_until])),
     ),
   );

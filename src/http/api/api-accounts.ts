@@ -4,6 +4,7 @@ import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, requireProject, requireSystem } from './api-guards.ts';
 import { parseHarborQuery } from './harbor-query.ts';
+import { PAGING_QUERY, pagingOf, slicePage } from './paging.ts';
 
 const PERMISSIONS: JsonSchema = {
   type: 'array',
@@ -123,20 +124,18 @@ export const accountRoutes: readonly ApiRoute[] = [
     summary:
       "Robot accounts: of one project (`project=<name>`, or Harbor's `q=Level=project,ProjectID=<id>`; needs robot:list there), the system robots (`q=Level=system`) or all (system admins).",
     query: {
+      ...PAGING_QUERY,
       project: { type: 'string', description: 'a project name' },
       q: { type: 'string', description: "Harbor's query: `Level=project,ProjectID=<id>` or `Level=system`" },
     },
     async handle(req) {
+      const paging = pagingOf(req.query);
       const listing = await robotListing(req);
-      switch (listing.kind) {
-        case 'project':
-          await requireProject(req, listing.project, 'robot', 'list');
-          return ok(await req.services.robots.list({ project: listing.project }));
-        case 'system':
-        case 'all':
-          await requireSystem(req, 'robot', 'list');
-          return ok(await req.services.robots.list(listing.kind === 'system' ? { level: 'system' } : {}));
-      }
+      if (listing.kind === 'project') await requireProject(req, listing.project, 'robot', 'list');
+      else await requireSystem(req, 'robot', 'list');
+      const filter = listing.kind === 'project' ? { project: listing.project } : listing.kind === 'system' ? { level: 'system' as const } : {};
+      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.robots.list(filter));
+      return ok(items, headers);
     },
   },
   {
@@ -215,9 +214,12 @@ export const accountRoutes: readonly ApiRoute[] = [
     path: '/users',
     tag: 'user',
     summary: 'Local accounts (system admins).',
+    query: PAGING_QUERY,
     async handle(req) {
+      const paging = pagingOf(req.query);
       await requireSystem(req, 'user', 'list');
-      return ok(await req.services.users.list());
+      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.users.list());
+      return ok(items, headers);
     },
   },
   {

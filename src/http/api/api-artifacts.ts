@@ -1,7 +1,7 @@
 import type { RepositoryName } from '../../registry/index.ts';
 import type { ApiRequest, ApiRoute } from './api-route.ts';
 import { audit, done, ok, projectOf } from './api-guards.ts';
-import { PAGING_QUERY, pageHeaders, pagingOf } from './paging.ts';
+import { PAGING_QUERY, pageHeaders, pagingOf, slicePage } from './paging.ts';
 
 const P = '/projects/{project_name_or_id}';
 const R = `${P}/repositories/{repository_name}`;
@@ -53,7 +53,8 @@ export const artifactRoutes: readonly ApiRoute[] = [
       const repo = await repositoryOf(req, 'artifact', 'list');
       const paging = pagingOf(req.query);
       const all = await req.services.registry.artifacts.list(repo, { all: req.query.get('all') === 'true' });
-      return ok(all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize), pageHeaders(req.ctx.url, paging, all.length));
+      const { items, headers } = slicePage(req.ctx.url, paging, all);
+      return ok(items, headers);
     },
   },
   {

@@ -201,14 +201,14 @@ for (const kind of databaseKinds) {
         assert.match(message(refused.body), reason);
       }
 
-      const all = names(await admin.ok<{ name: string }[]>('GET', '/robots'));
+      const all = names(await admin.ok<{ name: string }[]>('GET', '/robots?page_size=100'));
       for (const name of ['robot$alpha+listed', 'robot$secret+unlisted', 'robot$sys-listed']) assert.ok(all.includes(name), `the admin lists every robot: ${name}`);
       assert.deepEqual(names(await admin.ok<{ name: string }[]>('GET', `/robots?q=Level=project,ProjectID=${secretId}`)), ['robot$secret+unlisted']);
       const system = await admin.ok<{ name: string; level: string }[]>('GET', `/robots?q=${encodeURIComponent('Level=system')}`);
       assert.ok(names(system).includes('robot$sys-listed'));
       assert.ok(system.every((r) => r.level === 'system'), 'Level=system lists the system robots only');
       const document = (await (await fetch(new URL('/api/v2.0/openapi.json', server.url))).json()) as { paths: Record<string, Record<string, { parameters: { name: string }[] }>> };
-      assert.deepEqual(document.paths['/robots']?.['get']?.parameters.map((p) => p.name), ['project', 'q'], 'the document names q');
+      assert.deepEqual(document.paths['/robots']?.['get']?.parameters.map((p) => p.name), ['page', 'page_size', 'project', 'q'], 'the document names q and the paging');
     });
 
     it('listing a project’s robots matches its name exactly (no LIKE wildcards)', async () => {

@@ -31,3 +31,8 @@ export function pageHeaders(url: URL, paging: Paging, total: number): Record<str
   if (paging.page * paging.pageSize < total) links.push(`${at(paging.page + 1)}; rel="next"`);
   return { 'x-total-count': String(total), ...(links.length === 0 ? {} : { link: links.join(' , ') }) };
 }
+
+/** One page of a list the server holds whole (robots, users, an artifact's tags), with Harbor's headers. */
+export function slicePage<T>(url: URL, paging: Paging, all: readonly T[]): { items: T[]; headers: Record<string, string> } {
+  return { items: all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize), headers: pageHeaders(url, paging, all.length) };
+}
