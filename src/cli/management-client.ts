@@ -181,6 +181,13 @@ export function managed<A extends unknown[], T>(
  */
 function givenFlags(command: Command): Flags & ServerFlags {
   const flags: Record<string, unknown> = { ...command.opts() };
+  // A parent's own flag given on the line (`gc schedule … --dry-run`) would be taken by the parent
+  // and do nothing here: refused, not ignored.
+  const own = new Set(command.options.map((option) => option.attributeName()));
+  for (let parent = command.parent; parent !== null; parent = parent.parent) {
+    const stray = parent.options.find((option) => !own.has(option.attributeName()) && parent?.getOptionValueSource(option.attributeName()) === 'cli');
+    if (stray !== undefined) throw new UsageError(`${stray.long ?? stray.flags} is an option of \`${parent.name()}\`, not of \`${parent.name()} ${command.name()}\``);
+  }
   const given = (c: Command, key: string) => {
     const source = c.getOptionValueSource(key);
     return source !== undefined && source !== 'default';

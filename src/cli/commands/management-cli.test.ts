@@ -226,6 +226,9 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
       const cleared = await runSlipway([verb, 'schedule', '', '--server', server.url, '--output', 'json'], env);
       assert.equal(cleared.stdout.trim(), 'null', `${verb} schedule "" --output json prints JSON`);
     }
+    const stray = await runSlipway(['gc', 'schedule', '0 3 * * *', '--dry-run', '--server', server.url], env);
+    assert.equal(stray.code, 2, 'a flag of `gc` given to `gc schedule` would do nothing: refused');
+    assert.equal(stray.stderr, 'slipway: --dry-run is an option of `gc`, not of `gc schedule`\n');
   });
 
   it('says how to log in when the server refuses anonymous callers', async () => {
