@@ -121,6 +121,49 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     assert.equal(listed.json<unknown[]>().length, 11, 'the CLI reads every page');
   });
 
+  it('lists members a page at a time over the API, by username, and every page in the CLI (member set finds one on page 2)', async () => {
+    const admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
+    await admin.ok('POST', '/projects', { project_name: 'members-paged' });
+    const users = Array.from({ length: 11 }, (_, i) => `paged${String(i).padStart(2, '0')}`);
+    for (const username of users) {
+      await admin.ok('POST', '/users', { username, password: 'Paged-Password-1' });
+      await admin.ok('POST', '/projects/members-paged/members', { role_id: 2, member_user: { username } });
+    }
+    const first = await admin.call('GET', '/projects/members-paged/members');
+    assert.deepEqual((first.body as { entity_name: string }[]).map((m) => m.entity_name), ['admin', ...users.slice(0, 9)], "Harbor's default page of 10, by username");
+    assert.equal(first.headers.get('x-total-count'), '12');
+    assert.match(first.headers.get('link') ?? '', /<\/api\/v2\.0\/projects\/members-paged\/members\?page=2&page_size=10>; rel="next"/);
+    const second = await admin.call('GET', '/projects/members-paged/members?page=2');
+    assert.deepEqual((second.body as { entity_name: string }[]).map((m) => m.entity_name), ['paged09', 'paged10']);
+    assert.match(second.headers.get('link') ?? '', /rel="prev"/);
+    assert.doesNotMatch(second.headers.get('link') ?? '', /rel="next"/);
+
+    const listed = await cli(['member', 'list', 'members-paged', '--output', 'json']);
+    assert.deepEqual(listed.json<{ entity_name: string }[]>().map((m) => m.entity_name), ['admin', ...users], 'the CLI reads every page');
+    assert.equal((await cli(['member', 'set', 'members-paged', 'paged10', '--role', 'guest'])).code, 0, 'a member past the first page is found');
+    const changed = await admin.ok<{ entity_name: string; role_id: number }[]>('GET', '/projects/members-paged/members?page=2');
+    assert.equal(changed.find((m) => m.entity_name === 'paged10')?.role_id, 3);
+  });
+
+  it('lists webhook policies a page at a time over the API, by id, and every page in the CLI', async () => {
+    const admin = apiCaller(server.url, { username: 'admin', password: server.adminPassword });
+    await admin.ok('POST', '/projects', { project_name: 'hooks-paged' });
+    const names = Array.from({ length: 11 }, (_, i) => `hook${String(i).padStart(2, '0')}`);
+    for (const name of names) {
+      await admin.ok('POST', '/projects/hooks-paged/webhook/policies', { name, event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: 'http://127.0.0.1:9/hook', secret: 'a-long-webhook-secret' }] });
+    }
+    const first = await admin.call('GET', '/projects/hooks-paged/webhook/policies');
+    assert.deepEqual((first.body as { name: string }[]).map((p) => p.name), names.slice(0, 10), "Harbor's default page of 10, by id");
+    assert.ok((first.body as { targets: { secret: string }[] }[]).every((p) => p.targets.every((t) => t.secret === '***')), 'a page is redacted too');
+    assert.equal(first.headers.get('x-total-count'), '11');
+    assert.match(first.headers.get('link') ?? '', /<\/api\/v2\.0\/projects\/hooks-paged\/webhook\/policies\?page=2&page_size=10>; rel="next"/);
+    const second = await admin.call('GET', '/projects/hooks-paged/webhook/policies?page=2');
+    assert.deepEqual((second.body as { name: string }[]).map((p) => p.name), ['hook10']);
+
+    const listed = await cli(['webhook', 'list', 'hooks-paged', '--output', 'json']);
+    assert.deepEqual(listed.json<{ name: string }[]>().map((p) => p.name), names, 'the CLI reads every page');
+  });
+
   it('sets policies and immutable tags, runs retention as a dry run, reads the audit log, runs GC and adds a webhook', async () => {
     const policy = await cli(['policy', 'set', 'platform-qa', '--prevent-vulnerable', 'true', '--severity', 'High', '--allow-cve', 'CVE-2024-9143', '--allow-cve', 'CVE-2024-6119,CVE-2024-5535', '--allow-cve-until', '2030-01-01']);
     assert.equal(policy.code, 0, policy.stderr);

@@ -19,7 +19,7 @@ function role(value: unknown): number {
 }
 
 async function memberId(client: ManagementClient, project: string, user: string): Promise<number> {
-  const found = (await client.call<Member[]>('GET', `/projects/${encodeURIComponent(project)}/members`)).find((m) => m.entity_name === user);
+  const found = (await client.all<Member>(`/projects/${encodeURIComponent(project)}/members`)).find((m) => m.entity_name === user);
   if (found === undefined) throw new ApiError(404, 'NOT_FOUND', `${user} is not a member of ${project}`);
   return found.id;
 }
@@ -29,7 +29,7 @@ export function registerMember(program: Command): void {
   const member = program.command('member').description(`manage project members and their roles (${ROLE_HELP})`);
   serverOptions(member.command('list').argument('<project>')).action(
     managed(
-      (client, _flags, project: string) => client.call<Member[]>('GET', `/projects/${encodeURIComponent(project)}/members`),
+      (client, _flags, project: string) => client.all<Member>(`/projects/${encodeURIComponent(project)}/members`),
       (list) => table(['USER', 'ROLE'], list.map((m) => [m.entity_name, m.role_name])),
     ),
   );

@@ -60,7 +60,7 @@ export function registerPolicy(program: Command): void {
         const [settings, trust_policy, immutable_rules] = await Promise.all([
           client.call<PolicyView>('GET', path),
           visible(client.call<TrustSummary>('GET', `${path}/trust-policy`)),
-          visible(client.call<Rule[]>('GET', `${path}/immutabletagrules`)),
+          visible(client.all<Rule>(`${path}/immutabletagrules`)),
         ]);
         return { ...settings, trust_policy, immutable_rules };
       },
@@ -143,7 +143,7 @@ export function registerPolicy(program: Command): void {
   const immutable = policy.command('immutable').description('tags that can be neither overwritten nor deleted');
   serverOptions(immutable.command('list').argument('<project>')).action(
     managed(
-      (client, _flags, project: string) => client.call<Rule[]>('GET', `/projects/${encodeURIComponent(project)}/immutabletagrules`),
+      (client, _flags, project: string) => client.all<Rule>(`/projects/${encodeURIComponent(project)}/immutabletagrules`),
       (rules) => table(['ID', 'REPOSITORIES', 'TAGS', 'DISABLED'], rules.map((r) => [r.id, r.scope_selectors.repository.map((s) => `${s.decoration} ${s.pattern}`).join(', ') || 'all', r.tag_selectors.map((s) => `${s.decoration} ${s.pattern}`).join(', '), r.disabled])),
     ),
   );

@@ -21,7 +21,7 @@ export function registerWebhook(program: Command): void {
   const webhook = program.command('webhook').description('notify HTTP endpoints of pushes, pulls, deletes, scans, quota and retention events');
   serverOptions(webhook.command('list').argument('[project]').option('--system', 'system-wide webhooks')).action(
     managed(
-      (client, flags, project: string | undefined) => client.call<Policy[]>('GET', base(project, flags['system'] === true)),
+      (client, flags, project: string | undefined) => client.all<Policy>(base(project, flags['system'] === true)),
       (list) => table(['ID', 'NAME', 'ENABLED', 'EVENTS', 'TARGETS'], list.map((p) => [p.id, p.name, p.enabled, p.event_types.join(','), p.targets.map((t) => `${t.address} (${t.payload_format}${t.secret ? ', signed' : ''})`).join(' ')])),
     ),
   );

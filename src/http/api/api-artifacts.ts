@@ -87,11 +87,14 @@ export const artifactRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: `${R}/artifacts/{reference}/tags`,
     tag: 'artifact',
-    summary: 'Tags of an artifact.',
+    summary: 'Tags of an artifact, by name, paged.',
+    query: PAGING_QUERY,
     anonymous: true,
     async handle(req) {
+      const paging = pagingOf(req.query);
       const repo = await repositoryOf(req, 'tag', 'list');
-      return ok((await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '')).tags);
+      const { items, headers } = slicePage(req.ctx.url, paging, (await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '')).tags);
+      return ok(items, headers);
     },
   },
   {

@@ -1,6 +1,7 @@
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireProject, requireSystem } from './api-guards.ts';
+import { PAGING_QUERY, pageHeaders, pagingOf, slicePage } from './paging.ts';
 
 const LABEL: JsonSchema = {
   type: 'object',
@@ -39,14 +40,16 @@ export const labelRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/labels',
     tag: 'label',
-    summary: 'Global labels (`scope=g`) or those of a project (`scope=p&project_id=N`).',
-    query: { scope: { enum: ['g', 'p'], default: 'g' }, project_id: { type: 'integer', minimum: 1 } },
+    summary: 'Global labels (`scope=g`) or those of a project (`scope=p&project_id=N`), by name, paged.',
+    query: { ...PAGING_QUERY, scope: { enum: ['g', 'p'], default: 'g' }, project_id: { type: 'integer', minimum: 1 } },
     async handle(req) {
+      const paging = pagingOf(req.query);
       const scope = req.query.get('scope') === 'p' ? 'p' : 'g';
       const projectId = Number(req.query.get('project_id') ?? 0);
       if (scope === 'p' && projectId === 0) throw new HttpError('BAD_REQUEST', 'scope=p needs project_id');
       await requireLabel(req, { scope, project_id: projectId }, 'list');
-      return ok(await req.services.registry.labels.list(scope === 'g' ? null : projectId));
+      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.labels.list(scope === 'g' ? null : projectId));
+      return ok(items, headers);
     },
   },
   {
@@ -140,16 +143,18 @@ export const labelRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/quotas',
     tag: 'quota',
-    summary: "Every project's quota: limits (`hard`, -1 unlimited) and usage (system admins).",
+    summary: "Every project's quota, by project name, paged: limits (`hard`, -1 unlimited) and usage (system admins).",
+    query: PAGING_QUERY,
     async handle(req) {
+      const paging = pagingOf(req.query);
       await requireSystem(req, 'quota', 'list');
-      const { items } = await req.services.registry.projects.list({ page: 1, pageSize: Number.MAX_SAFE_INTEGER }, () => Promise.resolve(true));
+      const { items, total } = await req.services.registry.projects.list(paging, () => Promise.resolve(true));
       const quotas = [];
       for (const project of items) {
         const summary = await req.services.registry.projects.summary(project.project_id);
         quotas.push({ id: project.project_id, ref: { id: project.project_id, name: project.name }, hard: summary.quota.hard, used: summary.quota.used });
       }
-      return ok(quotas);
+      return ok(quotas, pageHeaders(req.ctx.url, paging, total));
     },
   },
   {

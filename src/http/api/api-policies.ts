@@ -1,6 +1,7 @@
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireProject, requireSystem } from './api-guards.ts';
+import { PAGING_QUERY, pagingOf, slicePage } from './paging.ts';
 
 const SELECTOR: JsonSchema = {
   type: 'object',
@@ -60,10 +61,13 @@ export const policyRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: `${P}/immutabletagrules`,
     tag: 'immutable',
-    summary: 'Tag immutability rules of a project.',
+    summary: 'Tag immutability rules of a project, by id, paged.',
+    query: PAGING_QUERY,
     async handle(req) {
+      const paging = pagingOf(req.query);
       const project = await projectOf(req, 'immutable-tag', 'list');
-      return ok(await req.services.registry.immutableRules.list(project.project_id));
+      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.immutableRules.list(project.project_id));
+      return ok(items, headers);
     },
   },
   {
@@ -192,10 +196,13 @@ export const policyRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/retentions/{id}/executions',
     tag: 'retention',
-    summary: 'Past runs of a policy, newest first.',
+    summary: 'Past runs of a policy, newest first, paged.',
+    query: PAGING_QUERY,
     async handle(req) {
+      const paging = pagingOf(req.query);
       const { policy } = await retentionOf(req, 'list');
-      return ok(await req.services.registry.retention.executions(policy.id));
+      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.retention.executions(policy.id));
+      return ok(items, headers);
     },
   },
   {
