@@ -5,7 +5,7 @@ import { MediaType } from '../core/oci/media-types.ts';
 import { memorySignatureStore } from '../testing/memory-signature-store.ts';
 import { discover } from './discover.ts';
 import { generateKeyPair, signingKeyOf } from './keys.ts';
-import { attestImage } from './sign-image.ts';
+import { attestImage, signImage } from './sign-image.ts';
 import { keySigner } from './signer.ts';
 
 /**
@@ -42,5 +42,25 @@ describe('attestImage with replaces', () => {
       'legacy https://spdx.dev/Document {"run":2}',
       'legacy https://spdx.dev/Document {"team":"own"}',
     ]);
+  });
+});
+
+describe('signImage, failing halfway', () => {
+  it('has told of the legacy signature it stored when the bundle scheme then fails', async () => {
+    const memory = memorySignatureStore('registry.example/team/app');
+    // A registry that takes the .sig tag and then refuses the bundle referrer (a manifest with a subject).
+    const store = {
+      ...memory,
+      putManifest: (reference: string, bytes: Buffer, mediaType: string, o?: Parameters<typeof memory.putManifest>[3]) =>
+        (JSON.parse(bytes.toString()) as { subject?: unknown }).subject === undefined ? memory.putManifest(reference, bytes, mediaType, o) : Promise.reject(new Error('refused')),
+    };
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: {}, layers: [] }));
+    const subject = { mediaType: MediaType.ociManifest, digest: digestOf(manifest), size: manifest.byteLength };
+    const signer = keySigner(signingKeyOf(generateKeyPair().privateKey));
+    const written: string[] = [];
+    await assert.rejects(signImage(store, subject, { signer, schemes: ['legacy', 'bundle'], written: (d) => written.push(d) }), /refused/);
+    const { found } = await discover(memory, subject.digest, 'signature');
+    assert.deepEqual(found.map((f) => f.scheme), ['legacy']);
+    assert.equal(written.length, 1, 'the legacy .sig manifest, stored before the bundle failed');
   });
 });

@@ -23,6 +23,8 @@ export interface SignOptions {
   readonly annotations?: Readonly<Record<string, string>>;
   readonly created?: Date;
   readonly signal?: AbortSignal;
+  /** Told of each signature manifest once it is stored: a failure in a later scheme leaves the earlier one written. */
+  readonly written?: (manifest: Digest) => void;
 }
 
 /** Where each scheme stored the signature: the `.sig` manifest digest and the bundle referrer digest. */
@@ -48,11 +50,13 @@ export async function signImage(store: SignatureStore, subject: Descriptor, opti
     const entry = options.rekorUrl === undefined ? undefined : await uploadHashedRekord({ rekorUrl: options.rekorUrl, digest: sha256(payload), signature, verifier: options.signer.verifierPem, ...io });
     if (entry !== undefined) tlogIndexes.push(entry.logIndex);
     legacy = await appendLegacyLayer(store, subject.digest, 'sig', { bytes: payload, mediaType: SIMPLE_SIGNING_MEDIA_TYPE, annotations: legacyAnnotations(options.signer, signature.toString('base64'), entry) }, io);
+    options.written?.(legacy);
   }
   if (options.schemes.includes('bundle')) {
     const signed = await signEnvelope(signStatement(subject.digest, options.annotations), options);
     if (signed.entry !== undefined) tlogIndexes.push(signed.entry.logIndex);
     bundle = await writeBundleReferrer(store, subject, bundleOf(options.signer, signed), COSIGN_SIGN_PREDICATE, { ...io, ...(options.created === undefined ? {} : { created: options.created }) });
+    options.written?.(bundle);
   }
   return { digest: subject.digest, ...(legacy === undefined ? {} : { legacy }), ...(bundle === undefined ? {} : { bundle }), tlogIndexes };
 }
@@ -83,10 +87,12 @@ export async function attestImage(store: SignatureStore, subject: Descriptor, op
     const annotations = { ...legacyAnnotations(options.signer, '', signed.entry), [LegacyAnnotation.predicateType]: options.predicateType, ...marks };
     const replaces = (layer: Descriptor) => marked(layer.annotations) && layer.annotations?.[LegacyAnnotation.predicateType] === options.predicateType;
     legacy = await appendLegacyLayer(store, subject.digest, 'att', { bytes: signed.bytes, mediaType: DSSE_ENVELOPE_MEDIA_TYPE, annotations }, { ...io, replaces });
+    options.written?.(legacy);
   }
   if (options.schemes.includes('bundle')) {
     const created = options.created === undefined ? {} : { created: options.created };
     bundle = await writeBundleReferrer(store, subject, bundleOf(options.signer, signed), options.predicateType, { ...io, ...created, annotations: marks });
+    options.written?.(bundle);
     if (Object.keys(marks).length > 0) await deleteBundleReferrers(store, subject.digest, bundle, { ...marks, [BundleAnnotation.predicateType]: options.predicateType }, io);
   }
   return { digest: subject.digest, ...(legacy === undefined ? {} : { legacy }), ...(bundle === undefined ? {} : { bundle }), tlogIndexes: signed.entry === undefined ? [] : [signed.entry.logIndex] };

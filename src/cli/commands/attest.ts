@@ -44,14 +44,21 @@ export function registerAttest(program: Command): void {
       try {
         const { gate, recordOverride } = await checkScanGate(target, flags, 'attest');
         const { signer, rekorUrl } = await signerFrom(flags);
-        const result: SignResult = await attestImage(target.store, target.subject, {
-          signer,
-          schemes,
-          predicateType,
-          predicate,
-          ...(rekorUrl === undefined ? {} : { rekorUrl }),
-        });
-        await recordOverride();
+        let wrote = false;
+        let result: SignResult;
+        try {
+          result = await attestImage(target.store, target.subject, {
+            signer,
+            schemes,
+            predicateType,
+            predicate,
+            ...(rekorUrl === undefined ? {} : { rekorUrl }),
+            written: () => (wrote = true),
+          });
+        } finally {
+          // Recorded once an attestation carrying the override is stored, even if the other scheme then failed.
+          if (wrote) await recordOverride();
+        }
         printResult(format, { image: target.store.repository, signer: signer.description, predicateType, scanGate: gate, attested: result }, (r) =>
           [
             ...forcedWarning(r.scanGate, 'attested'),

@@ -79,13 +79,14 @@ export function registerSign(program: Command): void {
         const annotations = { ...parseAnnotations(flags.annotations), ...forcedAnnotations(gate) };
         const subjects = [target.subject, ...(flags.recursive === true ? target.children : [])];
         const results: SignResult[] = [];
+        let wrote = false;
         try {
           for (const subject of subjects) {
-            results.push(await signImage(target.store, subject, { signer, schemes, annotations, ...(rekorUrl === undefined ? {} : { rekorUrl }) }));
+            results.push(await signImage(target.store, subject, { signer, schemes, annotations, ...(rekorUrl === undefined ? {} : { rekorUrl }), written: () => (wrote = true) }));
           }
         } finally {
-          // Once a signature carrying the override is written it is recorded, even if a child of the index fails after it.
-          if (results.length > 0) await recordOverride();
+          // Once a signature carrying the override is stored it is recorded, even if the other scheme or a child of the index fails after it.
+          if (wrote) await recordOverride();
         }
         printResult(format, { image: target.store.repository, signer: signer.description, scanGate: gate, signed: results }, (r) =>
           [
