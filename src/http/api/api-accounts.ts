@@ -4,7 +4,7 @@ import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, requireProject, requireSystem } from './api-guards.ts';
 import { parseHarborQuery } from './harbor-query.ts';
-import { PAGING_QUERY, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk } from './paging.ts';
 
 const PERMISSIONS: JsonSchema = {
   type: 'array',
@@ -129,13 +129,11 @@ export const accountRoutes: readonly ApiRoute[] = [
       q: { type: 'string', description: "Harbor's query: `Level=project,ProjectID=<id>` or `Level=system`" },
     },
     async handle(req) {
-      const paging = pagingOf(req.query);
       const listing = await robotListing(req);
       if (listing.kind === 'project') await requireProject(req, listing.project, 'robot', 'list');
       else await requireSystem(req, 'robot', 'list');
       const filter = listing.kind === 'project' ? { project: listing.project } : listing.kind === 'system' ? { level: 'system' as const } : {};
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.robots.list(filter));
-      return ok(items, headers);
+      return pagedOk(req, await req.services.robots.list(filter));
     },
   },
   {
@@ -216,10 +214,8 @@ export const accountRoutes: readonly ApiRoute[] = [
     summary: 'Local accounts (system admins).',
     query: PAGING_QUERY,
     async handle(req) {
-      const paging = pagingOf(req.query);
       await requireSystem(req, 'user', 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.users.list());
-      return ok(items, headers);
+      return pagedOk(req, await req.services.users.list());
     },
   },
   {

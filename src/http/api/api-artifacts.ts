@@ -1,7 +1,7 @@
 import type { RepositoryName } from '../../registry/index.ts';
 import type { ApiRequest, ApiRoute } from './api-route.ts';
 import { audit, done, ok, projectOf } from './api-guards.ts';
-import { PAGING_QUERY, pageHeaders, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk, pageHeaders, pagingOf } from './paging.ts';
 
 const P = '/projects/{project_name_or_id}';
 const R = `${P}/repositories/{repository_name}`;
@@ -51,10 +51,8 @@ export const artifactRoutes: readonly ApiRoute[] = [
     anonymous: true,
     async handle(req) {
       const repo = await repositoryOf(req, 'artifact', 'list');
-      const paging = pagingOf(req.query);
       const all = await req.services.registry.artifacts.list(repo, { all: req.query.get('all') === 'true' });
-      const { items, headers } = slicePage(req.ctx.url, paging, all);
-      return ok(items, headers);
+      return pagedOk(req, all);
     },
   },
   {
@@ -91,10 +89,8 @@ export const artifactRoutes: readonly ApiRoute[] = [
     query: PAGING_QUERY,
     anonymous: true,
     async handle(req) {
-      const paging = pagingOf(req.query);
       const repo = await repositoryOf(req, 'tag', 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, (await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '')).tags);
-      return ok(items, headers);
+      return pagedOk(req, (await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '')).tags);
     },
   },
   {

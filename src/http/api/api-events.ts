@@ -4,7 +4,7 @@ import type { WebhookPolicy } from '../../core/events/webhook-policy-store.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireProject, requireSystem } from './api-guards.ts';
-import { PAGING_QUERY, pageHeaders, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk, pageHeaders, pagingOf } from './paging.ts';
 
 const WEBHOOK_POLICY: JsonSchema = {
   type: 'object',
@@ -112,10 +112,8 @@ function webhookRoutes(base: string, scope: (req: ApiRequest, action: 'create' |
       summary: 'Webhook policies (secrets redacted), by id, paged.',
       query: PAGING_QUERY,
       async handle(req) {
-        const paging = pagingOf(req.query);
         const s = await scope(req, 'list');
-        const { items, headers } = slicePage(req.ctx.url, paging, await req.services.webhooks.list(s.id));
-        return ok(items.map(redact), headers);
+        return pagedOk(req, await req.services.webhooks.list(s.id), redact);
       },
     },
     {

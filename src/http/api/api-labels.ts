@@ -1,7 +1,7 @@
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireProject, requireSystem } from './api-guards.ts';
-import { PAGING_QUERY, pageHeaders, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk, pageHeaders, pagingOf } from './paging.ts';
 
 const LABEL: JsonSchema = {
   type: 'object',
@@ -43,13 +43,11 @@ export const labelRoutes: readonly ApiRoute[] = [
     summary: 'Global labels (`scope=g`) or those of a project (`scope=p&project_id=N`), by name, paged.',
     query: { ...PAGING_QUERY, scope: { enum: ['g', 'p'], default: 'g' }, project_id: { type: 'integer', minimum: 1 } },
     async handle(req) {
-      const paging = pagingOf(req.query);
       const scope = req.query.get('scope') === 'p' ? 'p' : 'g';
       const projectId = Number(req.query.get('project_id') ?? 0);
       if (scope === 'p' && projectId === 0) throw new HttpError('BAD_REQUEST', 'scope=p needs project_id');
       await requireLabel(req, { scope, project_id: projectId }, 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.labels.list(scope === 'g' ? null : projectId));
-      return ok(items, headers);
+      return pagedOk(req, await req.services.registry.labels.list(scope === 'g' ? null : projectId));
     },
   },
   {

@@ -1,7 +1,7 @@
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireProject, requireSystem } from './api-guards.ts';
-import { PAGING_QUERY, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk } from './paging.ts';
 
 const SELECTOR: JsonSchema = {
   type: 'object',
@@ -64,10 +64,8 @@ export const policyRoutes: readonly ApiRoute[] = [
     summary: 'Tag immutability rules of a project, by id, paged.',
     query: PAGING_QUERY,
     async handle(req) {
-      const paging = pagingOf(req.query);
       const project = await projectOf(req, 'immutable-tag', 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.immutableRules.list(project.project_id));
-      return ok(items, headers);
+      return pagedOk(req, await req.services.registry.immutableRules.list(project.project_id));
     },
   },
   {
@@ -199,10 +197,8 @@ export const policyRoutes: readonly ApiRoute[] = [
     summary: 'Past runs of a policy, newest first, paged.',
     query: PAGING_QUERY,
     async handle(req) {
-      const paging = pagingOf(req.query);
       const { policy } = await retentionOf(req, 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.retention.executions(policy.id));
-      return ok(items, headers);
+      return pagedOk(req, await req.services.registry.retention.executions(policy.id));
     },
   },
   {

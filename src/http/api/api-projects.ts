@@ -1,7 +1,7 @@
 import type { RoleId } from '../../core/auth/roles.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute, type JsonSchema } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf, requireSystem } from './api-guards.ts';
-import { PAGING_QUERY, pageHeaders, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk, pageHeaders, pagingOf } from './paging.ts';
 
 const METADATA: JsonSchema = { type: 'object', additionalProperties: { type: 'string' } };
 const ALLOWLIST: JsonSchema = {
@@ -130,10 +130,8 @@ export const projectRoutes: readonly ApiRoute[] = [
     summary: 'Members of a project with their roles, by username, paged.',
     query: PAGING_QUERY,
     async handle(req) {
-      const paging = pagingOf(req.query);
       const project = await projectOf(req, 'member', 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.registry.projects.members(project.project_id));
-      return ok(items, headers);
+      return pagedOk(req, await req.services.registry.projects.members(project.project_id));
     },
   },
   {

@@ -2,7 +2,7 @@ import type { JobRecord } from '../../core/jobs/job-queue.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRoute } from './api-route.ts';
 import { audit, created, intParam, ok, requireSystem } from './api-guards.ts';
-import { PAGING_QUERY, pagingOf, slicePage } from './paging.ts';
+import { PAGING_QUERY, pagedOk } from './paging.ts';
 
 /** A GC run as the API shows it: the job's state and, once done, its report. */
 function gcView(job: JobRecord): unknown {
@@ -44,10 +44,8 @@ export const systemRoutes: readonly ApiRoute[] = [
     summary: 'The 50 most recent garbage collection runs with their reports, newest first, paged.',
     query: PAGING_QUERY,
     async handle(req) {
-      const paging = pagingOf(req.query);
       await requireSystem(req, 'garbage-collection', 'list');
-      const { items, headers } = slicePage(req.ctx.url, paging, await req.services.jobs.list({ kind: req.services.jobKinds.gc, limit: 50 }));
-      return ok(items.map(gcView), headers);
+      return pagedOk(req, await req.services.jobs.list({ kind: req.services.jobKinds.gc, limit: 50 }), gcView);
     },
   },
   {

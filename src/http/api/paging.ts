@@ -1,4 +1,6 @@
 import { HttpError } from '../http-error.ts';
+import { ok } from './api-guards.ts';
+import type { ApiRequest } from './api-route.ts';
 
 export interface Paging {
   readonly page: number;
@@ -32,7 +34,11 @@ export function pageHeaders(url: URL, paging: Paging, total: number): Record<str
   return { 'x-total-count': String(total), ...(links.length === 0 ? {} : { link: links.join(' , ') }) };
 }
 
-/** One page of a list the server holds whole (robots, users, an artifact's tags), with Harbor's headers. */
-export function slicePage<T>(url: URL, paging: Paging, all: readonly T[]): { items: T[]; headers: Record<string, string> } {
-  return { items: all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize), headers: pageHeaders(url, paging, all.length) };
+/**
+ * A 200 answer with the page the request asks for (`page`, `page_size`) of a list the server holds
+ * whole (robots, users, an artifact's tags…), each item through `view`, and Harbor's headers.
+ */
+export function pagedOk<T>(req: ApiRequest, all: readonly T[], view: (item: T) => unknown = (item) => item) {
+  const paging = pagingOf(req.query);
+  return ok(all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize).map(view), pageHeaders(req.ctx.url, paging, all.length));
 }
