@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { env as environment, stdin } from 'node:process';
 import { loadPrivateKey, SignError, type SigningKey } from '../sign/index.ts';
-import { readPassword } from './password.ts';
+import { passwordSource, readPassword } from './password.ts';
 
 /** The variable cosign reads a key's password from; Slipway reads the same one. */
 export const KEY_PASSWORD_ENV = 'COSIGN_PASSWORD';
@@ -13,16 +12,16 @@ export const KEY_PASSWORD_ENV = 'COSIGN_PASSWORD';
  * empty, which no one would guess from "decryption failed".
  */
 export async function loadKeyFile(path: string): Promise<SigningKey> {
-  let source: string | undefined;
+  let source: ReturnType<typeof passwordSource> | undefined;
   const password = () => {
-    source = environment[KEY_PASSWORD_ENV] !== undefined ? `$${KEY_PASSWORD_ENV}` : stdin.isTTY ? 'the prompt' : 'standard input, which is not a terminal';
+    source = passwordSource(KEY_PASSWORD_ENV);
     return readPassword({ confirm: false, env: KEY_PASSWORD_ENV });
   };
   try {
     return await loadPrivateKey(await readFile(path, 'utf8'), password);
   } catch (error) {
     if (!(error instanceof SignError) || error.code !== 'KEY_PASSWORD_WRONG' || source === undefined) throw error;
-    const hint = source === `$${KEY_PASSWORD_ENV}` || source === 'the prompt' ? '' : ` (set ${KEY_PASSWORD_ENV}, or run in a terminal to be prompted)`;
-    throw new SignError('KEY_PASSWORD_WRONG', `${error.message}: the password was read from ${source}${hint}`, { cause: error });
+    const from = { env: `$${KEY_PASSWORD_ENV}`, prompt: 'the prompt', stdin: `standard input, which is not a terminal (set ${KEY_PASSWORD_ENV}, or run in a terminal to be prompted)` }[source];
+    throw new SignError('KEY_PASSWORD_WRONG', `${error.message}: the password was read from ${from}`, { cause: error });
   }
 }

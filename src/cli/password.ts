@@ -11,15 +11,21 @@ export interface PasswordOptions {
   readonly env: string;
 }
 
+/** Where readPassword takes the password from: the variable if set (even empty), else the terminal's prompt, else standard input. */
+export function passwordSource(env: string): 'env' | 'prompt' | 'stdin' {
+  if (environment[env] !== undefined) return 'env';
+  return stdin.isTTY ? 'prompt' : 'stdin';
+}
+
 /**
  * A key password the way cosign reads it: the environment variable if it is set (even to the empty
  * string), else a prompt without echo when standard input is a terminal (twice if `confirm`), else
  * all of standard input, byte for byte (a trailing newline is part of the password, as in cosign).
  */
 export async function readPassword(options: PasswordOptions): Promise<string> {
-  const fromEnvironment = environment[options.env];
-  if (fromEnvironment !== undefined) return fromEnvironment;
-  if (!stdin.isTTY) return text(stdin);
+  const source = passwordSource(options.env);
+  if (source === 'env') return environment[options.env] ?? '';
+  if (source === 'stdin') return text(stdin);
   const password = await prompt('Enter password for private key: ');
   if (!options.confirm) return password;
   if ((await prompt('Enter password for private key again: ')) !== password) throw new Error('passwords do not match');

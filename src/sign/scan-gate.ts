@@ -13,6 +13,8 @@ export interface ScanGateCheck {
   readonly passed: boolean;
   readonly forced: boolean;
   readonly reasons: readonly string[];
+  /** Why it was forced (`--reason`), when it was. */
+  readonly override?: string;
 }
 
 /**
@@ -34,19 +36,16 @@ export async function requireScanGate(
   if (!override.force || override.reason === undefined || override.reason.trim() === '') {
     throw new SignError('SCAN_GATE_NOT_PASSED', `refusing to ${action} ${subject}: the scan gate has not passed: ${verdict.reasons.join('; ')} (override with --force --reason "…", which is recorded)`);
   }
-  return { passed: false, forced: true, reasons: [...verdict.reasons, `forced: ${override.reason}`] };
+  return { passed: false, forced: true, reasons: [...verdict.reasons, `forced: ${override.reason}`], override: override.reason };
 }
 
 /** Records a forced gate's override with the source, after a signature carrying it was written; a gate that passed records nothing. */
 export async function recordForcedGate(source: ScanGateSource, action: 'sign' | 'attest', gate: ScanGateCheck, options: { signal?: AbortSignal } = {}): Promise<void> {
-  if (gate.forced) await source.recordOverride(action, forcedReason(gate), options);
+  if (gate.override !== undefined) await source.recordOverride(action, gate.override, options);
 }
 
 /** Annotations a forced signature carries, so the override travels with it. */
 export function forcedAnnotations(gate: ScanGateCheck): Record<string, string> {
-  if (!gate.forced) return {};
-  return { 'dev.slipway.scan-gate': 'overridden', 'dev.slipway.scan-gate.reason': forcedReason(gate) };
+  if (gate.override === undefined) return {};
+  return { 'dev.slipway.scan-gate': 'overridden', 'dev.slipway.scan-gate.reason': gate.override };
 }
-
-/** Why the gate was forced: the last of its reasons, as {@link requireScanGate} put it there. */
-const forcedReason = (gate: ScanGateCheck): string => gate.reasons.at(-1)?.replace(/^forced: /, '') ?? '';
