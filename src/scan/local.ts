@@ -7,7 +7,7 @@
 import type { RegistryClient } from '../core/oci/client/registry-client.ts';
 import type { DatabaseConfig } from '../core/storage/metadata/database.ts';
 import type { ScanResult } from './report/scan-result.ts';
-import { openVulnDbThread } from './vulndb/vulndb-thread.ts';
+import type { VulnDb } from './vulndb/vulndb.ts';
 
 export type { Severity } from './model.ts';
 export { SEVERITIES } from './model.ts';
@@ -31,18 +31,40 @@ export interface ScanTargetOptions {
 }
 
 /**
- * Scans a registry reference, OCI layout or docker-archive (see openScanImage). The database opens
- * on a worker thread while the layers stream (openVulnDbThread), and is closed however the scan ends.
- * The thread starts first, and the scanner's modules load after: the thread's own loading then
- * runs beside this thread's, on another core, rather than beside the walk.
+ * Scans a registry reference, OCI layout or docker-archive (see openScanImage), matching against
+ * the vulnerability database of `options.database`, which is closed however the scan ends. A
+ * SQLite file (the data directory's) is read directly (openAdvisoryFile: a few milliseconds);
+ * PostgreSQL opens through the metadata database while the layers stream.
  */
 export async function scanTarget(target: string, options: ScanTargetOptions): Promise<ScanResult> {
-  const vulndb = options.database === undefined ? undefined : openVulnDbThread(options.database);
+  const [{ catalogers }, { openScanImage }, { scanImage }] = await Promise.all([import('./catalogers.ts'), import('./scan-image.ts'), import('./scanner.ts')]);
+  const database = options.database === undefined ? undefined : await openVulnDb(options.database);
   try {
-    const [{ catalogers }, { openScanImage }, { scanImage }] = await Promise.all([import('./catalogers.ts'), import('./scan-image.ts'), import('./scanner.ts')]);
     const image = await openScanImage(target, { client: options.client, ...(options.platform === undefined ? {} : { platform: options.platform }) });
-    return await scanImage(image, { catalogers, ...(vulndb === undefined ? {} : { vulndb }), version: options.version });
+    return await scanImage(image, { catalogers, ...(database === undefined ? {} : { vulndb: database.vulndb }), version: options.version });
   } finally {
-    await vulndb?.close();
+    await database?.close();
   }
+}
+
+async function openVulnDb(config: DatabaseConfig): Promise<{ vulndb: VulnDb | Promise<VulnDb>; close: () => Promise<void> }> {
+  if (config.kind === 'sqlite') {
+    const { openAdvisoryFile } = await import('./vulndb/advisory-file.ts');
+    const file = openAdvisoryFile(config.path);
+    return { vulndb: file, close: async () => file.close() };
+  }
+  const opening = Promise.all([import('../core/storage/metadata/database.ts'), import('./vulndb/vulndb.ts')]).then(async ([{ openDatabase }, { createVulnDb }]) => {
+    const metadata = await openDatabase(config);
+    return { metadata, vulndb: createVulnDb(metadata) };
+  });
+  const vulndb = opening.then((opened) => opened.vulndb);
+  // Awaited by the scan (which fails closed on it) and at close; until then a failure must not count as unhandled.
+  vulndb.catch(() => undefined);
+  return {
+    vulndb,
+    close: async () => {
+      const opened = await opening.catch(() => undefined);
+      await opened?.metadata.close();
+    },
+  };
 }

@@ -38,14 +38,36 @@ export interface VulnDb {
   matchAll(packages: readonly Package[], distro: Distro | undefined, options?: { readonly signal?: AbortSignal }): Promise<Finding[]>;
 }
 
-interface Row {
+/** One `affected[]` entry of a stored advisory that names the looked-up package. */
+export interface AdvisoryRow {
   readonly id: string;
+  /** The OSV record, as JSON. */
   readonly record: string;
+  /** The `affected[]` entry, as JSON. */
   readonly affected: string;
   readonly ecosystem: string;
   readonly name: string;
 }
 
+export interface AdvisoryTotals {
+  readonly count: number;
+  readonly newest: number | null;
+}
+
+/**
+ * Where the advisories are read from: the metadata database through Kysely (the server, `db
+ * import`), or the SQLite file read directly (`openAdvisoryFile`, the CLI's scan). The matching
+ * above it is one and the same.
+ */
+export interface AdvisoryStore {
+  /** Every recorded import, newest first. */
+  imports(): Promise<readonly VulnDbImport[]>;
+  totals(): Promise<AdvisoryTotals>;
+  /** The rows of advisories not withdrawn whose package is one of `names` in `ecosystem`. */
+  rows(ecosystem: string, names: readonly string[]): Promise<readonly AdvisoryRow[]>;
+}
+
+/** Names per query, well under every database's bound-parameter limit. */
 const BATCH = 500;
 
 interface Advisory {
@@ -60,72 +82,78 @@ const comparatorFor: ComparatorFor = (range, ecosystem) => {
   return scheme === undefined ? undefined : (a, b) => compareVersions(scheme, a, b);
 };
 
+/** The vulnerability database in the metadata database. */
 export function createVulnDb(database: MetadataDatabase): VulnDb {
   const { db } = database;
+  return vulnDbOver({
+    async imports() {
+      const rows = await db.selectFrom('vuln_imports').selectAll().orderBy('imported_at', 'desc').orderBy('id', 'desc').execute();
+      return rows.map((row) => ({ source: row.source, records: row.records, ecosystems: parseEcosystems(row.ecosystems), importedAt: row.imported_at }));
+    },
+    async totals() {
+      const totals = await db
+        .selectFrom('advisories')
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('modified').as('newest')])
+        .executeTakeFirstOrThrow();
+      return { count: totals.count, newest: totals.newest === null ? null : totals.newest };
+    },
+    rows: (ecosystem, names) =>
+      db
+        .selectFrom('advisory_packages as p')
+        .innerJoin('advisories as a', 'a.id', 'p.advisory_id')
+        .select(['a.id as id', 'a.record as record', 'p.affected as affected', 'p.ecosystem as ecosystem', 'p.name as name'])
+        .where('p.ecosystem', '=', ecosystem)
+        .where('p.name', 'in', names)
+        .where('a.withdrawn', 'is', null)
+        .execute(),
+  });
+}
+
+/** The matching, over any store of advisories. */
+export function vulnDbOver(store: AdvisoryStore): VulnDb {
+  const lookUp = async (wanted: ReadonlyMap<string, ReadonlySet<string>>, signal: AbortSignal | undefined): Promise<Map<string, AdvisoryRow[]>> => {
+    const byKey = new Map<string, AdvisoryRow[]>();
+    for (const [ecosystem, names] of wanted) {
+      const list = [...names];
+      for (let i = 0; i < list.length; i += BATCH) {
+        signal?.throwIfAborted();
+        const rows = await guard(`looking up advisories in ${ecosystem}`, () => store.rows(ecosystem, list.slice(i, i + BATCH)));
+        for (const row of rows) {
+          const key = `${row.ecosystem}\0${row.name}`;
+          byKey.set(key, [...(byKey.get(key) ?? []), row]);
+        }
+      }
+    }
+    return byKey;
+  };
+  const matchAll: VulnDb['matchAll'] = async (packages, distro, options = {}) => {
+    options.signal?.throwIfAborted();
+    const queries = packages.map((pkg) => ({ pkg, query: packageQuery(pkg, distro) }));
+    const wanted = new Map<string, Set<string>>();
+    for (const { query } of queries) for (const ecosystem of query.ecosystems) for (const name of query.names) wanted.set(ecosystem, (wanted.get(ecosystem) ?? new Set()).add(name));
+    const byKey = await lookUp(wanted, options.signal);
+    const findings: Finding[] = [];
+    for (const { pkg, query } of queries) {
+      const rows = query.ecosystems.flatMap((e) => query.names.flatMap((n) => byKey.get(`${e}\0${n}`) ?? []));
+      if (rows.length > 0) findings.push(...findingsFor(rows, pkg, query.version));
+    }
+    return findings;
+  };
   return {
     async status(options = {}) {
       options.signal?.throwIfAborted();
       return guard('reading the vulnerability database status', async () => {
-        const imports = await db.selectFrom('vuln_imports').selectAll().orderBy('imported_at', 'desc').orderBy('id', 'desc').execute();
-        const totals = await db
-          .selectFrom('advisories')
-          .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('modified').as('newest')])
-          .executeTakeFirstOrThrow();
+        const [imports, totals] = [await store.imports(), await store.totals()];
         return {
-          imports: imports.map((row) => ({ source: row.source, records: row.records, ecosystems: parseEcosystems(row.ecosystems), importedAt: row.imported_at })),
+          imports,
           advisories: totals.count,
-          newestModified: totals.newest === null ? null : totals.newest,
-          lastImportAt: imports.length === 0 ? null : Math.max(...imports.map((row) => row.imported_at)),
+          newestModified: totals.newest,
+          lastImportAt: imports.length === 0 ? null : Math.max(...imports.map((i) => i.importedAt)),
         };
       });
     },
-
-    async match(pkg, distro, options = {}) {
-      options.signal?.throwIfAborted();
-      const query = packageQuery(pkg, distro);
-      if (query.ecosystems.length === 0 || query.names.length === 0) return [];
-      const rows = await guard(`looking up advisories for ${pkg.name}`, () =>
-        db
-          .selectFrom('advisory_packages as p')
-          .innerJoin('advisories as a', 'a.id', 'p.advisory_id')
-          .select(['a.id as id', 'a.record as record', 'p.affected as affected'])
-          .where('p.ecosystem', 'in', query.ecosystems)
-          .where('p.name', 'in', query.names)
-          .where('a.withdrawn', 'is', null)
-          .execute(),
-      );
-      return findingsFor(rows, pkg, query.version);
-    },
-
-    async matchAll(packages, distro, options = {}) {
-      const queries = packages.map((pkg) => ({ pkg, query: packageQuery(pkg, distro) }));
-      const wanted = new Map<string, Set<string>>();
-      for (const { query } of queries) for (const ecosystem of query.ecosystems) for (const name of query.names) wanted.set(ecosystem, (wanted.get(ecosystem) ?? new Set()).add(name));
-      const byKey = new Map<string, Row[]>();
-      for (const [ecosystem, names] of wanted) {
-        const list = [...names];
-        for (let i = 0; i < list.length; i += BATCH) {
-          options.signal?.throwIfAborted();
-          const rows = await guard(`looking up advisories in ${ecosystem}`, () =>
-            db
-              .selectFrom('advisory_packages as p')
-              .innerJoin('advisories as a', 'a.id', 'p.advisory_id')
-              .select(['a.id as id', 'a.record as record', 'p.affected as affected', 'p.ecosystem as ecosystem', 'p.name as name'])
-              .where('p.ecosystem', '=', ecosystem)
-              .where('p.name', 'in', list.slice(i, i + BATCH))
-              .where('a.withdrawn', 'is', null)
-              .execute(),
-          );
-          for (const row of rows) byKey.set(`${row.ecosystem}\0${row.name}`, [...(byKey.get(`${row.ecosystem}\0${row.name}`) ?? []), row]);
-        }
-      }
-      const findings: Finding[] = [];
-      for (const { pkg, query } of queries) {
-        const rows = query.ecosystems.flatMap((e) => query.names.flatMap((n) => byKey.get(`${e}\0${n}`) ?? []));
-        if (rows.length > 0) findings.push(...findingsFor(rows, pkg, query.version));
-      }
-      return findings;
-    },
+    match: (pkg, distro, options = {}) => matchAll([pkg], distro, options),
+    matchAll,
   };
 }
 
@@ -159,7 +187,8 @@ function evaluateAdvisory(id: string, advisory: Advisory, pkg: Package, version:
   return evaluation.kind === 'unaffected' ? undefined : advisoryFinding(record, entries, pkg, evaluation);
 }
 
-function parseEcosystems(text: string): string[] {
+/** The `ecosystems` column: a JSON array of names (anything else reads as none). */
+export function parseEcosystems(text: string): string[] {
   try {
     const value: unknown = JSON.parse(text);
     return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
