@@ -41,9 +41,19 @@ export interface CatalogFile {
   readonly path: string;
   readonly mode: number;
   readonly size: number;
+  /** The whole content when a cataloger `wants` the file; empty when it was kept only for `extracts`. */
   readonly content: Buffer;
+  /** What each cataloger's `extract` kept of the file, by cataloger name. */
+  readonly extracts?: ReadonlyMap<string, Buffer>;
   readonly layerDiffId: string;
   readonly layerDigest: string;
+}
+
+/** Sees one file's body chunk by chunk as the layer streams past (never the whole of it at once). */
+export interface BodyExtractor {
+  push(chunk: Buffer): void;
+  /** What to keep of the file (`CatalogFile.extracts`), or undefined for nothing. */
+  end(): Buffer | undefined;
 }
 
 /** Read access to the files catalogers asked for, after every layer was applied (whiteouts honoured). */
@@ -62,6 +72,11 @@ export interface Cataloger {
   readonly name: string;
   readonly version: number;
   wants(path: string, info: { readonly mode: number; readonly size: number }): boolean;
+  /**
+   * For files of any size whose cataloger needs only part of them (a Go binary's build info): an
+   * extractor fed the body as it streams, keeping what it returns instead of the file.
+   */
+  extract?(path: string, info: { readonly mode: number; readonly size: number }): BodyExtractor | undefined;
   catalog(files: CatalogFiles, context: { readonly distro: Distro | undefined }): readonly Package[];
 }
 

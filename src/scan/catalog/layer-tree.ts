@@ -18,6 +18,13 @@ export interface LinkNode {
 }
 export type TreeNode = DirNode | FileNode | LinkNode;
 
+/** The bytes a kept file holds in memory: its content and its extracts. */
+export function keptBytesOf(file: CatalogFile): number {
+  let bytes = file.content.byteLength;
+  for (const kept of file.extracts?.values() ?? []) bytes += kept.byteLength;
+  return bytes;
+}
+
 /** Symlinks followed while resolving one path, at most. */
 export const MAX_LINK_HOPS = 10;
 
@@ -82,7 +89,7 @@ export class LayerTree {
     const previous = parent.children.get(baseName(path));
     if (previous !== undefined) this.#forget(previous);
     parent.children.set(baseName(path), node);
-    if (node.kind === 'file') this.#keptBytes += node.file.size;
+    if (node.kind === 'file') this.#keptBytes += keptBytesOf(node.file);
   }
 
   /** Removes whatever is at a resolved path: an entry of the current layer replaced it. */
@@ -160,7 +167,7 @@ export class LayerTree {
   }
 
   #forget(node: TreeNode): void {
-    if (node.kind === 'file') this.#keptBytes -= node.file.size;
+    if (node.kind === 'file') this.#keptBytes -= keptBytesOf(node.file);
     if (node.kind === 'dir') for (const child of node.children.values()) this.#forget(child);
   }
 }

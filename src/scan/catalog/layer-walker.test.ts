@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync, zstdCompressSync } from 'node:zlib';
 import { tarArchive } from '../../testing/tar-writer.ts';
 import type { Cataloger } from '../model.ts';
 import { walkLayers } from './layer-walker.ts';
+import { goBinary } from './lang/go-binary.ts';
 import { ScanError } from '../scan-error.ts';
 import { createWarningLog } from './warning-log.ts';
 import { blobLayer, entriesFromDisk, rawTar, testLayer, walk } from './test-layers.ts';
@@ -125,6 +127,24 @@ it('fails with LIMIT_EXCEEDED on too many entries, too many kept bytes and a dec
   const bomb = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, diffId: `sha256:${'d'.repeat(64)}`, open: async () => Readable.from(zeros()).pipe(createGzip()) };
   await assert.rejects(walk([bomb], [probe], { maxUncompressedBytes: 1024 * 1024 }), isScanError('LIMIT_EXCEEDED', new RegExp(`layer ${bomb.digest}: entry "zeros": more than 1048576 uncompressed layer bytes`), 'zeros'));
   assert.ok(produced < 256 * 1024 * 1024, `${produced} bytes of an 8 GiB bomb decompressed`);
+});
+
+it('keeps only what an extractor takes of an executable, so executables never count whole against the kept bytes', async () => {
+  const section = readFileSync(sharedData('pkgdb/go-buildinfo/esbuild-0.17.19-linux-x64/buildinfo-section.bin'));
+  // An ELF header, then the build-info section at a 16-byte-aligned offset (found by the magic search).
+  const elf = (body: Buffer) => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(256 - 7), body]);
+  const tool = elf(Buffer.concat([section, randomBytes(200_000)]));
+  const others = Array.from({ length: 20 }, (_, index) => ({ path: `usr/lib/lib${index}.so`, content: elf(randomBytes(100_000)), mode: 0o755 }));
+  const base = testLayer([{ path: 'usr/local/bin/esbuild', content: tool, mode: 0o755 }, ...others, { path: 'usr/bin/script', content: `#!/bin/sh\n${'true\n'.repeat(300)}`, mode: 0o755 }]);
+  const result = await walk([base], [goBinary], { maxTotalKeptBytes: 64 * 1024 });
+  assert.deepEqual(paths(result), ['usr/local/bin/esbuild'], 'non-Go executables and scripts are not kept at all');
+  const kept = result.files.get('usr/local/bin/esbuild');
+  assert.equal(kept?.content.byteLength, 0);
+  assert.ok((kept?.extracts?.get('go-binary')?.byteLength ?? Infinity) < 4096);
+  const packages = goBinary.catalog(result.files, { distro: undefined });
+  assert.ok(packages.some((found) => found.purl === 'pkg:golang/stdlib@1.20.4' && found.location === 'usr/local/bin/esbuild' && found.layerDigest === base.digest));
+  const removed = await walk([base, testLayer([{ path: 'usr/local/bin/.wh.esbuild', content: '' }])], [goBinary]);
+  assert.deepEqual(goBinary.catalog(removed.files, { distro: undefined }), [], 'a whiteout removes it');
 });
 
 it('reads gzip, zstd and plain tar layers, sniffing when the media type says nothing', async () => {

@@ -1,14 +1,16 @@
 import { TarError } from '../../core/archive/tar-error.ts';
 import { readTar, type TarEntry } from '../../core/archive/tar-reader.ts';
-import type { CatalogFiles, Cataloger, Distro } from '../model.ts';
+import type { BodyExtractor, CatalogFiles, Cataloger, Distro } from '../model.ts';
 import { baseName, joinPath, linkEscapesRoot, normaliseEntryPath, parentOf } from './entry-path.ts';
-import { LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
+import { keptBytesOf, LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
 import { isDecompressionError, layerTarBytes, type ByteBudget, type LayerSource } from './layer-stream.ts';
 import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.ts';
 import { ScanError } from '../scan-error.ts';
 import { createWarningLog, type WarningLog } from './warning-log.ts';
 
 export type { LayerSource } from './layer-stream.ts';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface WalkLimits {
   /** Largest file kept for a cataloger; larger wanted files are skipped with a warning. */
@@ -148,11 +150,29 @@ function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (r
 
 async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): Promise<void> {
   walk.tree.remove(path);
-  if (!wanted(walk, path, entry)) return;
-  if (entry.size > walk.limits.maxFileBytes) return warn(`${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
-  reserve(walk, entry.size);
-  const content = await readBody(entry.body, entry.size);
-  const file = { path, mode: entry.mode, size: entry.size, content, layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
+  let whole = wanted(walk, path, entry);
+  const extractors = extractorsFor(walk, path, entry);
+  if (whole && entry.size > walk.limits.maxFileBytes) {
+    warn(`${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
+    whole = false;
+  }
+  if (!whole && extractors.length === 0) return;
+  if (whole) reserve(walk, entry.size);
+  // One pass over the body: copied whole when wanted, and fed to every extractor.
+  const content = whole ? Buffer.alloc(entry.size) : EMPTY;
+  let offset = 0;
+  for await (const chunk of entry.body) {
+    if (whole) offset += chunk.copy(content, offset);
+    for (const [, extractor] of extractors) extractor.push(chunk);
+  }
+  const extracts = new Map<string, Buffer>();
+  for (const [name, extractor] of extractors) {
+    const kept = extractor.end();
+    if (kept !== undefined) extracts.set(name, kept);
+  }
+  if (!whole && extracts.size === 0) return;
+  if (extracts.size > 0) reserve(walk, [...extracts.values()].reduce((sum, kept) => sum + kept.byteLength, 0));
+  const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
   walk.tree.put(path, { kind: 'file', file, layer: layer.index });
 }
 
@@ -167,8 +187,10 @@ function addHardlink(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, 
     if (wanted(walk, path, { mode: entry.mode, size: 0 })) warn(`hardlink to ${JSON.stringify(entry.linkname)}, whose content was not kept; not cataloged`);
     return;
   }
-  if (!wanted(walk, path, target.file)) return;
-  reserve(walk, target.file.size);
+  const whole = wanted(walk, path, target.file);
+  if (whole && target.file.content.byteLength !== target.file.size) return warn(`hardlink to ${JSON.stringify(entry.linkname)}, whose whole content was not kept; not cataloged`);
+  if (!whole && target.file.extracts === undefined) return;
+  reserve(walk, keptBytesOf(target.file));
   const file = { ...target.file, path, layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
   walk.tree.put(path, { kind: 'file', file, layer: layer.index });
 }
@@ -185,15 +207,18 @@ function wanted(walk: Walk, path: string, info: { readonly mode: number; readonl
   return OS_RELEASE_PATHS.includes(path) || walk.catalogers.some((cataloger) => cataloger.wants(path, asked));
 }
 
-function reserve(walk: Walk, size: number): void {
-  if (walk.tree.keptBytes + size > walk.limits.maxTotalKeptBytes) throw limitExceeded(walk, 'maxTotalKeptBytes', 'bytes of kept files');
+/** The catalogers' extractors for a regular file, by cataloger name. */
+function extractorsFor(walk: Walk, path: string, info: { readonly mode: number; readonly size: number }): [string, BodyExtractor][] {
+  const found: [string, BodyExtractor][] = [];
+  for (const cataloger of walk.catalogers) {
+    const extractor = cataloger.extract?.(path, { mode: info.mode, size: info.size });
+    if (extractor !== undefined) found.push([cataloger.name, extractor]);
+  }
+  return found;
 }
 
-async function readBody(body: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
-  const content = Buffer.alloc(size);
-  let offset = 0;
-  for await (const chunk of body) offset += chunk.copy(content, offset);
-  return content;
+function reserve(walk: Walk, size: number): void {
+  if (walk.tree.keptBytes + size > walk.limits.maxTotalKeptBytes) throw limitExceeded(walk, 'maxTotalKeptBytes', 'bytes of kept files');
 }
 
 function limitExceeded(walk: Walk, limit: keyof WalkLimits, what: string): ScanError {

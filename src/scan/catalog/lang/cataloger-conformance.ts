@@ -10,7 +10,7 @@ import type { Cataloger, Package } from '../../model.ts';
 import { memoryCatalogFiles, TEST_LAYER, type MemoryFile } from './memory-catalog-files.ts';
 
 export interface ConformanceFixture {
-  /** Files the cataloger wants that yield at least one package. */
+  /** Files the cataloger wants (or extracts from) that yield at least one package. */
   readonly files: readonly MemoryFile[];
 }
 
@@ -25,7 +25,10 @@ export function catalogerConformance(cataloger: Cataloger, fixture: ConformanceF
     });
 
     it('wants its fixture and finds well-formed packages in it', () => {
-      for (const file of fixture.files) assert.ok(cataloger.wants(file.path, { mode: file.mode ?? 0o644, size: Buffer.byteLength(file.content) }), file.path);
+      for (const file of fixture.files) {
+        const info = { mode: file.mode ?? 0o644, size: Buffer.byteLength(file.content) };
+        assert.ok(cataloger.wants(file.path, info) || cataloger.extract?.(file.path, info) !== undefined, file.path);
+      }
       const packages = cataloger.catalog(memoryCatalogFiles(fixture.files), context);
       assert.ok(packages.length > 0);
       for (const found of packages) assertWellFormed(cataloger, found, fixture.files);

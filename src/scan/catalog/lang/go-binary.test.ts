@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { readElfImage } from './elf-image.ts';
-import { parseModInfo, readGoBuildInfo } from './go-build-info.ts';
+import { BUILD_INFO_MAGIC, parseModInfo, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
+import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
 import { goBinary, stdlibVersion } from './go-binary.ts';
 import { memoryCatalogFiles } from './memory-catalog-files.ts';
 import { sharedData } from '../../../testing/shared-data.ts';
@@ -161,12 +162,58 @@ it('maps toolchain versions to stdlib versions', () => {
   assert.equal(stdlibVersion('devel go1.23-abcdef Tue'), undefined);
 });
 
-it('wants executables between 1 KiB and 256 MiB, whatever their name', () => {
-  assert.ok(goBinary.wants('usr/bin/anything', { mode: 0o755, size: 5_000_000 }));
-  assert.ok(goBinary.wants('opt/x', { mode: 0o100, size: 1024 }));
-  assert.ok(!goBinary.wants('usr/bin/tool', { mode: 0o644, size: 5_000_000 }));
-  assert.ok(!goBinary.wants('usr/bin/tiny', { mode: 0o755, size: 1023 }));
-  assert.ok(!goBinary.wants('usr/bin/huge', { mode: 0o755, size: 256 * 1024 * 1024 + 1 }));
+it('reads executables of 1 KiB and more, of any size and name, as they stream, and keeps nothing of the file itself', () => {
+  const info = (mode: number, size: number) => goBinary.extract?.('usr/bin/x', { mode, size });
+  assert.equal(goBinary.wants('usr/bin/anything', { mode: 0o755, size: 5_000_000 }), false);
+  assert.ok(info(0o755, 5_000_000) !== undefined);
+  assert.ok(info(0o100, 1024) !== undefined);
+  assert.ok(info(0o755, 4 * 1024 ** 3) !== undefined, 'a 4 GiB executable is searched, not skipped');
+  assert.equal(info(0o644, 5_000_000), undefined);
+  assert.equal(info(0o755, 1023), undefined);
+});
+
+/** What the extractor keeps of `binary` fed in `chunk`-byte pieces (or at the cut points given), read back. */
+function streamed(binary: Buffer, options: { chunk?: number; cuts?: readonly number[]; wholeLimit?: number }): GoBuildInfo | undefined {
+  const extractor = new GoBuildInfoExtractor(binary.length, options.wholeLimit);
+  const cuts = options.cuts ?? Array.from({ length: Math.ceil(binary.length / (options.chunk ?? binary.length)) }, (_, i) => i * (options.chunk ?? binary.length));
+  const points = [...new Set([0, ...cuts.filter((cut) => cut > 0 && cut < binary.length), binary.length])].sort((a, b) => a - b);
+  for (let i = 0; i + 1 < points.length; i += 1) extractor.push(binary.subarray(points[i], points[i + 1]));
+  const kept = extractor.end();
+  return kept === undefined ? undefined : keptBuildInfo(kept);
+}
+
+it('finds the same build info held whole, or searched in a stream cut anywhere, the magic split across chunks included', () => {
+  const binary = esbuildBinary();
+  const expected = readGoBuildInfo(binary);
+  assert.ok(expected !== undefined && expected.goVersion === 'go1.20.4');
+  const magic = binary.indexOf(BUILD_INFO_MAGIC);
+  assert.equal(magic % 16, 0);
+  assert.deepEqual(streamed(binary, {}), expected, 'held whole');
+  for (const options of [{ chunk: 4096 }, { chunk: 1000 }, { chunk: 7 }, { cuts: [magic + 1] }, { cuts: [magic + 5, magic + 13] }, { cuts: [magic + 14, magic + 40] }, { cuts: [3] }]) {
+    assert.deepEqual(streamed(binary, { ...options, wholeLimit: 0 }), expected, JSON.stringify(options));
+  }
+});
+
+it('skips unaligned and false candidates of the magic in a stream, and gives up on a file made of them', () => {
+  const binary = esbuildBinary();
+  const expected = readGoBuildInfo(binary);
+  const decoy = (at: number) => {
+    const copy = Buffer.from(binary);
+    BUILD_INFO_MAGIC.copy(copy, at);
+    return copy;
+  };
+  // A magic at an odd offset, and an aligned one followed by garbage, both before the real one.
+  assert.deepEqual(streamed(decoy(0x107), { chunk: 1000, wholeLimit: 0 }), expected);
+  assert.deepEqual(streamed(decoy(0x110), { chunk: 1000, wholeLimit: 0 }), expected);
+  const hostile = Buffer.concat([binary.subarray(0, 64), Buffer.concat(Array.from({ length: 4096 }, () => Buffer.concat([BUILD_INFO_MAGIC, Buffer.alloc(2, 0xff)])))]);
+  assert.equal(streamed(hostile, { chunk: 65536, wholeLimit: 0 }), undefined);
+  assert.equal(streamed(Buffer.concat([hostile, binary]), { chunk: 65536, wholeLimit: 0 }), undefined, 'after 16 false candidates the search stops');
+});
+
+it('keeps nothing of files that are not ELF, however they start', () => {
+  const script = Buffer.from(`#!/bin/sh\n${'echo hi\n'.repeat(200)}`);
+  assert.equal(streamed(script, { chunk: 2 }), undefined);
+  assert.equal(streamed(Buffer.concat([script, esbuildBinary()]), { chunk: 4096, wholeLimit: 0 }), undefined);
 });
 
 it('gives nothing for non-Go ELF files, scripts and damaged build info', () => {

@@ -1,21 +1,20 @@
 /**
- * Go binaries: executable ELF files with build information. Reports the main module (its version,
+ * Go binaries: executable ELF files with build information, read as they stream past (see
+ * go-build-info-stream.ts); only the build info is kept. Reports the main module (its version,
  * `(devel)` when built from a checkout), every dependency as built (replacements applied) and the
  * standard library as `stdlib` at the toolchain's version (`go1.20.4` → `1.20.4`).
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
 import { EMPTY_RESULT, evidence, mergeResults, parseSafely, type CatalogResult } from './catalog-result.ts';
-import { isElf } from './elf-image.ts';
-import { parseModInfo, readGoBuildInfo, type GoModule } from './go-build-info.ts';
+import { parseModInfo, type GoBuildInfo, type GoModule } from './go-build-info.ts';
+import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
 import { packageUrl } from './package-url.ts';
 
 const MIN_SIZE = 1024;
-/** Larger files are never asked for (so never loaded), whatever they are. */
-export const MAX_GO_BINARY_SIZE = 256 * 1024 * 1024;
 
-/** Whether a file may be a Go executable: any execute bit, and a plausible size. */
+/** Whether a file may be a Go executable: any execute bit, and a plausible size (any size above it: it streams). */
 export function maybeGoBinary(mode: number, size: number): boolean {
-  return (mode & 0o111) !== 0 && size >= MIN_SIZE && size <= MAX_GO_BINARY_SIZE;
+  return (mode & 0o111) !== 0 && size >= MIN_SIZE;
 }
 
 /** Toolchain version to the `stdlib` version OSV uses: `go1.20.4` → `1.20.4`, `go1.21` → `1.21.0`, `go1.22rc1` → `1.22.0-rc.1`. */
@@ -26,15 +25,18 @@ export function stdlibVersion(goVersion: string): string | undefined {
   return `${major}.${minor}.${patch}${pre === undefined ? '' : `-${pre}.${preNumber}`}`;
 }
 
-/** Every Go binary in `files`; executables without build info are not warned about (most are not Go). */
+/** Every Go binary in `files` (what the walker's extractor kept of it); executables without build info were dropped then. */
 export function catalogGoBinaries(files: CatalogFiles): CatalogResult {
-  return mergeResults(files.list().filter((file) => maybeGoBinary(file.mode, file.size) && file.content.length <= MAX_GO_BINARY_SIZE).map((file) => parseSafely(file, parseGoBinary)));
+  return mergeResults(
+    files.list().flatMap((file) => {
+      const kept = file.extracts?.get(goBinary.name);
+      return kept === undefined ? [] : [parseSafely(file, () => goPackages(file, keptBuildInfo(kept)))];
+    }),
+  );
 }
 
-/** One executable: its modules and `stdlib`, or nothing when it is not an ELF Go binary. */
-export function parseGoBinary(file: CatalogFile): CatalogResult {
-  if (!isElf(file.content)) return EMPTY_RESULT;
-  const info = readGoBuildInfo(file.content);
+/** One binary's modules and `stdlib`, from its build info. */
+export function goPackages(file: CatalogFile, info: GoBuildInfo | undefined): CatalogResult {
   if (info === undefined) return EMPTY_RESULT;
   const modinfo = parseModInfo(info.modinfo);
   const modules = modinfo.main === undefined ? modinfo.deps : [{ ...modinfo.main, version: modinfo.main.version === '' ? '(devel)' : modinfo.main.version }, ...modinfo.deps];
@@ -59,7 +61,8 @@ function toPackage(file: CatalogFile, module: GoModule): Package {
 
 export const goBinary: Cataloger = {
   name: 'go-binary',
-  version: 1,
-  wants: (_path, info) => maybeGoBinary(info.mode, info.size),
+  version: 2,
+  wants: () => false,
+  extract: (_path, info) => (maybeGoBinary(info.mode, info.size) ? new GoBuildInfoExtractor(info.size) : undefined),
   catalog: (files) => catalogGoBinaries(files).packages,
 };

@@ -28,18 +28,19 @@ export interface GoModInfo {
   readonly deps: readonly GoModule[];
 }
 
-const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+export const BUILD_INFO_MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const HEADER_SIZE = 32;
 const FLAG_BIG_ENDIAN = 0x1;
 const FLAG_INLINE = 0x2;
-const MAX_STRING = 1024 * 1024;
+/** The longest version or modinfo string read. */
+export const MAX_BUILD_INFO_STRING = 1024 * 1024;
 
 /** Build info of an ELF binary: the `.go.buildinfo` section, else a 16-byte-aligned search for the magic. */
 export function readGoBuildInfo(binary: Buffer): GoBuildInfo | undefined {
   const elf = readElfImage(binary);
   const section = elf?.section('.go.buildinfo');
   if (section !== undefined) return parseBuildInfoBlob(section, elf);
-  for (let at = binary.indexOf(MAGIC); at >= 0; at = binary.indexOf(MAGIC, at + 1)) {
+  for (let at = binary.indexOf(BUILD_INFO_MAGIC); at >= 0; at = binary.indexOf(BUILD_INFO_MAGIC, at + 1)) {
     if (at % 16 !== 0) continue;
     const found = parseBuildInfoBlob(binary.subarray(at), elf);
     if (found !== undefined) return found;
@@ -49,7 +50,7 @@ export function readGoBuildInfo(binary: Buffer): GoBuildInfo | undefined {
 
 /** Parses the bytes at the start of `.go.buildinfo`; the pointer format needs `elf` to follow pointers. */
 export function parseBuildInfoBlob(blob: Buffer, elf?: ElfImage): GoBuildInfo | undefined {
-  if (blob.length < HEADER_SIZE || !blob.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  if (blob.length < HEADER_SIZE || !blob.subarray(0, BUILD_INFO_MAGIC.length).equals(BUILD_INFO_MAGIC)) return undefined;
   const pointerSize = blob[14];
   const flags = blob[15] ?? 0;
   if (pointerSize !== 4 && pointerSize !== 8) return undefined;
@@ -76,7 +77,7 @@ function uvarintString(data: Buffer, start: number): { value: Buffer; next: numb
     length += (byte & 0x7f) * 2 ** shift;
     if (byte < 0x80) break;
   }
-  if (length > MAX_STRING || at + length > data.length) return undefined;
+  if (length > MAX_BUILD_INFO_STRING || at + length > data.length) return undefined;
   return { value: data.subarray(at, at + length), next: at + length };
 }
 
@@ -88,7 +89,7 @@ function pointerStrings(blob: Buffer, size: 4 | 8, littleEndian: boolean, elf: E
     const header = elf.readAddress(address, 2 * size);
     if (header === undefined) return undefined;
     const length = read(header, size);
-    return length >= 0 && length <= MAX_STRING ? elf.readAddress(read(header, 0), length) : undefined;
+    return length >= 0 && length <= MAX_BUILD_INFO_STRING ? elf.readAddress(read(header, 0), length) : undefined;
   };
   const version = goString(read(blob, 16));
   const modinfo = goString(read(blob, 16 + size));

@@ -1,9 +1,11 @@
 /**
  * Test support: `CatalogFiles` held in memory, built from literal files or from a directory of real
- * data laid out as it would be inside an image. Only what a cataloger `wants` is kept, as the walker does.
+ * data laid out as it would be inside an image. Each file is kept whole, and with what every
+ * cataloger's `extract` keeps of it, as the walker does.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { catalogers } from '../../catalogers.ts';
 import type { CatalogFile, CatalogFiles, Cataloger } from '../../model.ts';
 
 export interface MemoryFile {
@@ -20,21 +22,30 @@ export function memoryCatalogFiles(files: readonly MemoryFile[]): CatalogFiles {
   const kept: CatalogFile[] = files
     .map((file) => {
       const content = Buffer.from(file.content);
-      return { path: file.path, mode: file.mode ?? 0o644, size: content.length, content, ...TEST_LAYER };
+      const mode = file.mode ?? 0o644;
+      const extracts = new Map<string, Buffer>();
+      for (const cataloger of catalogers) {
+        const extractor = cataloger.extract?.(file.path, { mode, size: content.length });
+        extractor?.push(content);
+        const extract = extractor?.end();
+        if (extract !== undefined) extracts.set(cataloger.name, extract);
+      }
+      return { path: file.path, mode, size: content.length, content, ...(extracts.size > 0 ? { extracts } : {}), ...TEST_LAYER };
     })
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const byPath = new Map(kept.map((file) => [file.path, file]));
   return { get: (path) => byPath.get(path), list: () => kept };
 }
 
-/** Every regular file under `dir`, placed under `prefix` (no leading `/`), that `cataloger` wants. */
+/** Every regular file under `dir`, placed under `prefix` (no leading `/`), that `cataloger` wants or extracts from. */
 export function catalogFilesFromDir(dir: string, prefix: string, cataloger: Cataloger): CatalogFiles {
   const files: MemoryFile[] = [];
   for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     const full = join(dir, name);
     const stat = statSync(full);
     const path = [prefix, relative(dir, full).split(sep).join('/')].filter((part) => part !== '').join('/');
-    if (stat.isFile() && cataloger.wants(path, { mode: stat.mode & 0o7777, size: stat.size })) files.push({ path, content: readFileSync(full), mode: stat.mode & 0o7777 });
+    const info = { mode: stat.mode & 0o7777, size: stat.size };
+    if (stat.isFile() && (cataloger.wants(path, info) || cataloger.extract?.(path, info) !== undefined)) files.push({ path, content: readFileSync(full), mode: stat.mode & 0o7777 });
   }
   return memoryCatalogFiles(files);
 }
