@@ -14,6 +14,9 @@ export interface RawTarHeader {
 }
 
 export const BLOCK_SIZE = 512;
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+const DIGIT_7 = 0x37;
 
 export function isZeroBlock(block: Buffer): boolean {
   for (const byte of block) if (byte !== 0) return false;
@@ -46,6 +49,21 @@ export function cString(field: Buffer): string {
 export function tarNumber(field: Buffer, what: string, entry: string): number {
   const first = field[0] ?? 0;
   if ((first & 0x80) !== 0) return base256(field, what, entry);
+  // The common shape read byte by byte (every header has five of these fields): leading spaces,
+  // octal digits, then spaces up to a NUL or the field's end. Anything else takes the strict path.
+  let at = 0;
+  while (at < field.length && field[at] === SPACE) at += 1;
+  let value = 0;
+  for (; at < field.length; at += 1) {
+    const byte = field[at] ?? 0;
+    if (byte < DIGIT_0 || byte > DIGIT_7) break;
+    value = value * 8 + (byte - DIGIT_0);
+  }
+  for (; at < field.length && field[at] !== 0; at += 1) if (field[at] !== SPACE) return strictOctal(field, what, entry);
+  return checkedSafe(value, what, entry);
+}
+
+function strictOctal(field: Buffer, what: string, entry: string): number {
   const end = field.indexOf(0);
   const text = field.toString('latin1', 0, end === -1 ? field.byteLength : end).trim();
   if (text === '') return 0;
@@ -67,13 +85,21 @@ function checkedSafe(value: number, what: string, entry: string): number {
 
 function verifyChecksum(block: Buffer, entry: string): void {
   const stored = tarNumber(block.subarray(148, 156), 'checksum', entry);
+  // Sums of every byte, the checksum field read as eight spaces; the signed sum (some old tars
+  // wrote it) counts each byte above 127 as that byte minus 256.
   let unsigned = 0;
-  let signed = 0;
+  let high = 0;
   for (let index = 0; index < BLOCK_SIZE; index += 1) {
-    const byte = index >= 148 && index < 156 ? 0x20 : (block[index] ?? 0);
+    const byte = block[index] ?? 0;
     unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
+    if (byte > 127) high += 1;
   }
+  for (let index = 148; index < 156; index += 1) {
+    const byte = block[index] ?? 0;
+    unsigned += SPACE - byte;
+    if (byte > 127) high -= 1;
+  }
+  const signed = unsigned - 256 * high;
   if (stored !== unsigned && stored !== signed) {
     throw new TarError('TAR_INVALID', `header checksum ${stored.toString(8)} does not match ${unsigned.toString(8)} (not a tar archive, or a corrupt one)`, { entry });
   }

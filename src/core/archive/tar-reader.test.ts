@@ -144,6 +144,29 @@ it('applies PAX size, path and global records, GNU long names and base-256 sizes
   assert.throws(() => tarNumber(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'size', 'x'), TarError);
 });
 
+it('reads octal fields as GNU tar does: padded with spaces or NULs, anything else refused', () => {
+  // The rule, stated plainly: up to the first NUL, trimmed, empty is 0, else octal digits only.
+  const reference = (field: Buffer): number | 'invalid' => {
+    const end = field.indexOf(0);
+    const text = field.toString('latin1', 0, end === -1 ? field.length : end).trim();
+    return text === '' ? 0 : /^[0-7]+$/.test(text) ? Number.parseInt(text, 8) : 'invalid';
+  };
+  const read = (field: Buffer): number | 'invalid' => {
+    try {
+      return tarNumber(field, 'size', 'x');
+    } catch (error) {
+      assert.ok(error instanceof TarError && /size field is not octal/.test(error.message));
+      return 'invalid';
+    }
+  };
+  const alphabet = Buffer.from('0123456778 \0\t\n9x-', 'latin1');
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  const fields = [Buffer.from('00000001750\0'), Buffer.from('     644 \0\0\0'), Buffer.from('\0\0\0\0'), Buffer.from('12 34\0'), Buffer.from('\t17\n\0'), Buffer.from('777777777777')];
+  for (let i = 0; i < 3000; i += 1) fields.push(Buffer.from(Array.from({ length: 1 + (next() % 12) }, () => alphabet[next() % alphabet.length] ?? 0)));
+  for (const field of fields) assert.equal(read(field), reference(field), JSON.stringify(field.toString('latin1')));
+});
+
 it('streams bodies chunk by chunk and skips what is not read', async () => {
   const big = Buffer.alloc(4 * 1024 * 1024, 7);
   const archive = tarArchive([{ path: 'big', content: big }, { path: 'unread', content: big }, { path: 'last', content: 'end' }]);
@@ -185,6 +208,21 @@ it('names the entry when the archive is truncated or corrupt', async () => {
   corrupt[1536 + 3] = 0x41;
   await assert.rejects(readAll(Readable.from([corrupt])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID' && e.entry === 'secAnd' && /checksum/.test(e.message));
   await assert.rejects(readAll(Readable.from([Buffer.from('{"not": "a tar"}'.padEnd(512, ' '))])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID');
+  // A checksum summed over signed bytes (old tars) is accepted as well as the unsigned one.
+  const accented = Buffer.from(tarArchive([{ path: 'caf\u00e9-\u00fc', content: 'z' }]));
+  const sums = { unsigned: 0, signed: 0 };
+  for (let i = 0; i < 512; i += 1) {
+    const byte = i >= 148 && i < 156 ? 0x20 : (accented[i] ?? 0);
+    sums.unsigned += byte;
+    sums.signed += byte > 127 ? byte - 256 : byte;
+  }
+  assert.ok(sums.signed !== sums.unsigned);
+  for (const sum of [sums.unsigned, sums.signed]) {
+    accented.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    assert.deepEqual((await readAll(Readable.from([accented]))).map((e) => e.path), ['caf\u00e9-\u00fc']);
+  }
+  accented.write(`${(sums.unsigned + 1).toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  await assert.rejects(readAll(Readable.from([accented])), (e: unknown) => e instanceof TarError && /header checksum/.test((e as Error).message));
   const hugePax = Buffer.concat([header({ name: 'pax', typeflag: 'x', size: 2 * 1024 * 1024 }), Buffer.alloc(1024)]);
   await assert.rejects(readAll(Readable.from([hugePax])), (e: unknown) => e instanceof TarError && e.code === 'TAR_INVALID' && /extended header/.test(e.message));
   const badPax = Buffer.concat([header({ name: 'pax', typeflag: 'x', size: 10 }), padded('99 path=x\n'), header({ name: 'f' })]);

@@ -8,6 +8,12 @@ export type EntryPath =
 
 /** Normalises a member name (`./etc/x` → `etc/x`, `/abs` → `abs` marked absolute, `a/../b` → `b`). */
 export function normaliseEntryPath(name: string): EntryPath {
+  // Most names are already plain (`usr/bin/x`, `./usr/bin/x`, `usr/lib/`): taken as they are.
+  let start = 0;
+  while (name.startsWith('./', start)) start += 2;
+  const end = name.endsWith('/') ? name.length - 1 : name.length;
+  const rest = name.slice(start, end);
+  if (rest !== '' && !rest.startsWith('/') && !rest.endsWith('/') && !rest.includes('//') && !hasDotSegment(rest)) return { kind: 'inside', path: rest, absolute: false };
   const segments = foldSegments([], name.split('/'));
   return segments === undefined ? { kind: 'escapes' } : { kind: 'inside', path: segments.join('/'), absolute: name.startsWith('/') };
 }
@@ -29,6 +35,10 @@ export function baseName(path: string): string {
 
 export function joinPath(parent: string, name: string): string {
   return parent === '' ? name : `${parent}/${name}`;
+}
+
+function hasDotSegment(path: string): boolean {
+  return path === '.' || path === '..' || path.startsWith('./') || path.startsWith('../') || path.endsWith('/.') || path.endsWith('/..') || path.includes('/./') || path.includes('/../');
 }
 
 function foldSegments(base: readonly string[], segments: readonly string[]): string[] | undefined {

@@ -37,6 +37,13 @@ export const MAX_LINK_HOPS = 10;
 export class LayerTree {
   readonly #root: DirNode = { kind: 'dir', children: new Map() };
   #keptBytes = 0;
+  /**
+   * Counts the changes that can change how a path resolves: a symlink put or dropped, a directory
+   * dropped (with whatever links it held). Files coming and going never do.
+   */
+  #links = 0;
+  /** The last resolution, reused while `#links` stands (a tar lists a directory's entries together). */
+  #last: { path: string; followLast: boolean; links: number; resolved: string | undefined } | undefined;
 
   /** Bytes of every kept file currently in the tree. */
   get keptBytes(): number {
@@ -48,6 +55,14 @@ export class LayerTree {
    * resolved; undefined after more than MAX_LINK_HOPS symlinks (a loop).
    */
   resolve(path: string, followLast: boolean): string | undefined {
+    const last = this.#last;
+    if (last !== undefined && last.path === path && last.followLast === followLast && last.links === this.#links) return last.resolved;
+    const resolved = this.#resolve(path, followLast);
+    this.#last = { path, followLast, links: this.#links, resolved };
+    return resolved;
+  }
+
+  #resolve(path: string, followLast: boolean): string | undefined {
     const done: string[] = [];
     const nodes: (TreeNode | undefined)[] = [this.#root];
     const pending = path.split('/').reverse();
@@ -90,6 +105,7 @@ export class LayerTree {
     if (previous !== undefined) this.#forget(previous);
     parent.children.set(baseName(path), node);
     if (node.kind === 'file') this.#keptBytes += keptBytesOf(node.file);
+    else this.#links += 1;
   }
 
   /** Removes whatever is at a resolved path: an entry of the current layer replaced it. */
@@ -168,6 +184,7 @@ export class LayerTree {
 
   #forget(node: TreeNode): void {
     if (node.kind === 'file') this.#keptBytes -= keptBytesOf(node.file);
+    else this.#links += 1;
     if (node.kind === 'dir') for (const child of node.children.values()) this.#forget(child);
   }
 }
