@@ -8,6 +8,7 @@ import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
 import { goBinary, stdlibVersion } from './go-binary.ts';
 import { memoryCatalogFiles } from './memory-catalog-files.ts';
 import { sharedData } from '../../../testing/shared-data.ts';
+import { requireTool } from '../../../testing/tools.ts';
 
 const ESBUILD = sharedData('pkgdb/go-buildinfo/esbuild-0.17.19-linux-x64');
 const SECTION = readFileSync(`${ESBUILD}/buildinfo-section.bin`);
@@ -192,6 +193,16 @@ it('finds the same build info held whole, or searched in a stream cut anywhere, 
   for (const options of [{ chunk: 4096 }, { chunk: 1000 }, { chunk: 7 }, { cuts: [magic + 1] }, { cuts: [magic + 5, magic + 13] }, { cuts: [magic + 14, magic + 40] }, { cuts: [3] }]) {
     assert.deepEqual(streamed(binary, { ...options, wholeLimit: 0 }), expected, JSON.stringify(options));
   }
+});
+
+it('reads a real Go binary (Debian\'s skopeo) the same held whole and searched in a stream', async () => {
+  const binary = readFileSync(await requireTool('skopeo', 'skopeo'));
+  const expected = readGoBuildInfo(binary);
+  assert.match(expected?.goVersion ?? '', /^go1\.\d+/);
+  assert.deepEqual(streamed(binary, { chunk: 1024 * 1024 }), expected);
+  assert.deepEqual(streamed(binary, { chunk: 1024 * 1024, wholeLimit: 0 }), expected);
+  const packages = goBinary.catalog(memoryCatalogFiles([{ path: 'usr/bin/skopeo', content: binary, mode: 0o755 }]), context);
+  assert.ok(packages.some((found) => found.purl === `pkg:golang/stdlib@${stdlibVersion(expected?.goVersion ?? '')}`));
 });
 
 it('skips unaligned and false candidates of the magic in a stream, and gives up on a file made of them', () => {
