@@ -52,8 +52,11 @@ export interface CatalogFile {
 /** Sees one file's body chunk by chunk as the layer streams past (never the whole of it at once). */
 export interface BodyExtractor {
   push(chunk: Buffer): void;
-  /** What to keep of the file (`CatalogFile.extracts`), or undefined for nothing. */
-  end(): Buffer | undefined;
+  /**
+   * What to keep of the file (`CatalogFile.extracts`), or undefined for nothing. `warn` says why a
+   * file that may hold packages was not read (the scan's warnings name the layer and entry).
+   */
+  end(warn: (reason: string) => void): Buffer | undefined;
 }
 
 /** Read access to the files catalogers asked for, after every layer was applied (whiteouts honoured). */

@@ -8,6 +8,8 @@ import { tarArchive } from '../../testing/tar-writer.ts';
 import type { Cataloger } from '../model.ts';
 import { walkLayers } from './layer-walker.ts';
 import { goBinary } from './lang/go-binary.ts';
+import { buildJar } from './lang/jar-fixture.ts';
+import { javaArchive } from './lang/java-archive.ts';
 import { ScanError } from '../scan-error.ts';
 import { createWarningLog } from './warning-log.ts';
 import { blobLayer, entriesFromDisk, rawTar, testLayer, walk } from './test-layers.ts';
@@ -129,15 +131,23 @@ it('fails with LIMIT_EXCEEDED on too many entries, too many kept bytes and a dec
   assert.ok(produced < 256 * 1024 * 1024, `${produced} bytes of an 8 GiB bomb decompressed`);
 });
 
-it('keeps only what an extractor takes of an executable, so executables never count whole against the kept bytes', async () => {
+it('keeps only what an extractor takes of an executable or archive, so they never count whole against the kept bytes', async () => {
   const section = readFileSync(sharedData('pkgdb/go-buildinfo/esbuild-0.17.19-linux-x64/buildinfo-section.bin'));
   // An ELF header, then the build-info section at a 16-byte-aligned offset (found by the magic search).
   const elf = (body: Buffer) => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(256 - 7), body]);
   const tool = elf(Buffer.concat([section, randomBytes(200_000)]));
   const others = Array.from({ length: 20 }, (_, index) => ({ path: `usr/lib/lib${index}.so`, content: elf(randomBytes(100_000)), mode: 0o755 }));
-  const base = testLayer([{ path: 'usr/local/bin/esbuild', content: tool, mode: 0o755 }, ...others, { path: 'usr/bin/script', content: `#!/bin/sh\n${'true\n'.repeat(300)}`, mode: 0o755 }]);
-  const result = await walk([base], [goBinary], { maxTotalKeptBytes: 64 * 1024 });
-  assert.deepEqual(paths(result), ['usr/local/bin/esbuild'], 'non-Go executables and scripts are not kept at all');
+  const jar = buildJar({ 'META-INF/maven/org.example/app/pom.properties': 'groupId=org.example\nartifactId=app\nversion=1.2.3\n', 'org/example/Big.class': randomBytes(300_000) });
+  const base = testLayer([
+    { path: 'usr/local/bin/esbuild', content: tool, mode: 0o755 },
+    ...others,
+    { path: 'usr/bin/script', content: `#!/bin/sh\n${'true\n'.repeat(300)}`, mode: 0o755 },
+    { path: 'opt/app/app.jar', content: jar },
+  ]);
+  const result = await walk([base], [goBinary, javaArchive], { maxTotalKeptBytes: 64 * 1024 });
+  assert.deepEqual(paths(result), ['opt/app/app.jar', 'usr/local/bin/esbuild'], 'non-Go executables and scripts are not kept at all');
+  assert.equal(result.files.get('opt/app/app.jar')?.content.byteLength, 0);
+  assert.deepEqual(javaArchive.catalog(result.files, { distro: undefined }).map((found) => found.purl), ['pkg:maven/org.example/app@1.2.3']);
   const kept = result.files.get('usr/local/bin/esbuild');
   assert.equal(kept?.content.byteLength, 0);
   assert.ok((kept?.extracts?.get('go-binary')?.byteLength ?? Infinity) < 4096);

@@ -167,7 +167,7 @@ async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry
   }
   const extracts = new Map<string, Buffer>();
   for (const [name, extractor] of extractors) {
-    const kept = extractor.end();
+    const kept = extractor.end(warn);
     if (kept !== undefined) extracts.set(name, kept);
   }
   if (!whole && extracts.size === 0) return;

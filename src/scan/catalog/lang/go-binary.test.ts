@@ -174,12 +174,12 @@ it('reads executables of 1 KiB and more, of any size and name, as they stream, a
 });
 
 /** What the extractor keeps of `binary` fed in `chunk`-byte pieces (or at the cut points given), read back. */
-function streamed(binary: Buffer, options: { chunk?: number; cuts?: readonly number[]; wholeLimit?: number }): GoBuildInfo | undefined {
+function streamed(binary: Buffer, options: { chunk?: number; cuts?: readonly number[]; wholeLimit?: number; warnings?: string[] }): GoBuildInfo | undefined {
   const extractor = new GoBuildInfoExtractor(binary.length, options.wholeLimit);
   const cuts = options.cuts ?? Array.from({ length: Math.ceil(binary.length / (options.chunk ?? binary.length)) }, (_, i) => i * (options.chunk ?? binary.length));
   const points = [...new Set([0, ...cuts.filter((cut) => cut > 0 && cut < binary.length), binary.length])].sort((a, b) => a - b);
   for (let i = 0; i + 1 < points.length; i += 1) extractor.push(binary.subarray(points[i], points[i + 1]));
-  const kept = extractor.end();
+  const kept = extractor.end((reason) => options.warnings?.push(reason));
   return kept === undefined ? undefined : keptBuildInfo(kept);
 }
 
@@ -219,6 +219,18 @@ it('skips unaligned and false candidates of the magic in a stream, and gives up 
   const hostile = Buffer.concat([binary.subarray(0, 64), Buffer.concat(Array.from({ length: 4096 }, () => Buffer.concat([BUILD_INFO_MAGIC, Buffer.alloc(2, 0xff)])))]);
   assert.equal(streamed(hostile, { chunk: 65536, wholeLimit: 0 }), undefined);
   assert.equal(streamed(Buffer.concat([hostile, binary]), { chunk: 65536, wholeLimit: 0 }), undefined, 'after 16 false candidates the search stops');
+});
+
+it('says when a large binary of an older toolchain (pointer format) is not read', () => {
+  const binary = esbuildBinary();
+  const magic = binary.indexOf(BUILD_INFO_MAGIC);
+  binary[magic + 15] = 0;
+  const warnings: string[] = [];
+  assert.equal(streamed(binary, { chunk: 4096, wholeLimit: 0, warnings }), undefined);
+  assert.deepEqual(warnings, ['a Go binary of a toolchain before 1.18 over 0 bytes: its build info (pointer format) is not read']);
+  const quiet: string[] = [];
+  assert.equal(streamed(esbuildBinary().subarray(0, 2000), { chunk: 4096, wholeLimit: 0, warnings: quiet }), undefined);
+  assert.deepEqual(quiet, []);
 });
 
 it('keeps nothing of files that are not ELF, however they start', () => {

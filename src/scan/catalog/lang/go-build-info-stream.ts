@@ -10,7 +10,7 @@
  * not read). Only the result is kept: `{ goVersion, modinfo }` as JSON.
  */
 import type { BodyExtractor } from '../../model.ts';
-import { BUILD_INFO_MAGIC, MAX_BUILD_INFO_STRING, parseBuildInfoBlob, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
+import { BUILD_INFO_MAGIC, buildInfoFormat, MAX_BUILD_INFO_STRING, parseBuildInfoBlob, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /** Held whole up to this size. */
@@ -54,9 +54,12 @@ export class GoBuildInfoExtractor implements BodyExtractor {
     this.#feed(rest);
   }
 
-  end(): Buffer | undefined {
+  end(warn: (reason: string) => void): Buffer | undefined {
     if (this.#notElf || this.#headBytes < ELF_MAGIC.length) return undefined;
     const info = this.#whole === undefined ? this.#search?.end() : readGoBuildInfo(this.#whole.subarray(0, this.#wholeBytes));
+    if (info === undefined && this.#search?.olderFormat === true) {
+      warn(`a Go binary of a toolchain before 1.18 over ${this.#wholeLimit} bytes: its build info (pointer format) is not read`);
+    }
     return info === undefined ? undefined : Buffer.from(JSON.stringify(info));
   }
 
@@ -98,6 +101,8 @@ class MagicSearch {
   #candidates = 0;
   #done = false;
   #found: GoBuildInfo | undefined;
+  /** A candidate had the header of the pointer format (Go < 1.18), which needs the whole binary. */
+  olderFormat = false;
 
   push(chunk: Buffer): void {
     let rest = chunk;
@@ -151,6 +156,7 @@ class MagicSearch {
     for (;;) {
       const window = (this.#window ?? EMPTY).subarray(0, this.#windowBytes);
       this.#found = parseBuildInfoBlob(window);
+      if (this.#found === undefined && buildInfoFormat(window) === 'pointer') this.olderFormat = true;
       if (this.#found !== undefined || ++this.#candidates >= MAX_CANDIDATES) {
         this.#done = true;
         this.#window = undefined;

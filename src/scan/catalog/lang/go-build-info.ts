@@ -48,6 +48,12 @@ export function readGoBuildInfo(binary: Buffer): GoBuildInfo | undefined {
   return undefined;
 }
 
+/** The format a build-info header announces: inline strings (Go >= 1.18) or pointers; undefined when it is none. */
+export function buildInfoFormat(blob: Buffer): 'inline' | 'pointer' | undefined {
+  if (blob.length < HEADER_SIZE || !blob.subarray(0, BUILD_INFO_MAGIC.length).equals(BUILD_INFO_MAGIC) || (blob[14] !== 4 && blob[14] !== 8)) return undefined;
+  return ((blob[15] ?? 0) & FLAG_INLINE) === 0 ? 'pointer' : 'inline';
+}
+
 /** Parses the bytes at the start of `.go.buildinfo`; the pointer format needs `elf` to follow pointers. */
 export function parseBuildInfoBlob(blob: Buffer, elf?: ElfImage): GoBuildInfo | undefined {
   if (blob.length < HEADER_SIZE || !blob.subarray(0, BUILD_INFO_MAGIC.length).equals(BUILD_INFO_MAGIC)) return undefined;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { buildJar } from './jar-fixture.ts';
 import { parseJavaProperties } from './java-properties.ts';
 import { parseJarManifest } from './jar-manifest.ts';
-import { catalogJavaArchives, javaArchive, parseArchiveName } from './java-archive.ts';
-import { memoryCatalogFiles } from './memory-catalog-files.ts';
+import { catalogJavaArchives, javaArchive, MAX_ARCHIVE_SIZE, parseArchiveName } from './java-archive.ts';
+import { memoryCatalogFiles, TEST_LAYER } from './memory-catalog-files.ts';
 
 const context = { distro: undefined };
 
@@ -126,8 +127,20 @@ it('gives no package and no exception for malformed archives; warns instead', ()
   );
 });
 
-it('wants jar, war and ear files', () => {
+it('reads jar, war and ear files as they stream, keeping only the packages found in them', () => {
   const info = { mode: 0o644, size: 100 };
-  for (const path of ['a/b.jar', 'a/B.JAR', 'srv/app.war', 'app.ear']) assert.ok(javaArchive.wants(path, info), path);
-  for (const path of ['a/b.zip', 'a/jar', 'a/b.jar.sha1', 'a/b.class']) assert.ok(!javaArchive.wants(path, info), path);
+  for (const path of ['a/b.jar', 'a/B.JAR', 'srv/app.war', 'app.ear']) assert.ok(javaArchive.extract?.(path, info) !== undefined, path);
+  for (const path of ['a/b.zip', 'a/jar', 'a/b.jar.sha1', 'a/b.class']) assert.equal(javaArchive.extract?.(path, info), undefined, path);
+  const big = buildJar({ ...pom('org.apache.commons', 'commons-lang3', '3.12.0'), 'org/apache/commons/lang3/Big.class': randomBytes(200_000) });
+  const extractor = javaArchive.extract?.('lib/commons-lang3-3.12.0.jar', { mode: 0o644, size: big.length });
+  for (let at = 0; at < big.length; at += 1000) extractor?.push(big.subarray(at, at + 1000));
+  const kept = extractor?.end(() => assert.fail('no warning'));
+  assert.ok(kept !== undefined && kept.length < 1000, `${kept?.length} bytes kept of a ${big.length}-byte archive`);
+  const files = { get: () => undefined, list: () => [{ path: 'lib/commons-lang3-3.12.0.jar', mode: 0o644, size: big.length, content: Buffer.alloc(0), extracts: new Map([['java-archive', kept]]), ...TEST_LAYER }] };
+  assert.deepEqual(javaArchive.catalog(files, { distro: undefined }).map((found) => [found.purl, found.location]), [['pkg:maven/org.apache.commons/commons-lang3@3.12.0', 'lib/commons-lang3-3.12.0.jar']]);
+  const warnings: string[] = [];
+  const huge = javaArchive.extract?.('lib/huge.jar', { mode: 0o644, size: MAX_ARCHIVE_SIZE + 1 });
+  huge?.push(commonsLang);
+  assert.equal(huge?.end((reason) => warnings.push(reason)), undefined);
+  assert.deepEqual(warnings, [`${MAX_ARCHIVE_SIZE + 1}-byte archive exceeds ${MAX_ARCHIVE_SIZE} bytes; not cataloged`]);
 });

@@ -3,10 +3,12 @@
  * Spring Boot's `BOOT-INF/lib/*.jar`, an ear's wars), at most three levels deep. Each
  * `META-INF/maven/<g>/<a>/pom.properties` is a package (shaded jars carry several); an archive with
  * none falls back to its `MANIFEST.MF` and file name. A nested package's location is
- * `<outer path>:<entry>` (Syft's form). Inflation is capped per entry and per outer archive.
+ * `<outer path>:<entry>` (Syft's form). Inflation is capped per entry and per outer archive. Each
+ * archive is read as it streams past (held whole, up to MAX_ARCHIVE_SIZE, one at a time) and only
+ * the packages found in it are kept for cataloging.
  */
 import { openZip, ZipError, type ZipArchive, type ZipEntry } from '../../../core/archive/zip-reader.ts';
-import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
+import type { BodyExtractor, CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
 import { evidence, mergeResults, parseSafely, type CatalogResult } from './catalog-result.ts';
 import { parseJarManifest } from './jar-manifest.ts';
 import { parseJavaProperties } from './java-properties.ts';
@@ -29,24 +31,72 @@ interface Maven {
 }
 
 interface Scan {
-  readonly file: CatalogFile;
   budget: number;
   readonly warnings: string[];
 }
 
-/** Every Java package in `files`; archives that cannot be read become warnings. */
+/** A package found in an archive: where (the archive's own path, or `<path>:<entry>` inside it) and what. */
+interface Found {
+  readonly location: string;
+  readonly maven: Maven;
+}
+
+/** What the extractor keeps of an archive: its packages and warnings, located relative to its path (`''`, `:<entry>`). */
+interface Kept {
+  readonly found: readonly { readonly at: string; readonly maven: Maven }[];
+  readonly warnings: readonly string[];
+}
+
+/** Archives larger than this are not read (each is held whole while it passes, one at a time). */
+export const MAX_ARCHIVE_SIZE = 64 * 1024 * 1024;
+
+/** Every Java package in `files` (what the walker's extractor kept of each archive); archives that could not be read become warnings. */
 export function catalogJavaArchives(files: CatalogFiles): CatalogResult {
-  return mergeResults(files.list().filter((file) => ARCHIVE.test(file.path)).map((file) => parseSafely(file, parseJavaArchive)));
+  return mergeResults(
+    files.list().flatMap((file) => {
+      const kept = file.extracts?.get(javaArchive.name);
+      return kept === undefined ? [] : [parseSafely(file, () => fromKept(file, JSON.parse(kept.toString('utf8')) as Kept))];
+    }),
+  );
 }
 
-/** One archive file and the archives inside it. */
-export function parseJavaArchive(file: CatalogFile): CatalogResult {
-  const scan: Scan = { file, budget: NESTED_BUDGET, warnings: [] };
-  const packages = scanArchive(scan, file.content, file.path, 1);
-  return { packages, warnings: scan.warnings };
+function fromKept(file: CatalogFile, kept: Kept): CatalogResult {
+  return { packages: kept.found.map(({ at, maven }) => toPackage(file, `${file.path}${at}`, maven)), warnings: kept.warnings.map((warning) => `${file.path}${warning}`) };
 }
 
-function scanArchive(scan: Scan, content: Buffer, location: string, depth: number): Package[] {
+/** One archive as it streams: held whole (up to MAX_ARCHIVE_SIZE), read at its end; only what it names is kept. */
+class JavaArchiveExtractor implements BodyExtractor {
+  readonly #path: string;
+  readonly #size: number;
+  readonly #whole: Buffer | undefined;
+  #bytes = 0;
+
+  constructor(path: string, size: number) {
+    this.#path = path;
+    this.#size = size;
+    // Every byte up to `#bytes` is written before it is read.
+    this.#whole = size <= MAX_ARCHIVE_SIZE ? Buffer.allocUnsafe(size) : undefined;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#whole !== undefined) this.#bytes += chunk.copy(this.#whole, this.#bytes);
+  }
+
+  end(warn: (reason: string) => void): Buffer | undefined {
+    if (this.#whole === undefined) {
+      warn(`${this.#size}-byte archive exceeds ${MAX_ARCHIVE_SIZE} bytes; not cataloged`);
+      return undefined;
+    }
+    const scan: Scan = { budget: NESTED_BUDGET, warnings: [] };
+    const found = scanArchive(scan, this.#whole.subarray(0, this.#bytes), this.#path, 1);
+    const relative = (text: string) => text.slice(this.#path.length);
+    const kept: Kept = { found: found.map(({ location, maven }) => ({ at: relative(location), maven })), warnings: scan.warnings.map(relative) };
+    return kept.found.length === 0 && kept.warnings.length === 0 ? undefined : Buffer.from(JSON.stringify(kept));
+  }
+}
+
+/** The archive at `location` and the archives inside it. */
+function scanArchive(scan: Scan, content: Buffer, location: string, depth: number): Found[] {
   let zip: ZipArchive;
   try {
     zip = openZip(content);
@@ -63,7 +113,7 @@ function scanArchive(scan: Scan, content: Buffer, location: string, depth: numbe
     scan.budget -= bytes.length;
     return scanArchive(scan, bytes, `${location}:${entry.name}`, depth + 1);
   });
-  return [...own.map((maven) => toPackage(scan.file, location, maven)), ...inner];
+  return [...own.map((maven) => ({ location, maven })), ...inner];
 }
 
 function pomPackages(scan: Scan, zip: ZipArchive, location: string): Maven[] {
@@ -142,7 +192,8 @@ function describe(error: unknown): string {
 
 export const javaArchive: Cataloger = {
   name: 'java-archive',
-  version: 1,
-  wants: (path) => ARCHIVE.test(path),
+  version: 2,
+  wants: () => false,
+  extract: (path, info) => (ARCHIVE.test(path) ? new JavaArchiveExtractor(path, info.size) : undefined),
   catalog: (files) => catalogJavaArchives(files).packages,
 };
