@@ -6,7 +6,12 @@
  * numeric components compared as big numbers (missing = 0), then the pre-release, build ignored.
  * Anything else throws a VersionError.
  */
-import semver from 'semver';
+// The four functions used, each from its own module: the package's index loads all 47 of its modules.
+import parse from 'semver/functions/parse.js';
+import satisfies from 'semver/functions/satisfies.js';
+import valid from 'semver/functions/valid.js';
+import validRange from 'semver/ranges/valid.js';
+import type { RangeOptions, SemVer } from 'semver';
 import { compareDigits, compareStrings, sign, type Order } from './order.ts';
 import { invalidVersion } from './version-error.ts';
 
@@ -25,27 +30,27 @@ export interface ParsedSemver {
   readonly build: readonly string[];
 }
 
-function npmOptions(options: SemverOptions): semver.RangeOptions {
+function npmOptions(options: SemverOptions): RangeOptions {
   return { loose: options.loose === true, includePrerelease: options.includePrerelease === true };
 }
 
 /** Parses a version npm accepts; throws a VersionError otherwise. */
 export function parseSemver(version: string, options: SemverOptions = {}): ParsedSemver {
-  const parsed = semver.parse(version, npmOptions(options));
+  const parsed = parse(version, npmOptions(options));
   if (parsed === null) throw invalidVersion('semver', version, 'not a SemVer version');
   const { major, minor, patch, prerelease, build } = parsed;
   return { major, minor, patch, prerelease, build };
 }
 
 export function isValidSemver(version: string, options: SemverOptions = {}): boolean {
-  return semver.valid(version, npmOptions(options)) !== null;
+  return valid(version, npmOptions(options)) !== null;
 }
 
 /** Compares like node-semver's compare(); falls back to SemVer-like precedence for OSV oddities (see top). */
 export function compareSemver(a: string, b: string, options: SemverOptions = {}): Order {
   const opts = npmOptions(options);
-  const x = semver.parse(a, opts);
-  const y = semver.parse(b, opts);
+  const x = parse(a, opts);
+  const y = parse(b, opts);
   if (x !== null && y !== null) return sign(x.compare(y));
   return compareSemverLike(x === null ? parseSemverLike(a) : fromSemver(x), y === null ? parseSemverLike(b) : fromSemver(y));
 }
@@ -56,8 +61,8 @@ export function compareSemver(a: string, b: string, options: SemverOptions = {})
  */
 export function satisfiesRange(version: string, range: string, options: SemverOptions = {}): boolean {
   const opts = npmOptions(options);
-  if (semver.validRange(range, opts) === null) throw invalidVersion('semver', range, 'not a SemVer range');
-  return semver.satisfies(version, range, opts);
+  if (validRange(range, opts) === null) throw invalidVersion('semver', range, 'not a SemVer range');
+  return satisfies(version, range, opts);
 }
 
 interface SemverLike {
@@ -73,7 +78,7 @@ function parseSemverLike(version: string): SemverLike {
   return { components: (match[1] ?? '').split('.'), prerelease: match[2] === undefined ? [] : match[2].split('.') };
 }
 
-function fromSemver(v: semver.SemVer): SemverLike {
+function fromSemver(v: SemVer): SemverLike {
   return { components: [v.major, v.minor, v.patch].map(String), prerelease: v.prerelease.map(String) };
 }
 
