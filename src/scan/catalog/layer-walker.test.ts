@@ -143,9 +143,10 @@ it('keeps only what an extractor takes of an executable or archive, so they neve
     ...others,
     { path: 'usr/bin/script', content: `#!/bin/sh\n${'true\n'.repeat(300)}`, mode: 0o755 },
     { path: 'opt/app/app.jar', content: jar },
+    { path: 'usr/bin/esbuild', type: 'hardlink', linkname: 'usr/local/bin/esbuild' },
   ]);
   const result = await walk([base], [goBinary, javaArchive], { maxTotalKeptBytes: 64 * 1024 });
-  assert.deepEqual(paths(result), ['opt/app/app.jar', 'usr/local/bin/esbuild'], 'non-Go executables and scripts are not kept at all');
+  assert.deepEqual(paths(result), ['opt/app/app.jar', 'usr/bin/esbuild', 'usr/local/bin/esbuild'], 'non-Go executables and scripts are not kept at all; a hardlink keeps what its target kept');
   assert.equal(result.files.get('opt/app/app.jar')?.content.byteLength, 0);
   assert.deepEqual(javaArchive.catalog(result.files, { distro: undefined }).map((found) => found.purl), ['pkg:maven/org.example/app@1.2.3']);
   const kept = result.files.get('usr/local/bin/esbuild');
@@ -154,7 +155,7 @@ it('keeps only what an extractor takes of an executable or archive, so they neve
   const packages = goBinary.catalog(result.files, { distro: undefined });
   assert.ok(packages.some((found) => found.purl === 'pkg:golang/stdlib@1.20.4' && found.location === 'usr/local/bin/esbuild' && found.layerDigest === base.digest));
   const removed = await walk([base, testLayer([{ path: 'usr/local/bin/.wh.esbuild', content: '' }])], [goBinary]);
-  assert.deepEqual(goBinary.catalog(removed.files, { distro: undefined }), [], 'a whiteout removes it');
+  assert.deepEqual([...new Set(goBinary.catalog(removed.files, { distro: undefined }).map((found) => found.location))], ['usr/bin/esbuild'], 'a whiteout removes one path, the hardlink stays');
 });
 
 it('reads gzip, zstd and plain tar layers, sniffing when the media type says nothing', async () => {
