@@ -63,7 +63,7 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
         // The archive names layers by path; what vouches for their bytes is the config's diff_id,
         // the digest of the uncompressed tar (usually the layer file itself).
         verify: 'diffId' as const,
-        open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? Readable.from([]) : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1 })),
+        open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? Readable.from([]) : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1 << 20 })),
       };
     });
     const tags = Array.isArray(image.RepoTags) ? image.RepoTags.filter((t): t is string => typeof t === 'string') : [];

