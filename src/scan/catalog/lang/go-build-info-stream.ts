@@ -10,7 +10,7 @@
  * not read). Only the result is kept: `{ goVersion, modinfo }` as JSON.
  */
 import type { BodyExtractor } from '../../model.ts';
-import { BUILD_INFO_MAGIC, buildInfoFormat, MAX_BUILD_INFO_STRING, parseBuildInfoBlob, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
+import { BUILD_INFO_MAGIC, buildInfoFormat, MAX_BUILD_INFO_STRING, MAX_CANDIDATES, parseBuildInfoBlob, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /** Held whole up to this size. */
@@ -18,8 +18,6 @@ export const WHOLE_BINARY_LIMIT = 64 * 1024 * 1024;
 /** The header, two uvarint lengths and the two strings of the inline format, at most. */
 const WINDOW = 32 + 2 * (10 + MAX_BUILD_INFO_STRING);
 const ALIGN = 16;
-/** False candidates tried in one file before the search gives up. */
-const MAX_CANDIDATES = 16;
 const EMPTY = Buffer.alloc(0);
 
 export class GoBuildInfoExtractor implements BodyExtractor {

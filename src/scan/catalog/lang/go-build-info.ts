@@ -34,14 +34,23 @@ const FLAG_BIG_ENDIAN = 0x1;
 const FLAG_INLINE = 0x2;
 /** The longest version or modinfo string read. */
 export const MAX_BUILD_INFO_STRING = 1024 * 1024;
+/** A toolchain version (`go1.22.3 X:boringcrypto`) is short; a longer one is not build info. */
+const MAX_VERSION = 1024;
+const GO = Buffer.from('go');
+const DEVEL = Buffer.from('devel ');
+
+/** Aligned occurrences of the magic tried before a search gives up (a hostile file may be made of them). */
+export const MAX_CANDIDATES = 16;
 
 /** Build info of an ELF binary: the `.go.buildinfo` section, else a 16-byte-aligned search for the magic. */
 export function readGoBuildInfo(binary: Buffer): GoBuildInfo | undefined {
   const elf = readElfImage(binary);
   const section = elf?.section('.go.buildinfo');
   if (section !== undefined) return parseBuildInfoBlob(section, elf);
-  for (let at = binary.indexOf(BUILD_INFO_MAGIC); at >= 0; at = binary.indexOf(BUILD_INFO_MAGIC, at + 1)) {
+  let candidates = 0;
+  for (let at = binary.indexOf(BUILD_INFO_MAGIC); at >= 0 && candidates < MAX_CANDIDATES; at = binary.indexOf(BUILD_INFO_MAGIC, at + 1)) {
     if (at % 16 !== 0) continue;
+    candidates += 1;
     const found = parseBuildInfoBlob(binary.subarray(at), elf);
     if (found !== undefined) return found;
   }
@@ -61,10 +70,15 @@ export function parseBuildInfoBlob(blob: Buffer, elf?: ElfImage): GoBuildInfo | 
   const flags = blob[15] ?? 0;
   if (pointerSize !== 4 && pointerSize !== 8) return undefined;
   const strings = (flags & FLAG_INLINE) === 0 ? pointerStrings(blob, pointerSize, (flags & FLAG_BIG_ENDIAN) === 0, elf) : inlineStrings(blob.subarray(HEADER_SIZE));
-  if (strings === undefined) return undefined;
+  // The version is checked on its bytes before anything is decoded: a false candidate costs nothing.
+  if (strings === undefined || strings[0].length > MAX_VERSION || !(startsWith(strings[0], GO) || startsWith(strings[0], DEVEL))) return undefined;
   const goVersion = strings[0].toString('utf8');
   if (!/^(?:go|devel )\S/.test(goVersion)) return undefined;
   return { goVersion, modinfo: stripSentinels(strings[1]) };
+}
+
+function startsWith(bytes: Buffer, prefix: Buffer): boolean {
+  return bytes.length > prefix.length && bytes.subarray(0, prefix.length).equals(prefix);
 }
 
 /** Go ≥ 1.18: uvarint length, bytes; twice. */
