@@ -99,6 +99,10 @@ it('splits archive file names into artifact and version', () => {
   assert.deepEqual(parseArchiveName('jackson-databind-2.13.0-rc1.jar'), { artifactId: 'jackson-databind', version: '2.13.0-rc1' });
   assert.deepEqual(parseArchiveName('app-1.0-SNAPSHOT.war'), { artifactId: 'app', version: '1.0-SNAPSHOT' });
   assert.deepEqual(parseArchiveName('guava.jar'), { artifactId: 'guava', version: undefined });
+  assert.deepEqual(parseArchiveName('netty-all-4.1.9.Final-x.jar'), { artifactId: 'netty-all-4.1.9.Final-x', version: undefined });
+  // A name the former regular expression took hours over (exponential backtracking): read at once.
+  const hostile = `a-1${'.1'.repeat(60)}!`;
+  assert.deepEqual(parseArchiveName(`${hostile}.jar`), { artifactId: hostile, version: undefined });
 });
 
 it('parses properties and manifests as Java does', () => {

@@ -22,6 +22,9 @@ const MAX_NESTED_SIZE = 64 * 1024 * 1024;
 /** Inflated bytes of nested archives per outer archive. */
 const NESTED_BUDGET = 256 * 1024 * 1024;
 const MAX_METADATA_SIZE = 1024 * 1024;
+const QUALIFIERS = new Set(['alpha', 'beta', 'milestone', 'rc', 'cr', 'sp', 'ga', 'final', 'release', 'snapshot', 'm']);
+/** Longer file names (Linux allows 255 bytes) are not searched for a version. */
+const MAX_NAME = 255;
 
 interface Maven {
   readonly groupId: string | undefined;
@@ -153,11 +156,36 @@ function manifestPackage(scan: Scan, zip: ZipArchive, location: string): Maven[]
   return [{ groupId: groupId !== undefined && usable(groupId) ? groupId : undefined, artifactId, version, licenses: license === undefined || license === '' ? [] : [license] }];
 }
 
-/** `log4j-1.2-api-2.17.1.jar` → `log4j-1.2-api` and `2.17.1`; a name without a version keeps it all. */
+/**
+ * `log4j-1.2-api-2.17.1.jar` → `log4j-1.2-api` and `2.17.1`; a name without a version keeps it all.
+ * The version follows the last `-` after which the rest reads as one (see isArchiveVersion).
+ */
 export function parseArchiveName(fileName: string): { readonly artifactId: string; readonly version: string | undefined } {
   const base = fileName.replace(ARCHIVE, '');
-  const match = /^(.+)-(\d[\w.]*(?:[-.](?:alpha|beta|milestone|rc|cr|sp|ga|final|release|snapshot|m)?\d*(?:\.\d+)*)*)$/i.exec(base);
-  return match === null ? { artifactId: base, version: undefined } : { artifactId: match[1] ?? base, version: match[2] };
+  if (base.length <= MAX_NAME) {
+    for (let at = base.lastIndexOf('-'); at >= 1; at = base.lastIndexOf('-', at - 1)) {
+      const version = base.slice(at + 1);
+      if (isArchiveVersion(version)) return { artifactId: base.slice(0, at), version };
+    }
+  }
+  return { artifactId: base, version: undefined };
+}
+
+/**
+ * A digit and word characters or dots up to the first `-`; then groups, each a `-` or `.`, an
+ * optional qualifier (`rc`, `SNAPSHOT`, …) and digits. Read in one pass: the regular expression
+ * it replaces backtracked exponentially on names like `a-1.1.1…!.jar`.
+ */
+function isArchiveVersion(text: string): boolean {
+  if (!/^\d[\w.]*(?=-|$)/.test(text)) return false;
+  let at = text.search(/-|$/);
+  while (at < text.length) {
+    const group = /^[-.]([a-z]*)\d*/i.exec(text.slice(at));
+    const qualifier = group?.[1]?.toLowerCase() ?? '';
+    if (group === null || (qualifier !== '' && !QUALIFIERS.has(qualifier))) return false;
+    at += group[0].length;
+  }
+  return true;
 }
 
 function readEntry(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: string, maxSize: number): Buffer | undefined {
