@@ -205,7 +205,7 @@ it('reads a real Go binary (Debian\'s skopeo) the same held whole and searched i
   assert.ok(packages.some((found) => found.purl === `pkg:golang/stdlib@${stdlibVersion(expected?.goVersion ?? '')}`));
 });
 
-it('skips unaligned and false candidates of the magic in a stream, and gives up on a file made of them', () => {
+it('skips unaligned and false candidates of the magic in a stream, and gives up on a file made of them', { timeout: 60_000 }, () => {
   const binary = esbuildBinary();
   const expected = readGoBuildInfo(binary);
   const decoy = (at: number) => {
@@ -219,6 +219,16 @@ it('skips unaligned and false candidates of the magic in a stream, and gives up 
   const hostile = Buffer.concat([binary.subarray(0, 64), Buffer.concat(Array.from({ length: 4096 }, () => Buffer.concat([BUILD_INFO_MAGIC, Buffer.alloc(2, 0xff)])))]);
   assert.equal(streamed(hostile, { chunk: 65536, wholeLimit: 0 }), undefined);
   assert.equal(streamed(Buffer.concat([hostile, binary]), { chunk: 65536, wholeLimit: 0 }), undefined, 'after 16 false candidates the search stops');
+  // Headers that each announce a 1 MiB version, every 48 bytes: neither way decodes them one by one.
+  const unit = Buffer.alloc(48, 0x41);
+  BUILD_INFO_MAGIC.copy(unit);
+  unit[14] = 8;
+  unit[15] = 2;
+  unit.set([0x80, 0x80, 0x40], 32);
+  const dense = Buffer.concat([binary.subarray(0, 64), ...Array.from({ length: 65536 }, () => unit)]);
+  // (Decoding each took minutes for these 3 MiB; the test's timeout turns such a hang into a failure.)
+  assert.equal(streamed(dense, {}), undefined);
+  assert.equal(streamed(dense, { chunk: 1 << 20, wholeLimit: 0 }), undefined);
 });
 
 it('says when a large binary of an older toolchain (pointer format) is not read', () => {
