@@ -167,3 +167,17 @@ it('refuses encrypted entries and unknown methods', () => {
   const other = openZip(bzip);
   assert.throws(() => other.read(other.find('b') ?? assert.fail()), zipError('ZIP_UNSUPPORTED'));
 });
+
+it('refuses entries that share or overlap their data, the trick of zips that inflate to gigabytes one entry at a time', () => {
+  const zip = buildZip([
+    { name: 'a.txt', content: 'x'.repeat(1000), deflate: true },
+    { name: 'b.txt', content: 'y'.repeat(1000), deflate: true },
+  ]);
+  assert.equal(openZip(zip).entries.length, 2);
+  const directory = zip.length - 22 - zip.readUInt32LE(zip.length - 22 + 12);
+  const second = directory + 46 + 'a.txt'.length;
+  assert.equal(zip.readUInt32LE(second), 0x02014b50);
+  const shared = Buffer.from(zip);
+  shared.writeUInt32LE(0, second + 42);
+  assert.throws(() => openZip(shared), (error: unknown) => error instanceof ZipError && error.code === 'ZIP_INVALID' && /entries "a\.txt" and "b\.txt" overlap/.test(error.message));
+});

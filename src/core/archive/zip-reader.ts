@@ -82,6 +82,7 @@ export function openZip(zip: Buffer, options: OpenZipOptions = {}): ZipArchive {
   const base = start - directory.offset;
   if (start < 0 || base < 0) throw new ZipError('ZIP_INVALID', 'the central directory lies outside the archive');
   const entries = readEntries(zip, start, directory.end, directory.count, base);
+  refuseOverlaps(zip, entries);
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
   return {
     entries,
@@ -194,6 +195,26 @@ function readEntry(zip: Buffer, entry: ZipEntry, maxSize: number): Buffer {
   if (content.length !== entry.uncompressedSize) throw new ZipError('ZIP_INVALID', `${entry.name}: size ${content.length}, the directory says ${entry.uncompressedSize}`);
   if (crc32(content) !== entry.crc32) throw new ZipError('ZIP_INVALID', `${entry.name}: CRC mismatch`);
   return content;
+}
+
+/**
+ * Entries whose data overlap (several directory entries over one stream of deflate data) are how a
+ * small zip inflates to gigabytes one entry at a time; no archive tool writes them. Entries whose
+ * local header is missing are left to fail when read.
+ */
+function refuseOverlaps(zip: Buffer, entries: readonly ZipEntry[]): void {
+  const spans = entries.flatMap((entry) => {
+    const at = entry.localHeaderOffset;
+    if (at + LOCAL_SIZE > zip.length || zip.readUInt32LE(at) !== LOCAL_SIGNATURE) return [];
+    return [{ entry, start: at, end: at + LOCAL_SIZE + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28) + entry.compressedSize }];
+  });
+  spans.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i += 1) {
+    const [before, after] = [spans[i - 1], spans[i]];
+    if (before !== undefined && after !== undefined && after.start < before.end) {
+      throw new ZipError('ZIP_INVALID', `entries ${JSON.stringify(before.entry.name)} and ${JSON.stringify(after.entry.name)} overlap`);
+    }
+  }
 }
 
 function entryData(zip: Buffer, entry: ZipEntry): Buffer {

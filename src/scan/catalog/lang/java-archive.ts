@@ -19,9 +19,11 @@ const POM_PROPERTIES = /^META-INF\/maven\/([^/]+)\/([^/]+)\/pom\.properties$/;
 /** The outer archive is depth 1; an ear's war's jars are depth 3. */
 const MAX_DEPTH = 3;
 const MAX_NESTED_SIZE = 64 * 1024 * 1024;
-/** Inflated bytes of nested archives per outer archive. */
+/** Inflated bytes of nested archives and metadata per outer archive. */
 const NESTED_BUDGET = 256 * 1024 * 1024;
+/** A manifest (a signed jar's lists a digest per entry); a pom.properties is a few lines. */
 const MAX_METADATA_SIZE = 1024 * 1024;
+const MAX_POM_SIZE = 64 * 1024;
 const QUALIFIERS = new Set(['alpha', 'beta', 'milestone', 'rc', 'cr', 'sp', 'ga', 'final', 'release', 'snapshot', 'm']);
 /** Longer file names (Linux allows 255 bytes) are not searched for a version. */
 const MAX_NAME = 255;
@@ -123,7 +125,7 @@ function pomPackages(scan: Scan, zip: ZipArchive, location: string): Maven[] {
   const found = new Map<string, Maven>();
   for (const entry of zip.entries) {
     const match = POM_PROPERTIES.exec(entry.name);
-    const bytes = match === null ? undefined : readEntry(scan, zip, entry, location, MAX_METADATA_SIZE);
+    const bytes = match === null ? undefined : readMetadata(scan, zip, entry, location, MAX_POM_SIZE);
     if (match === null || bytes === undefined) continue;
     const properties = parseJavaProperties(bytes.toString('utf8'));
     const maven = {
@@ -144,7 +146,7 @@ function pomPackages(scan: Scan, zip: ZipArchive, location: string): Maven[] {
 /** No pom.properties: the manifest's version and group hints, the artifact from the file name. */
 function manifestPackage(scan: Scan, zip: ZipArchive, location: string): Maven[] {
   const entry = zip.find('META-INF/MANIFEST.MF');
-  const bytes = entry === undefined ? undefined : readEntry(scan, zip, entry, location, MAX_METADATA_SIZE);
+  const bytes = entry === undefined ? undefined : readMetadata(scan, zip, entry, location, MAX_METADATA_SIZE);
   const manifest = parseJarManifest(bytes?.toString('utf8') ?? '');
   const fromName = parseArchiveName(location.slice(location.search(/[^/:]*$/)));
   const symbolicName = manifest.get('Bundle-SymbolicName')?.split(';')[0]?.trim();
@@ -186,6 +188,13 @@ function isArchiveVersion(text: string): boolean {
     at += group[0].length;
   }
   return true;
+}
+
+/** A pom.properties or manifest, charged to the archive's inflation budget like its nested archives. */
+function readMetadata(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: string, maxSize: number): Buffer | undefined {
+  const bytes = readEntry(scan, zip, entry, location, Math.min(maxSize, scan.budget));
+  if (bytes !== undefined) scan.budget -= bytes.length;
+  return bytes;
 }
 
 function readEntry(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: string, maxSize: number): Buffer | undefined {
