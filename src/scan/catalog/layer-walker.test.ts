@@ -158,6 +158,20 @@ it('keeps only what an extractor takes of an executable or archive, so they neve
   assert.deepEqual([...new Set(goBinary.catalog(removed.files, { distro: undefined }).map((found) => found.location))], ['usr/bin/esbuild'], 'a whiteout removes one path, the hardlink stays');
 });
 
+it('drops an extractor that throws with a warning naming the file, and goes on', async () => {
+  const failing: Cataloger = {
+    name: 'failing',
+    version: 1,
+    wants: () => false,
+    extract: (path) => (path.endsWith('.bad') ? { push: () => { throw new Error('cannot parse this'); }, end: () => undefined } : undefined),
+    catalog: () => [],
+  };
+  const layer = testLayer([{ path: 'a/file.bad', content: 'x' }, { path: 'keep/ok', content: 'fine' }]);
+  const result = await walk([layer], [failing, probe]);
+  assert.deepEqual(paths(result), ['keep/ok']);
+  assert.deepEqual(result.warnings, [`layer ${layer.digest}: entry "a/file.bad": cataloger failing could not read it: cannot parse this`]);
+});
+
 it('reads gzip, zstd and plain tar layers, sniffing when the media type says nothing', async () => {
   const entries = [{ path: 'keep/file', content: 'same' }];
   const tar = tarArchive(entries);

@@ -160,18 +160,30 @@ async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry
   if (whole) reserve(walk, entry.size);
   // One pass over the body: copied whole when wanted, and fed to every extractor.
   const content = whole ? Buffer.alloc(entry.size) : EMPTY;
+  // An extractor that throws is dropped with a warning: one unreadable file does not fail the scan.
+  const live = new Map(extractors);
+  const guarded = (name: string, run: () => void) => {
+    try {
+      run();
+    } catch (error) {
+      live.delete(name);
+      warn(`cataloger ${name} could not read it: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
   let offset = 0;
   for await (const chunk of entry.body) {
     if (whole) offset += chunk.copy(content, offset);
-    for (const [, extractor] of extractors) extractor.push(chunk);
+    for (const [name, extractor] of live) guarded(name, () => extractor.push(chunk));
   }
   const extracts = new Map<string, Buffer>();
-  for (const [name, extractor] of extractors) {
-    const kept = extractor.end(warn);
-    if (kept !== undefined) extracts.set(name, kept);
+  for (const [name, extractor] of live) {
+    guarded(name, () => {
+      const kept = extractor.end(warn);
+      if (kept !== undefined) extracts.set(name, kept);
+    });
   }
   if (!whole && extracts.size === 0) return;
-  if (extracts.size > 0) reserve(walk, [...extracts.values()].reduce((sum, kept) => sum + kept.byteLength, 0));
+  if (extracts.size > 0) reserve(walk, (whole ? entry.size : 0) + [...extracts.values()].reduce((sum, kept) => sum + kept.byteLength, 0));
   const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
   walk.tree.put(path, { kind: 'file', file, layer: layer.index });
 }

@@ -102,6 +102,18 @@ describe('the vulnerability database file, absent or not one', () => {
     reopened.close();
   });
 
+  it("refuses advisory tables of another shape (another version's), naming the file and the way to migrate it", () => {
+    const path = join(dir, 'older.db');
+    const older = new DatabaseSync(path);
+    older.exec('create table vuln_imports (id integer, source text); create table advisories (id text); create table advisory_packages (advisory_id text)');
+    older.close();
+    assert.throws(() => openAdvisoryFile(path), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'QUERY_FAILED');
+      assert.match(error.message, /cannot read the vulnerability database at .*older\.db: no such column: .*\(slipway db status migrates it/);
+      return true;
+    });
+  });
+
   it('refuses a file that is not a SQLite database, naming it', async () => {
     const path = join(dir, 'garbage.db');
     await writeFile(path, 'this is not a database, just some text that is long enough to have a header'.repeat(20));

@@ -29,7 +29,15 @@ const EMPTY: AdvisoryStore = {
 export function openAdvisoryFile(path: string): AdvisoryFile {
   const database = openReadOnly(path);
   if (database === undefined) return { ...vulnDbOver(EMPTY), close: () => undefined };
-  const store = hasTables(database, path) ? sqliteStore(database) : EMPTY;
+  let store: AdvisoryStore;
+  try {
+    store = hasTables(database, path) ? sqliteStore(database) : EMPTY;
+  } catch (error) {
+    database.close();
+    if (error instanceof VulnDbError) throw error;
+    // Tables of another shape: a database of another Slipway version, which opening it through `db` migrates.
+    throw new VulnDbError('QUERY_FAILED', `cannot read the vulnerability database at ${path}: ${(error as Error).message} (slipway db status migrates it to this version)`, { cause: error });
+  }
   return { ...vulnDbOver(store), close: () => database.close() };
 }
 
@@ -55,7 +63,6 @@ function hasTables(database: DatabaseSync, path: string): boolean {
     return found.length === TABLES.length;
   } catch (error) {
     // "file is not a database" surfaces on the first statement, not at open.
-    database.close();
     throw unreadable(path, error);
   }
 }

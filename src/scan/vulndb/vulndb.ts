@@ -120,7 +120,9 @@ export function vulnDbOver(store: AdvisoryStore): VulnDb {
         const rows = await guard(`looking up advisories in ${ecosystem}`, () => store.rows(ecosystem, list.slice(i, i + BATCH)));
         for (const row of rows) {
           const key = `${row.ecosystem}\0${row.name}`;
-          byKey.set(key, [...(byKey.get(key) ?? []), row]);
+          const same = byKey.get(key);
+          if (same === undefined) byKey.set(key, [row]);
+          else same.push(row);
         }
       }
     }
