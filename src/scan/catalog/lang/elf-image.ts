@@ -57,6 +57,36 @@ export function readElfImage(content: Buffer): ElfImage | undefined {
   };
 }
 
+const PT_LOAD = 1;
+const PF_X = 1;
+const PF_W = 2;
+
+/**
+ * The file range of the first loadable segment that is writable and not executable (where Go's
+ * linker puts `.go.buildinfo`, and where `debug/buildinfo` looks for it without a section table),
+ * read from the program headers in `head`, the start of the file. Undefined when `head` has no
+ * program headers or they lie beyond it.
+ */
+export function firstDataSegment(head: Buffer): { readonly start: number; readonly end: number } | undefined {
+  if (!isElf(head) || (head[4] !== 1 && head[4] !== 2) || (head[5] !== 1 && head[5] !== 2)) return undefined;
+  const is64 = head[4] === 2;
+  if (head.length < (is64 ? 64 : 52)) return undefined;
+  const read = fieldReader(head, is64, head[5] === 1);
+  const offset = read.word(is64 ? 0x20 : 0x1c);
+  const entrySize = read.half(is64 ? 0x36 : 0x2a);
+  const count = read.half(is64 ? 0x38 : 0x2c);
+  if (count === 0 || offset <= 0 || entrySize < (is64 ? 0x38 : 0x20) || offset + count * entrySize > head.length) return undefined;
+  for (let index = 0; index < count; index += 1) {
+    const at = offset + index * entrySize;
+    const flags = read.u32(at + (is64 ? 0x04 : 0x18));
+    if (read.u32(at) !== PT_LOAD || (flags & (PF_X | PF_W)) !== PF_W) continue;
+    const start = read.word(at + (is64 ? 0x08 : 0x04));
+    const size = read.word(at + (is64 ? 0x20 : 0x10));
+    return start < 0 || size < 0 ? undefined : { start, end: start + size };
+  }
+  return undefined;
+}
+
 interface RawSection extends Omit<ElfSection, 'name'> {
   readonly nameOffset: number;
 }

@@ -205,6 +205,19 @@ it('reads a real Go binary (Debian\'s skopeo) the same held whole and searched i
   assert.ok(packages.some((found) => found.purl === `pkg:golang/stdlib@${stdlibVersion(expected?.goVersion ?? '')}`));
 });
 
+it('searches a large binary only in its first data segment, so build info embedded in its read-only data is not taken for its own', async () => {
+  const host = Buffer.from(readFileSync(await requireTool('skopeo', 'skopeo')));
+  const guest = readFileSync(await requireTool('docker-registry', 'docker-registry'));
+  const guestInfo = readElfImage(guest)?.section('.go.buildinfo');
+  const rodata = readElfImage(host)?.sections.find((section) => section.name === '.rodata');
+  assert.ok(guestInfo !== undefined && rodata !== undefined);
+  // As go:embed would place another Go binary inside .rodata, before .go.buildinfo (16-byte aligned).
+  guestInfo.copy(host, Math.ceil((rodata.offset + 0x10000) / 16) * 16);
+  const own = readGoBuildInfo(host);
+  assert.match(own?.modinfo ?? '', /^path\tgithub\.com\/containers\/skopeo\/cmd\/skopeo$/m);
+  assert.deepEqual(streamed(host, { chunk: 1024 * 1024, wholeLimit: 0 }), own);
+});
+
 it('skips unaligned and false candidates of the magic in a stream, and gives up on a file made of them', { timeout: 60_000 }, () => {
   const binary = esbuildBinary();
   const expected = readGoBuildInfo(binary);
@@ -218,7 +231,9 @@ it('skips unaligned and false candidates of the magic in a stream, and gives up 
   assert.deepEqual(streamed(decoy(0x110), { chunk: 1000, wholeLimit: 0 }), expected);
   const hostile = Buffer.concat([binary.subarray(0, 64), Buffer.concat(Array.from({ length: 4096 }, () => Buffer.concat([BUILD_INFO_MAGIC, Buffer.alloc(2, 0xff)])))]);
   assert.equal(streamed(hostile, { chunk: 65536, wholeLimit: 0 }), undefined);
-  assert.equal(streamed(Buffer.concat([hostile, binary]), { chunk: 65536, wholeLimit: 0 }), undefined, 'after 16 false candidates the search stops');
+  const warnings: string[] = [];
+  assert.equal(streamed(Buffer.concat([hostile, binary]), { chunk: 65536, wholeLimit: 0, warnings }), undefined, 'after 16 false candidates the search stops');
+  assert.deepEqual(warnings, ['no Go build info after 16 false candidates; the search stopped']);
   // Headers that each announce a 1 MiB version, every 48 bytes: neither way decodes them one by one.
   const unit = Buffer.alloc(48, 0x41);
   BUILD_INFO_MAGIC.copy(unit);

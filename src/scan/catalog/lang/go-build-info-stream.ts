@@ -5,11 +5,13 @@
  *
  * An ELF body up to `wholeLimit` is held while it passes (one file at a time) and read through its
  * `.go.buildinfo` section, which the pointer format of Go < 1.18 needs. A larger one is searched
- * for the build-info magic at 16-byte-aligned offsets, as `debug/buildinfo` does, and the bytes
+ * for the build-info magic at 16-byte-aligned offsets inside its first data segment (from the
+ * program headers at its start), as `debug/buildinfo` does without a section table, and the bytes
  * after it are read in the inline format of Go >= 1.18 (a larger binary of an older toolchain is
- * not read). Only the result is kept: `{ goVersion, modinfo }` as JSON.
+ * not read, and says so). Only the result is kept: `{ goVersion, modinfo }` as JSON.
  */
 import type { BodyExtractor } from '../../model.ts';
+import { firstDataSegment } from './elf-image.ts';
 import { BUILD_INFO_MAGIC, buildInfoFormat, MAX_BUILD_INFO_STRING, MAX_CANDIDATES, parseBuildInfoBlob, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -18,6 +20,8 @@ export const WHOLE_BINARY_LIMIT = 64 * 1024 * 1024;
 /** The header, two uvarint lengths and the two strings of the inline format, at most. */
 const WINDOW = 32 + 2 * (10 + MAX_BUILD_INFO_STRING);
 const ALIGN = 16;
+/** Bytes held from the start of a large binary for its program headers (they follow the 64-byte ELF header). */
+const PROGRAM_HEADERS = 4096;
 const EMPTY = Buffer.alloc(0);
 
 export class GoBuildInfoExtractor implements BodyExtractor {
@@ -28,6 +32,9 @@ export class GoBuildInfoExtractor implements BodyExtractor {
   #notElf = false;
   #whole: Buffer | undefined;
   #wholeBytes = 0;
+  /** The start of a large binary, for its program headers; the search begins once it is full. */
+  #start: Buffer[] = [];
+  #startBytes = 0;
   #search: MagicSearch | undefined;
 
   constructor(size: number, wholeLimit = WHOLE_BINARY_LIMIT) {
@@ -54,9 +61,12 @@ export class GoBuildInfoExtractor implements BodyExtractor {
 
   end(warn: (reason: string) => void): Buffer | undefined {
     if (this.#notElf || this.#headBytes < ELF_MAGIC.length) return undefined;
+    if (this.#size > this.#wholeLimit) this.#startSearch();
     const info = this.#whole === undefined ? this.#search?.end() : readGoBuildInfo(this.#whole.subarray(0, this.#wholeBytes));
     if (info === undefined && this.#search?.olderFormat === true) {
       warn(`a Go binary of a toolchain before 1.18 over ${this.#wholeLimit} bytes: its build info (pointer format) is not read`);
+    } else if (info === undefined && this.#search?.exhausted === true) {
+      warn(`no Go build info after ${MAX_CANDIDATES} false candidates; the search stopped`);
     }
     return info === undefined ? undefined : Buffer.from(JSON.stringify(info));
   }
@@ -66,9 +76,22 @@ export class GoBuildInfoExtractor implements BodyExtractor {
       // Every byte up to `#wholeBytes` is written before it is read.
       this.#whole ??= Buffer.allocUnsafe(this.#size);
       this.#wholeBytes += bytes.copy(this.#whole, this.#wholeBytes);
+    } else if (this.#search !== undefined) {
+      this.#search.push(bytes);
     } else {
-      (this.#search ??= new MagicSearch()).push(bytes);
+      this.#start.push(Buffer.from(bytes));
+      this.#startBytes += bytes.byteLength;
+      if (this.#startBytes >= PROGRAM_HEADERS) this.#startSearch();
     }
+  }
+
+  /** The search, limited to the first data segment when the program headers name one (as `debug/buildinfo` does). */
+  #startSearch(): void {
+    if (this.#search !== undefined) return;
+    const start = Buffer.concat(this.#start);
+    this.#start = [];
+    this.#search = new MagicSearch(firstDataSegment(start.subarray(0, PROGRAM_HEADERS)));
+    this.#search.push(start);
   }
 }
 
@@ -88,6 +111,8 @@ export function keptBuildInfo(kept: Buffer): GoBuildInfo | undefined {
  * on inside it, then in what follows; after MAX_CANDIDATES false ones (a hostile file) it gives up.
  */
 class MagicSearch {
+  /** Where a candidate may start (the file's first data segment); anywhere when undefined. */
+  readonly #within: { readonly start: number; readonly end: number } | undefined;
   /** Absolute offset of the next byte pushed. */
   #offset = 0;
   /** The last bytes before `#offset` while no window is open, for a magic that spans two chunks. */
@@ -101,6 +126,12 @@ class MagicSearch {
   #found: GoBuildInfo | undefined;
   /** A candidate had the header of the pointer format (Go < 1.18), which needs the whole binary. */
   olderFormat = false;
+  /** MAX_CANDIDATES false candidates: the search gave up. */
+  exhausted = false;
+
+  constructor(within?: { readonly start: number; readonly end: number }) {
+    this.#within = within;
+  }
 
   push(chunk: Buffer): void {
     let rest = chunk;
@@ -142,7 +173,7 @@ class MagicSearch {
     const before = this.#tail.byteLength;
     const search = (bytes: Buffer, base: number, limit: number): number | undefined => {
       for (let at = bytes.indexOf(BUILD_INFO_MAGIC); at >= 0 && at < limit; at = bytes.indexOf(BUILD_INFO_MAGIC, at + 1)) {
-        if ((this.#offset + base + at) % ALIGN === 0) return base + at;
+        if (this.#eligible(this.#offset + base + at)) return base + at;
       }
       return undefined;
     };
@@ -156,6 +187,7 @@ class MagicSearch {
       this.#found = parseBuildInfoBlob(window);
       if (this.#found === undefined && buildInfoFormat(window) === 'pointer') this.olderFormat = true;
       if (this.#found !== undefined || ++this.#candidates >= MAX_CANDIDATES) {
+        this.exhausted = this.#found === undefined;
         this.#done = true;
         this.#window = undefined;
         return;
@@ -173,10 +205,14 @@ class MagicSearch {
     }
   }
 
+  #eligible(offset: number): boolean {
+    return offset % ALIGN === 0 && (this.#within === undefined || (offset >= this.#within.start && offset < this.#within.end));
+  }
+
   /** The next aligned magic in the window after its first byte. */
   #nextInside(window: Buffer): number | undefined {
     for (let at = window.indexOf(BUILD_INFO_MAGIC, 1); at >= 0; at = window.indexOf(BUILD_INFO_MAGIC, at + 1)) {
-      if ((this.#windowStart + at) % ALIGN === 0) return at;
+      if (this.#eligible(this.#windowStart + at)) return at;
     }
     return undefined;
   }
