@@ -197,16 +197,25 @@ function readEntry(zip: Buffer, entry: ZipEntry, maxSize: number): Buffer {
   return content;
 }
 
+/** The local header's length of an entry held in memory (undefined: none there; reading it fails later). */
+function refuseOverlaps(zip: Buffer, entries: readonly ZipEntry[]): void {
+  refuseOverlappingEntries(entries, (entry) => {
+    const at = entry.localHeaderOffset;
+    if (at + LOCAL_SIZE > zip.length || zip.readUInt32LE(at) !== LOCAL_SIGNATURE) return undefined;
+    return LOCAL_SIZE + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+  });
+}
+
 /**
  * Entries whose data overlap (several directory entries over one stream of deflate data) are how a
- * small zip inflates to gigabytes one entry at a time; no archive tool writes them. Entries whose
- * local header is missing are left to fail when read.
+ * small zip inflates to gigabytes one entry at a time; no archive tool writes them. `headerLength`
+ * gives an entry's local header length; without the local headers at hand, their fixed part only
+ * (never more than the truth, so a valid archive is never refused; a bomb's overlaps are far larger).
  */
-function refuseOverlaps(zip: Buffer, entries: readonly ZipEntry[]): void {
+export function refuseOverlappingEntries(entries: readonly ZipEntry[], headerLength: (entry: ZipEntry) => number | undefined = () => LOCAL_SIZE): void {
   const spans = entries.flatMap((entry) => {
-    const at = entry.localHeaderOffset;
-    if (at + LOCAL_SIZE > zip.length || zip.readUInt32LE(at) !== LOCAL_SIGNATURE) return [];
-    return [{ entry, start: at, end: at + LOCAL_SIZE + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28) + entry.compressedSize }];
+    const header = headerLength(entry);
+    return header === undefined ? [] : [{ entry, start: entry.localHeaderOffset, end: entry.localHeaderOffset + header + entry.compressedSize }];
   });
   spans.sort((a, b) => a.start - b.start);
   for (let i = 1; i < spans.length; i += 1) {

@@ -67,6 +67,16 @@ describe('zip entries', () => {
     await assert.rejects(readAll(join(dir, 'missing.zip')), isCode('SOURCE_UNREADABLE'));
   });
 
+  it('refuses entries over each other\'s data (a zip that inflates one stream many times)', async () => {
+    const bytes = writeZip([{ name: 'a.json', data: '{"id":"A"}'.padEnd(5000) }, { name: 'b.json', data: '{"id":"B"}'.padEnd(5000) }]);
+    const directory = bytes.length - 22 - bytes.readUInt32LE(bytes.length - 22 + 12);
+    const second = directory + 46 + 'a.json'.length + bytes.readUInt16LE(directory + 30) + bytes.readUInt16LE(directory + 32);
+    assert.equal(bytes.readUInt32LE(second), 0x02014b50);
+    bytes.writeUInt32LE(0, second + 42);
+    const path = await put('overlap.zip', bytes);
+    await assert.rejects(readAll(path), (error: unknown) => isCode('ZIP_INVALID')(error) && /entries "a\.json" and "b\.json" overlap/.test((error as Error).message));
+  });
+
   it('stops when aborted', async () => {
     const path = await put('abort.zip', writeZip([{ name: 'a.json', data: 'a' }]));
     await assert.rejects(readAll(path, { signal: AbortSignal.abort() }), { name: 'AbortError' });

@@ -7,7 +7,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { crc32, inflateRaw, inflateRawSync } from 'node:zlib';
-import { centralDirectoryEntries, type ZipEntry as ArchiveZipEntry } from '../../core/archive/zip-reader.ts';
+import { centralDirectoryEntries, refuseOverlappingEntries, type ZipEntry as ArchiveZipEntry } from '../../core/archive/zip-reader.ts';
 import { VulnDbError } from './vulndb-error.ts';
 
 export interface ZipEntry {
@@ -104,10 +104,12 @@ function safeNumber(value: bigint, path: string): number {
   return Number(value);
 }
 
-/** The central directory's entries, parsed by the archive module's one zip parser. */
+/** The central directory's entries, parsed by the archive module's one zip parser; entries over each other's data are refused. */
 function centralEntries(directory: Buffer, count: number, path: string): CentralEntry[] {
   try {
-    return centralDirectoryEntries(directory, count);
+    const entries = centralDirectoryEntries(directory, count);
+    refuseOverlappingEntries(entries);
+    return entries;
   } catch (error) {
     throw new VulnDbError('ZIP_INVALID', `${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
