@@ -69,6 +69,22 @@ describe('the vulnerability database read from its SQLite file', () => {
     assert.deepEqual(await file.match(npm[0] as Package, undefined), await server.match(npm[0] as Package, undefined));
   });
 
+  it('answers a whole scan from one snapshot, while an import writes the file', async () => {
+    const earlier = await file.status();
+    const record = join(dir, 'TEST-SNAPSHOT-1.json');
+    await writeFile(record, JSON.stringify({ schema_version: '1.7.0', id: 'TEST-SNAPSHOT-1', modified: '2026-11-30T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'snapshot-test' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] }));
+    await importOsv(database, record);
+    assert.deepEqual(await file.status(), earlier, 'the open reader still sees the database as it was');
+    assert.deepEqual(await file.matchAll([pkg('npm', 'snapshot-test', '1.0.0')], undefined), []);
+    const fresh = openAdvisoryFile(join(dir, 'slipway.db'));
+    try {
+      assert.equal((await fresh.status()).advisories, earlier.advisories + 1);
+      assert.deepEqual((await fresh.matchAll([pkg('npm', 'snapshot-test', '1.0.0')], undefined)).map((f) => f.id), ['TEST-SNAPSHOT-1']);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('stops at once when the caller has aborted', async () => {
     const reason = new Error('the walk failed');
     await assert.rejects(file.matchAll([pkg('npm', 'lodash', '4.17.15')], undefined, { signal: AbortSignal.abort(reason) }), reason);

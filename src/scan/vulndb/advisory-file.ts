@@ -31,6 +31,9 @@ export function openAdvisoryFile(path: string): AdvisoryFile {
   if (database === undefined) return { ...vulnDbOver(EMPTY), close: () => undefined };
   let store: AdvisoryStore;
   try {
+    // One read transaction for the whole scan: its status and its matches come from one snapshot,
+    // even while `db import` writes (WAL readers see the database as it was when they began).
+    database.exec('begin');
     store = hasTables(database, path) ? sqliteStore(database) : EMPTY;
   } catch (error) {
     database.close();
@@ -38,7 +41,7 @@ export function openAdvisoryFile(path: string): AdvisoryFile {
     // Tables of another shape: a database of another Slipway version, which opening it through `db` migrates.
     throw new VulnDbError('QUERY_FAILED', `cannot read the vulnerability database at ${path}: ${(error as Error).message} (slipway db status migrates it to this version)`, { cause: error });
   }
-  return { ...vulnDbOver(store), close: () => database.close() };
+  return { ...vulnDbOver(store), close: () => database.close() };  // closing ends the read transaction
 }
 
 /** The file opened read-only, or undefined when there is none. */
