@@ -156,35 +156,34 @@ async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry
     warn(`${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
     whole = false;
   }
-  if (!whole && extractors.length === 0) return;
+  if (!whole && extractors.size === 0) return;
   if (whole) reserve(walk, entry.size);
   // One pass over the body: copied whole when wanted, and fed to every extractor.
   const content = whole ? Buffer.alloc(entry.size) : EMPTY;
   // An extractor that throws is dropped with a warning: one unreadable file does not fail the scan.
-  const live = new Map(extractors);
   const guarded = (name: string, run: () => void) => {
     try {
       run();
     } catch (error) {
-      live.delete(name);
+      extractors.delete(name);
       warn(`cataloger ${name} could not read it: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   let offset = 0;
   for await (const chunk of entry.body) {
     if (whole) offset += chunk.copy(content, offset);
-    for (const [name, extractor] of live) guarded(name, () => extractor.push(chunk));
+    for (const [name, extractor] of extractors) guarded(name, () => extractor.push(chunk));
   }
   const extracts = new Map<string, Buffer>();
-  for (const [name, extractor] of live) {
+  for (const [name, extractor] of extractors) {
     guarded(name, () => {
       const kept = extractor.end(warn);
       if (kept !== undefined) extracts.set(name, kept);
     });
   }
   if (!whole && extracts.size === 0) return;
-  if (extracts.size > 0) reserve(walk, (whole ? entry.size : 0) + [...extracts.values()].reduce((sum, kept) => sum + kept.byteLength, 0));
   const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
+  if (extracts.size > 0) reserve(walk, keptBytesOf(file));
   walk.tree.put(path, { kind: 'file', file, layer: layer.index });
 }
 
@@ -220,11 +219,11 @@ function wanted(walk: Walk, path: string, info: { readonly mode: number; readonl
 }
 
 /** The catalogers' extractors for a regular file, by cataloger name. */
-function extractorsFor(walk: Walk, path: string, info: { readonly mode: number; readonly size: number }): [string, BodyExtractor][] {
-  const found: [string, BodyExtractor][] = [];
+function extractorsFor(walk: Walk, path: string, info: { readonly mode: number; readonly size: number }): Map<string, BodyExtractor> {
+  const found = new Map<string, BodyExtractor>();
   for (const cataloger of walk.catalogers) {
     const extractor = cataloger.extract?.(path, { mode: info.mode, size: info.size });
-    if (extractor !== undefined) found.push([cataloger.name, extractor]);
+    if (extractor !== undefined) found.set(cataloger.name, extractor);
   }
   return found;
 }

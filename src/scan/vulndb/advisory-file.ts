@@ -41,7 +41,8 @@ export function openAdvisoryFile(path: string): AdvisoryFile {
     // Tables of another shape: a database of another Slipway version, which opening it through `db` migrates.
     throw new VulnDbError('QUERY_FAILED', `cannot read the vulnerability database at ${path}: ${(error as Error).message} (slipway db status migrates it to this version)`, { cause: error });
   }
-  return { ...vulnDbOver(store), close: () => database.close() };  // closing ends the read transaction
+  // Closing ends the read transaction.
+  return { ...vulnDbOver(store), close: () => database.close() };
 }
 
 /** The file opened read-only, or undefined when there is none. */

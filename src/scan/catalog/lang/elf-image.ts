@@ -21,7 +21,7 @@ export interface ElfImage {
   readAddress(address: number, length: number): Buffer | undefined;
 }
 
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 const SHT_NOBITS = 8;
 
 export function isElf(content: Buffer): boolean {

@@ -11,10 +11,9 @@
  * not read, and says so). Only the result is kept: `{ goVersion, modinfo }` as JSON.
  */
 import type { BodyExtractor } from '../../model.ts';
-import { firstDataSegment } from './elf-image.ts';
+import { ELF_MAGIC, firstDataSegment } from './elf-image.ts';
 import { BUILD_INFO_MAGIC, buildInfoFormat, MAX_BUILD_INFO_STRING, MAX_CANDIDATES, parseBuildInfoBlob, readGoBuildInfo, type GoBuildInfo } from './go-build-info.ts';
 
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /** Held whole up to this size. */
 export const WHOLE_BINARY_LIMIT = 64 * 1024 * 1024;
 /** The header, two uvarint lengths and the two strings of the inline format, at most. */
@@ -143,6 +142,11 @@ class MagicSearch {
         rest = rest.subarray(taken);
         if (this.#windowBytes === WINDOW) this.#settle(false);
         continue;
+      }
+      if (this.#within !== undefined && this.#offset - this.#tail.byteLength >= this.#within.end) {
+        // Past the data segment: no candidate can start in what is left (nor in the tail kept for a seam).
+        this.#done = true;
+        return;
       }
       const start = this.#candidate(rest);
       if (start === undefined) {

@@ -36,8 +36,6 @@ const FLAG_INLINE = 0x2;
 export const MAX_BUILD_INFO_STRING = 1024 * 1024;
 /** A toolchain version (`go1.22.3 X:boringcrypto`) is short; a longer one is not build info. */
 const MAX_VERSION = 1024;
-const GO = Buffer.from('go');
-const DEVEL = Buffer.from('devel ');
 
 /** Aligned occurrences of the magic tried before a search gives up (a hostile file may be made of them). */
 export const MAX_CANDIDATES = 16;
@@ -65,20 +63,14 @@ export function buildInfoFormat(blob: Buffer): 'inline' | 'pointer' | undefined 
 
 /** Parses the bytes at the start of `.go.buildinfo`; the pointer format needs `elf` to follow pointers. */
 export function parseBuildInfoBlob(blob: Buffer, elf?: ElfImage): GoBuildInfo | undefined {
-  if (blob.length < HEADER_SIZE || !blob.subarray(0, BUILD_INFO_MAGIC.length).equals(BUILD_INFO_MAGIC)) return undefined;
-  const pointerSize = blob[14];
-  const flags = blob[15] ?? 0;
-  if (pointerSize !== 4 && pointerSize !== 8) return undefined;
-  const strings = (flags & FLAG_INLINE) === 0 ? pointerStrings(blob, pointerSize, (flags & FLAG_BIG_ENDIAN) === 0, elf) : inlineStrings(blob.subarray(HEADER_SIZE));
-  // The version is checked on its bytes before anything is decoded: a false candidate costs nothing.
-  if (strings === undefined || strings[0].length > MAX_VERSION || !(startsWith(strings[0], GO) || startsWith(strings[0], DEVEL))) return undefined;
+  const format = buildInfoFormat(blob);
+  if (format === undefined) return undefined;
+  const strings = format === 'pointer' ? pointerStrings(blob, blob[14] === 4 ? 4 : 8, ((blob[15] ?? 0) & FLAG_BIG_ENDIAN) === 0, elf) : inlineStrings(blob.subarray(HEADER_SIZE));
+  // A version is short: a false candidate announcing a megabyte of one is refused before any decoding.
+  if (strings === undefined || strings[0].length > MAX_VERSION) return undefined;
   const goVersion = strings[0].toString('utf8');
   if (!/^(?:go|devel )\S/.test(goVersion)) return undefined;
   return { goVersion, modinfo: stripSentinels(strings[1]) };
-}
-
-function startsWith(bytes: Buffer, prefix: Buffer): boolean {
-  return bytes.length > prefix.length && bytes.subarray(0, prefix.length).equals(prefix);
 }
 
 /** Go ≥ 1.18: uvarint length, bytes; twice. */
