@@ -3,9 +3,14 @@ import { ApiError, managementClient, repositoryParam } from './management-client
 import { UsageError } from './output.ts';
 import type { SigningTarget } from './signing-target.ts';
 
-/** The scan gate as signing saw it, and what records a forced one: called once the signature is written, so a failed signing records no override. */
+/**
+ * The scan gate as signing saw it. `written` goes to the signing as its `written` option;
+ * `recordOverride` (in a `finally`) then records a forced gate once any signature carrying it was
+ * stored, even if a later scheme or child failed, and nothing when none was.
+ */
 export interface CheckedScanGate {
   readonly gate: ScanGateCheck;
+  readonly written: () => void;
   readonly recordOverride: () => Promise<void>;
 }
 
@@ -39,7 +44,9 @@ export async function checkScanGate(target: SigningTarget, flags: { readonly ins
   };
   const gate = await requireScanGate(source, action, `${target.store.repository}@${target.subject.digest}`, { force: flags.force === true, ...(flags.reason === undefined ? {} : { reason: flags.reason }) });
   const done = action === 'sign' ? 'signed' : 'attested';
+  let wrote = false;
   const recordOverride = async () => {
+    if (!wrote) return;
     try {
       await recordForcedGate(source, action, gate);
     } catch (error) {
@@ -50,7 +57,7 @@ export async function checkScanGate(target: SigningTarget, flags: { readonly ins
       });
     }
   };
-  return { gate, recordOverride };
+  return { gate, written: () => (wrote = true), recordOverride };
 }
 
 /** The line a forced `sign` or `attest` prints first: what was overridden and why. */

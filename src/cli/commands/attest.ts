@@ -42,22 +42,13 @@ export function registerAttest(program: Command): void {
       const { predicateType, predicate } = attestationPredicate(flags.type, await readPredicate(flags.predicate));
       const target = await openSigningTarget(image, flags);
       try {
-        const { gate, recordOverride } = await checkScanGate(target, flags, 'attest');
+        const { gate, written, recordOverride } = await checkScanGate(target, flags, 'attest');
         const { signer, rekorUrl } = await signerFrom(flags);
-        let wrote = false;
         let result: SignResult;
         try {
-          result = await attestImage(target.store, target.subject, {
-            signer,
-            schemes,
-            predicateType,
-            predicate,
-            ...(rekorUrl === undefined ? {} : { rekorUrl }),
-            written: () => (wrote = true),
-          });
+          result = await attestImage(target.store, target.subject, { signer, schemes, predicateType, predicate, ...(rekorUrl === undefined ? {} : { rekorUrl }), written });
         } finally {
-          // Recorded once an attestation carrying the override is stored, even if the other scheme then failed.
-          if (wrote) await recordOverride();
+          await recordOverride();
         }
         printResult(format, { image: target.store.repository, signer: signer.description, predicateType, scanGate: gate, attested: result }, (r) =>
           [

@@ -74,19 +74,17 @@ export function registerSign(program: Command): void {
       const schemes = parseSchemes(flags.scheme);
       const target = await openSigningTarget(image, flags, { children: flags.recursive === true });
       try {
-        const { gate, recordOverride } = await checkScanGate(target, flags, 'sign');
+        const { gate, written, recordOverride } = await checkScanGate(target, flags, 'sign');
         const { signer, rekorUrl } = await signerFrom(flags);
         const annotations = { ...parseAnnotations(flags.annotations), ...forcedAnnotations(gate) };
         const subjects = [target.subject, ...(flags.recursive === true ? target.children : [])];
         const results: SignResult[] = [];
-        let wrote = false;
         try {
           for (const subject of subjects) {
-            results.push(await signImage(target.store, subject, { signer, schemes, annotations, ...(rekorUrl === undefined ? {} : { rekorUrl }), written: () => (wrote = true) }));
+            results.push(await signImage(target.store, subject, { signer, schemes, annotations, ...(rekorUrl === undefined ? {} : { rekorUrl }), written }));
           }
         } finally {
-          // Once a signature carrying the override is stored it is recorded, even if the other scheme or a child of the index fails after it.
-          if (wrote) await recordOverride();
+          await recordOverride();
         }
         printResult(format, { image: target.store.repository, signer: signer.description, scanGate: gate, signed: results }, (r) =>
           [
