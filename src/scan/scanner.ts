@@ -1,3 +1,4 @@
+import { compareStrings } from '../core/format/compare-strings.ts';
 import { walkLayers } from './catalog/layer-walker.ts';
 import type { Cataloger, Finding, Package } from './model.ts';
 import type { ScanResult } from './report/scan-result.ts';
@@ -54,7 +55,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
       warnings.push(`cataloger ${cataloger.name} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  packages.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.location.localeCompare(b.location));
+  packages.sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.name, b.name) || compareStrings(a.version, b.version) || compareStrings(a.location, b.location));
   const findings: Finding[] = (await vulndb?.matchAll(packages, walked.distro, signal)) ?? [];
   return {
     artifact: {

@@ -2,6 +2,8 @@
  * `WWW-Authenticate` parsing and token scopes (Docker token auth, RFC 7235 challenges).
  * A scope atom is one `type:name:action` triple; scopes on the wire group the actions of a resource.
  */
+import { compareStrings } from '../../format/compare-strings.ts';
+
 export interface Challenge {
   /** Lower case: `bearer`, `basic`, … */
   readonly scheme: string;
@@ -83,7 +85,7 @@ export function formatScopes(atoms: Iterable<string>): readonly string[] {
     actions.add(atom.slice(last + 1));
     byResource.set(resource, actions);
   }
-  return [...byResource].toSorted(([a], [b]) => a.localeCompare(b)).map(([resource, actions]) => `${resource}:${[...actions].toSorted().join(',')}`);
+  return [...byResource].toSorted(([a], [b]) => compareStrings(a, b)).map(([resource, actions]) => `${resource}:${[...actions].toSorted().join(',')}`);
 }
 
 export function pullScope(repository: string): readonly string[] {
