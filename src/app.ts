@@ -106,6 +106,11 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     externalHost,
     afterPush: (project, repository, digest) => scanRequests?.afterPush(project, repository, digest) ?? Promise.resolve(),
   });
+  if (config.externalScanner !== undefined && config.externalUrl === undefined) {
+    logger.warn('the external scanner adapter pulls images from http://127.0.0.1:<port>: set externalUrl (SLIPWAY_EXTERNAL_URL) to the address it reaches this server at, unless it runs on this host', {
+      adapter: config.externalScanner.url,
+    });
+  }
   const scans = createScanService({
     database,
     ...(config.externalScanner === undefined ? {} : { external: externalScanner(config.externalScanner, () => tokens, () => config.externalUrl ?? `http://127.0.0.1:${port}`) }),

@@ -5,7 +5,8 @@
  */
 import { AdapterError, type AdapterErrorCode } from '../../scan/index.ts';
 
-export type AdapterHttpErrorCode = 'BAD_REQUEST' | 'UNPROCESSABLE' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORTED_MEDIA_TYPE' | 'TOO_LARGE';
+/** `NO_CAPABILITY`: the spec's 501, a scan request or report type this scanner cannot handle. */
+export type AdapterHttpErrorCode = 'BAD_REQUEST' | 'UNPROCESSABLE' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORTED_MEDIA_TYPE' | 'TOO_LARGE' | 'NO_CAPABILITY';
 
 export class AdapterHttpError extends Error {
   readonly code: AdapterHttpErrorCode;
@@ -27,6 +28,7 @@ const EDGE_STATUS: Readonly<Record<AdapterHttpErrorCode, number>> = {
   TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
+  NO_CAPABILITY: 501,
 };
 
 const ADAPTER_STATUS: Readonly<Record<AdapterErrorCode, number>> = {

@@ -12,10 +12,10 @@ type Produced = (typeof PRODUCED)[number];
  * particular, as harbor-scanner-trivy does), or 500 with the reason the scan failed.
  */
 export async function reportHandler({ ctx, params, deps }: AdapterRequest): Promise<AdapterResponse> {
-  const mimeType = negotiate(ctx.req.headers.accept);
-  const report = reportKind(mimeType, ctx.url.searchParams.get('sbom_media_type'));
   const entry = await deps.scans.get(params[0] ?? '', { signal: ctx.signal });
   if (entry === undefined) throw new AdapterHttpError('NOT_FOUND', `no scan request ${JSON.stringify(params[0])}`);
+  const mimeType = negotiate(ctx.req.headers.accept);
+  const report = reportKind(mimeType, ctx.url.searchParams.get('sbom_media_type'));
   switch (entry.state.status) {
     case 'pending':
       return { status: 302, headers: { 'refresh-after': String(deps.refreshAfterSeconds) } };
@@ -34,7 +34,7 @@ function negotiate(accept: string | undefined): Produced {
     const found = PRODUCED.find((p) => sameMediaType(p, type));
     if (found !== undefined) return found;
   }
-  throw new AdapterHttpError('UNSUPPORTED_MEDIA_TYPE', `cannot produce ${JSON.stringify(accept)}; produces ${PRODUCED.join(', ')}`);
+  throw new AdapterHttpError('NO_CAPABILITY', `cannot produce ${JSON.stringify(accept)}; produces ${PRODUCED.join(', ')}`);
 }
 
 function reportKind(mimeType: Produced, sbomMediaType: string | null): AdapterReportKind {

@@ -1,7 +1,9 @@
 /**
  * The scan request body (harbor-trivy.md §1.4): its JSON schema, and the checks a schema cannot
  * state (what each capability may ask for). Unknown fields are ignored, as Harbor sends more
- * than the spec (`artifact.size`, `registry.insecure`).
+ * than the spec (`artifact.size`, `registry.insecure`). The statuses are the spec's: 400 for a
+ * value of the wrong JSON type, 422 for a missing or empty field, 501 for an artifact or report
+ * type this scanner has no capability for.
  */
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { CONSUMED_MIME_TYPES, isSbomMediaType, PRODUCES, type AdapterScanRequest, type CapabilityType } from '../../scan/index.ts';
@@ -11,8 +13,9 @@ interface ScanRequestBody {
   readonly registry: { readonly url: string; readonly authorization?: string; readonly insecure?: boolean };
   readonly artifact: { readonly repository: string; readonly digest: string; readonly tag?: string; readonly mime_type?: string };
   readonly enabled_capabilities?: readonly {
-    readonly type?: CapabilityType;
-    readonly produces_mime_types: readonly string[];
+    readonly type: CapabilityType;
+    /** Absent: every type the capability produces. */
+    readonly produces_mime_types?: readonly string[];
     readonly parameters?: { readonly sbom_media_types?: readonly string[] } | null;
   }[];
 }
@@ -35,7 +38,7 @@ const SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['produces_mime_types'],
+        required: ['type'],
         properties: {
           type: { enum: ['vulnerability', 'sbom'] },
           produces_mime_types: { type: 'array', items: { type: 'string' } },
@@ -48,12 +51,15 @@ const SCHEMA = {
 
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile<ScanRequestBody>(SCHEMA);
 
-/** The request Slipway scans, or `UNPROCESSABLE` (422) naming every invalid field. */
+/** The request Slipway scans, or an error naming every invalid field (see above for the statuses). */
 export function parseScanRequest(body: unknown): AdapterScanRequest {
-  if (!validate(body)) throw new AdapterHttpError('UNPROCESSABLE', `invalid scan request: ${describe(validate.errors)}`);
+  if (!validate(body)) {
+    const wrongType = (validate.errors ?? []).some((e) => e.keyword === 'type');
+    throw new AdapterHttpError(wrongType ? 'BAD_REQUEST' : 'UNPROCESSABLE', `invalid scan request: ${describe(validate.errors)}`);
+  }
   const { registry, artifact } = body;
   if (artifact.mime_type !== undefined && artifact.mime_type !== '' && !CONSUMED_MIME_TYPES.includes(artifact.mime_type)) {
-    throw new AdapterHttpError('UNPROCESSABLE', `unsupported artifact.mime_type ${JSON.stringify(artifact.mime_type)}`);
+    throw new AdapterHttpError('NO_CAPABILITY', `unsupported artifact.mime_type ${JSON.stringify(artifact.mime_type)}; scans ${CONSUMED_MIME_TYPES.join(', ')}`);
   }
   for (const [i, capability] of (body.enabled_capabilities ?? []).entries()) checkCapability(capability, i);
   return {
@@ -68,14 +74,14 @@ export function parseScanRequest(body: unknown): AdapterScanRequest {
 }
 
 function checkCapability(capability: NonNullable<ScanRequestBody['enabled_capabilities']>[number], i: number): void {
-  const type = capability.type ?? 'vulnerability';
-  const unknown = capability.produces_mime_types.filter((t) => !PRODUCES[type].includes(t));
-  if (unknown.length > 0) throw new AdapterHttpError('UNPROCESSABLE', `enabled_capabilities[${i}]: ${type} does not produce ${unknown.join(', ')}`);
+  const type = capability.type;
+  const unknown = (capability.produces_mime_types ?? []).filter((t) => !PRODUCES[type].includes(t));
+  if (unknown.length > 0) throw new AdapterHttpError('NO_CAPABILITY', `enabled_capabilities[${i}]: ${type} does not produce ${unknown.join(', ')}`);
   if (type !== 'sbom') return;
   const media = capability.parameters?.sbom_media_types ?? [];
   if (media.length === 0) throw new AdapterHttpError('UNPROCESSABLE', `enabled_capabilities[${i}]: sbom needs parameters.sbom_media_types`);
   const unsupported = media.filter((m) => !isSbomMediaType(m));
-  if (unsupported.length > 0) throw new AdapterHttpError('UNPROCESSABLE', `enabled_capabilities[${i}]: unsupported sbom_media_types ${unsupported.join(', ')}`);
+  if (unsupported.length > 0) throw new AdapterHttpError('NO_CAPABILITY', `enabled_capabilities[${i}]: unsupported sbom_media_types ${unsupported.join(', ')}`);
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string {

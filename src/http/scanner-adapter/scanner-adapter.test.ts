@@ -108,7 +108,7 @@ describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
   });
 
   it('answers every report type under its Accept, for a scan with Basic registry credentials', async () => {
-    const accepted = await post(scanRequest(), AdapterMediaType.scanRequest);
+    const accepted = await post(scanRequest({ artifact: { repository: 'team/web', digest, tag: '1.0.0', mime_type: MediaType.dockerManifest } }), AdapterMediaType.scanRequest);
     assert.equal(accepted.status, 202);
     assert.equal(accepted.headers.get('content-type'), 'application/vnd.scanner.adapter.scan.response+json; version=1.0');
     const { id } = (await accepted.json()) as { id: string };
@@ -127,7 +127,7 @@ describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
       assert.equal(response.headers.get('content-type'), type);
       const body = (await response.json()) as { severity: string; artifact: unknown; vulnerabilities: { id: string }[] };
       assert.equal(body.severity, 'Critical');
-      assert.deepEqual(body.artifact, { repository: 'team/web', digest, mime_type: MediaType.dockerManifest });
+      assert.deepEqual(body.artifact, { repository: 'team/web', digest, tag: '1.0.0', mime_type: MediaType.dockerManifest }, 'the request’s artifact, its tag included');
       assert.ok(body.vulnerabilities.some((v) => v.id === 'CVE-2021-44906'));
     }
     const spdx = await report(AdapterMediaType.sbomReport, '?sbom_media_type=application%2Fspdx%2Bjson');
@@ -142,7 +142,8 @@ describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
     assert.equal(noSbomType.status, 400);
     assert.equal(noSbomType.headers.get('content-type'), 'application/vnd.scanner.adapter.error+json; version=1.0');
     assert.match(((await noSbomType.json()) as { error: { message: string } }).error.message, /sbom_media_type/);
-    assert.equal((await report('text/html')).status, 415);
+    assert.equal((await report('text/html')).status, 501, 'no capability to produce that type');
+    assert.equal((await adapter('/scan/00000000-0000-0000-0000-000000000000/report', { headers: { accept: 'text/html' } })).status, 404, 'an unknown id first');
   });
 
   it('answers 302 with Refresh-After while the scan runs, then 500 with the reason it failed', async () => {
@@ -169,29 +170,34 @@ describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
     );
   });
 
-  it('refuses bad requests: 400 not JSON, 422 invalid fields, 415 wrong type, 404 unknown id', async () => {
+  it('refuses bad requests with the spec’s statuses: 400 not JSON or wrong JSON types, 422 invalid fields, 501 no capability, 415 wrong type, 404 unknown id', async () => {
     assert.equal((await post('{"registry":')).status, 400);
     assert.equal((await post(scanRequest(), 'text/plain')).status, 415);
-    const invalid: readonly [string, unknown][] = [
-      ['no registry.url', scanRequest({ registry: { authorization: '' } })],
-      ['registry.url not http', scanRequest({ registry: { url: 'ftp://registry.example' } })],
-      ['no artifact.repository', scanRequest({ artifact: { digest } })],
-      ['no artifact.digest', scanRequest({ artifact: { repository: 'team/web' } })],
-      ['bad digest', scanRequest({ artifact: { repository: 'team/web', digest: 'sha256:xyz' } })],
-      ['unknown capability', scanRequest({ enabled_capabilities: [{ type: 'malware', produces_mime_types: [] }] })],
-      ['sbom without media types', scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: null }] })],
-      ['unsupported sbom media type', scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: { sbom_media_types: ['text/plain'] } }] })],
-      ['report type not produced', scanRequest({ enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [AdapterMediaType.rawReport] }] })],
-      ['authorization scheme', scanRequest({ registry: { url: 'https://registry.example', authorization: 'Digest abc' } })],
+    const invalid: readonly [string, number, unknown][] = [
+      ['registry.url not a string', 400, scanRequest({ registry: { url: 5 } })],
+      ['enabled_capabilities not an array', 400, scanRequest({ enabled_capabilities: { type: 'vulnerability' } })],
+      ['no registry.url', 422, scanRequest({ registry: { authorization: '' } })],
+      ['registry.url not http', 422, scanRequest({ registry: { url: 'ftp://registry.example' } })],
+      ['no artifact.repository', 422, scanRequest({ artifact: { digest } })],
+      ['no artifact.digest', 422, scanRequest({ artifact: { repository: 'team/web' } })],
+      ['bad digest', 422, scanRequest({ artifact: { repository: 'team/web', digest: 'sha256:xyz' } })],
+      ['capability without type', 422, scanRequest({ enabled_capabilities: [{ produces_mime_types: [AdapterMediaType.genericReport] }] })],
+      ['unknown capability', 422, scanRequest({ enabled_capabilities: [{ type: 'malware', produces_mime_types: [] }] })],
+      ['sbom without media types', 422, scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: null }] })],
+      ['authorization scheme', 422, scanRequest({ registry: { url: 'https://registry.example', authorization: 'Digest abc' } })],
+      ['unsupported sbom media type', 501, scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: { sbom_media_types: ['text/plain'] } }] })],
+      ['report type not produced', 501, scanRequest({ enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [AdapterMediaType.rawReport] }] })],
+      ['artifact type not scanned', 501, scanRequest({ artifact: { repository: 'team/web', digest, mime_type: 'application/vnd.oci.image.index.v1+json' } })],
     ];
-    for (const [why, body] of invalid) {
+    for (const [why, status, body] of invalid) {
       const response = await post(body);
-      assert.equal(response.status, 422, why);
+      assert.equal(response.status, status, why);
       assert.equal(response.headers.get('content-type'), AdapterMediaType.error, why);
       assert.equal(typeof ((await response.json()) as { error: { message: string } }).error.message, 'string');
     }
     const sbom = await post(scanRequest({ enabled_capabilities: [{ type: 'sbom', produces_mime_types: [AdapterMediaType.sbomReport], parameters: { sbom_media_types: ['application/spdx+json'] } }] }));
     assert.equal(sbom.status, 202, 'what Harbor sends for an SBOM');
+    assert.equal((await post(scanRequest({ enabled_capabilities: [{ type: 'vulnerability' }] }))).status, 202, 'produces_mime_types is optional');
     const unknown = await adapter('/scan/00000000-0000-0000-0000-000000000000/report');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.headers.get('content-type'), AdapterMediaType.error);
@@ -200,7 +206,7 @@ describe('Harbor scanner adapter (Pluggable Scanner API v1.2)', () => {
 });
 
 describe('Harbor scanner adapter: configuration', () => {
-  it('requires the configured API key, and is not served unless enabled', async () => {
+  it('requires the configured API key (as Harbor sends it for APIKey, Bearer and Basic registrations), and is not served unless enabled', async () => {
     const keyed = await startSlipway({ projects: [], config: { scannerAdapter: { enabled: true, apiKey: 'adapter-key-1' } } });
     const plain = await startSlipway({ projects: [] });
     try {
@@ -211,8 +217,13 @@ describe('Harbor scanner adapter: configuration', () => {
       assert.equal((await metadata({ 'x-scanneradapter-api-key': 'wrong' })).status, 401);
       assert.equal((await metadata({ 'x-scanneradapter-api-key': 'adapter-key-1' })).status, 200);
       assert.equal((await metadata({ authorization: 'Bearer adapter-key-1' })).status, 200);
-      for (const kind of ['APIKey', 'Bearer'] as const) {
-        assert.equal((await createAdapterScanner({ url: keyed.url, auth: { kind, credential: 'adapter-key-1' } }).metadata()).scanner.name, 'Slipway');
+      const asBasic = (user: string, password: string) => ({ authorization: basic(user, password) });
+      assert.equal((await metadata(asBasic('harbor', 'adapter-key-1'))).status, 200, 'Basic: any user, the key as the password');
+      assert.equal((await metadata(asBasic('adapter-key-1', ''))).status, 401, 'the key as the user name is not the key');
+      assert.equal((await metadata(asBasic('harbor', 'wrong'))).status, 401);
+      assert.equal((await metadata({ authorization: 'Bearer wrong' })).status, 401);
+      for (const [kind, credential] of [['APIKey', 'adapter-key-1'], ['Bearer', 'adapter-key-1'], ['Basic', 'harbor:adapter-key-1']] as const) {
+        assert.equal((await createAdapterScanner({ url: keyed.url, auth: { kind, credential } }).metadata()).scanner.name, 'Slipway');
       }
       await assert.rejects(createAdapterScanner({ url: keyed.url }).metadata(), (error: unknown) => error instanceof AdapterError && error.code === 'UNAUTHORIZED');
       assert.equal((await fetch(`${plain.url}/api/v1/metadata`)).status, 404, 'disabled by default outside the demo');

@@ -1,8 +1,10 @@
 /**
  * A client of Harbor's Pluggable Scanner API v1.2 (harbor-trivy.md §1): lets Slipway use an
  * external scanner (harbor-scanner-trivy, another Slipway) as Harbor does. Every call has its own
- * timeout (5 s, as Harbor); a scan posts the request, then polls the report honouring
- * `Refresh-After` the way Harbor reads it, and returns the report's findings.
+ * timeout (5 s, as Harbor); a scan asks for the report type the adapter's metadata says it
+ * produces (checked by Harbor's health rule first), posts the request, then polls the report
+ * honouring `Refresh-After` the way Harbor reads it, up to an overall deadline, and returns the
+ * report's findings.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { AdapterError } from './adapter-error.ts';
@@ -23,8 +25,13 @@ export interface AdapterScannerOptions {
   readonly auth?: AdapterAuth;
   /** Per adapter call (default 5000). */
   readonly timeoutMs?: number;
-  /** The report asked for: the generic 1.1 report (default) or the legacy native 1.0 one. */
-  readonly reportMimeType?: typeof AdapterMediaType.genericReport | typeof AdapterMediaType.nativeReport;
+  /**
+   * The report asked for: the generic 1.1 report or the legacy native 1.0 one. By default, the one
+   * the adapter's metadata says its vulnerability capability produces (the generic one when both).
+   */
+  readonly reportMimeType?: ReportMimeType;
+  /** How long one scan may take, from the request to its report (default one hour). */
+  readonly scanTimeoutMs?: number;
   /** Waits between polls (tests shorten it). */
   readonly sleep?: (ms: number, options: { readonly signal?: AbortSignal }) => Promise<void>;
 }
@@ -61,14 +68,20 @@ interface Answer {
   readonly body: string;
 }
 
+type ReportMimeType = typeof AdapterMediaType.genericReport | typeof AdapterMediaType.nativeReport;
+
 /** Harbor's wait when `Refresh-After` is missing or unreadable. */
 const DEFAULT_REFRESH_SECONDS = 5;
+const DEFAULT_SCAN_TIMEOUT_MS = 60 * 60 * 1000;
+/** The adapter's metadata is asked again after this long (an adapter may be upgraded in place). */
+const METADATA_TTL_MS = 10 * 60 * 1000;
 
 export function createAdapterScanner(options: AdapterScannerOptions): AdapterScannerClient {
   const base = `${options.url.replace(/\/+$/, '')}/api/v1`;
   const timeoutMs = options.timeoutMs ?? 5000;
   const sleep = options.sleep ?? wait;
-  const reportType = options.reportMimeType ?? AdapterMediaType.genericReport;
+  const scanTimeoutMs = options.scanTimeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
+  let negotiated: { readonly type: Promise<ReportMimeType>; readonly at: number } | undefined;
 
   async function call(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Answer> {
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -89,8 +102,28 @@ export function createAdapterScanner(options: AdapterScannerOptions): AdapterSca
     }
   }
 
-  async function submit(target: AdapterScanTarget, signal: AbortSignal | undefined): Promise<string> {
-    const answer = await call('POST', '/scan', { 'content-type': AdapterMediaType.scanRequestV10, accept: AdapterMediaType.scanResponse }, JSON.stringify(scanRequest(target, reportType)), signal);
+  async function metadata(signal: AbortSignal | undefined): Promise<ScannerAdapterMetadata> {
+    const answer = await call('GET', '/metadata', { accept: AdapterMediaType.metadataV10 }, undefined, signal);
+    if (answer.status !== 200) throw failure(answer, 'GET /metadata');
+    return checkMetadata(json(answer.body, 'metadata'));
+  }
+
+  /** The report type to ask for: as configured, else as the adapter's metadata says (kept a while; a failure is not kept). */
+  function reportType(signal: AbortSignal | undefined): Promise<ReportMimeType> {
+    if (options.reportMimeType !== undefined) return Promise.resolve(options.reportMimeType);
+    if (negotiated === undefined || Date.now() - negotiated.at > METADATA_TTL_MS) {
+      const type = metadata(signal).then(vulnerabilityReportType);
+      const entry = { type, at: Date.now() };
+      negotiated = entry;
+      type.catch(() => {
+        if (negotiated === entry) negotiated = undefined;
+      });
+    }
+    return negotiated.type;
+  }
+
+  async function submit(target: AdapterScanTarget, type: ReportMimeType, signal: AbortSignal | undefined): Promise<string> {
+    const answer = await call('POST', '/scan', { 'content-type': AdapterMediaType.scanRequestV10, accept: AdapterMediaType.scanResponse }, JSON.stringify(scanRequest(target, type)), signal);
     if (answer.status !== 202) throw failure(answer, 'POST /scan');
     const id = (json(answer.body, 'scan response') as { id?: unknown } | null)?.id;
     if (typeof id !== 'string' || id === '') throw new AdapterError('PROTOCOL', 'scan response: no id');
@@ -98,22 +131,29 @@ export function createAdapterScanner(options: AdapterScannerOptions): AdapterSca
   }
 
   return {
-    async metadata(o = {}) {
-      const answer = await call('GET', '/metadata', { accept: AdapterMediaType.metadataV10 }, undefined, o.signal);
-      if (answer.status !== 200) throw failure(answer, 'GET /metadata');
-      return checkMetadata(json(answer.body, 'metadata'));
-    },
+    metadata: async (o = {}) => metadata(o.signal),
     async scan(target, o = {}) {
-      const requestId = await submit(target, o.signal);
+      const type = await reportType(o.signal);
+      const requestId = await submit(target, type, o.signal);
       const path = `/scan/${encodeURIComponent(requestId)}/report`;
+      const deadline = Date.now() + scanTimeoutMs;
       for (;;) {
-        const answer = await call('GET', path, { accept: reportType }, undefined, o.signal);
+        const answer = await call('GET', path, { accept: type }, undefined, o.signal);
         if (answer.status === 200) return { requestId, ...fromHarborReport(json(answer.body, 'report')) };
         if (answer.status !== 302) throw failure(answer, `GET ${path}`);
-        await sleep(refreshAfterSeconds(answer.headers.get('refresh-after')) * 1000, o.signal === undefined ? {} : { signal: o.signal });
+        const waitMs = refreshAfterSeconds(answer.headers.get('refresh-after')) * 1000;
+        if (Date.now() + waitMs > deadline) throw new AdapterError('TIMEOUT', `scan request ${requestId}: no report within ${Math.round(scanTimeoutMs / 1000)} s`);
+        await sleep(waitMs, o.signal === undefined ? {} : { signal: o.signal });
       }
     },
   };
+}
+
+/** The vulnerability report type an adapter produces that Slipway reads: the generic one when it offers both. */
+function vulnerabilityReportType(metadata: ScannerAdapterMetadata): ReportMimeType {
+  const produced = metadata.capabilities.filter((c) => (c.type ?? 'vulnerability') === 'vulnerability').flatMap((c) => c.produces_mime_types);
+  for (const type of [AdapterMediaType.genericReport, AdapterMediaType.nativeReport] as const) if (produced.includes(type)) return type;
+  throw new AdapterError('UNHEALTHY', `scanner metadata: no vulnerability capability produces ${AdapterMediaType.genericReport} or ${AdapterMediaType.nativeReport} (it offers ${produced.join(', ') || 'none'})`);
 }
 
 /** Rejects with the caller's own abort reason, as every other step does. */
@@ -133,11 +173,11 @@ export function refreshAfterSeconds(value: string | null): number {
   return seconds > 127 ? DEFAULT_REFRESH_SECONDS : seconds;
 }
 
-function scanRequest(target: AdapterScanTarget, reportType: string): unknown {
+function scanRequest(target: AdapterScanTarget, type: ReportMimeType): unknown {
   return {
     registry: { url: target.registryUrl, authorization: target.authorization ?? '', ...(target.insecure === undefined ? {} : { insecure: target.insecure }) },
     artifact: { repository: target.repository, digest: target.digest, mime_type: target.mimeType, ...(target.tag === undefined ? {} : { tag: target.tag }) },
-    enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [reportType], parameters: null }],
+    enabled_capabilities: [{ type: 'vulnerability', produces_mime_types: [type], parameters: null }],
   };
 }
 

@@ -1,7 +1,7 @@
 /** The report bodies the adapter serves for a finished scan (harbor-trivy.md §1.6). */
 import { MediaType } from '../../core/oci/media-types.ts';
 import { toCycloneDx } from '../report/cyclonedx.ts';
-import { toHarborReport, type HarborArtifact, type HarborVulnerabilityReport } from '../report/harbor-report.ts';
+import { harborWireArtifact, toHarborReport, type HarborArtifact, type HarborVulnerabilityReport, type HarborWireArtifact } from '../report/harbor-report.ts';
 import { isoSeconds, type ScanResult } from '../report/scan-result.ts';
 import { toSpdx } from '../report/spdx.ts';
 import type { AdapterScanner } from './adapter-metadata.ts';
@@ -14,7 +14,7 @@ export type AdapterReportKind = { readonly kind: 'vulnerability' } | { readonly 
 /** The SBOM report wrapper (`application/vnd.security.sbom.report+json; version=1.0`). */
 export interface HarborSbomReport {
   readonly generated_at: string;
-  readonly artifact: { readonly repository: string; readonly digest: string; readonly mime_type: string };
+  readonly artifact: HarborWireArtifact;
   readonly scanner: AdapterScanner;
   readonly vendor_attributes: Readonly<Record<string, unknown>>;
   readonly media_type: SbomMediaType;
@@ -26,6 +26,7 @@ export function adapterReport(result: ScanResult, request: AdapterScanRequest, r
     repository: request.artifact.repository,
     digest: request.artifact.digest,
     mimeType: request.artifact.mimeType ?? result.artifact.mediaType ?? MediaType.ociManifest,
+    ...(request.artifact.tag === undefined ? {} : { tag: request.artifact.tag }),
   };
   switch (report.kind) {
     case 'vulnerability':
@@ -33,7 +34,7 @@ export function adapterReport(result: ScanResult, request: AdapterScanRequest, r
     case 'sbom':
       return {
         generated_at: isoSeconds(result.createdAt),
-        artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mimeType },
+        artifact: harborWireArtifact(artifact),
         scanner: { name: result.scanner.name, vendor: result.scanner.vendor, version: result.scanner.version },
         vendor_attributes: {},
         media_type: report.sbomMediaType,

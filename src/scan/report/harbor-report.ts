@@ -35,7 +35,7 @@ export interface HarborVulnerability {
 
 export interface HarborVulnerabilityReport {
   readonly generated_at: string;
-  readonly artifact: { readonly repository: string; readonly digest: string; readonly mime_type: string };
+  readonly artifact: HarborWireArtifact;
   readonly scanner: { readonly name: string; readonly vendor: string; readonly version: string };
   readonly severity: Severity | 'None';
   readonly vulnerabilities: readonly HarborVulnerability[];
@@ -47,6 +47,20 @@ export interface HarborArtifact {
   readonly digest: string;
   /** The manifest media type from the scan request. */
   readonly mimeType: string;
+  /** The tag the scan request named, if any: the report names it back. */
+  readonly tag?: string;
+}
+
+/** The spec's `Artifact`, as a report names the scanned artifact. */
+export interface HarborWireArtifact {
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag?: string;
+  readonly mime_type: string;
+}
+
+export function harborWireArtifact(artifact: HarborArtifact): HarborWireArtifact {
+  return { repository: artifact.repository, digest: artifact.digest, ...(artifact.tag === undefined ? {} : { tag: artifact.tag }), mime_type: artifact.mimeType };
 }
 
 function cvssFields(finding: Finding): { preferred?: HarborPreferredCvss; vendor?: TrivyCvss } {
@@ -94,7 +108,7 @@ export function toHarborReport(result: ScanResult, artifact: HarborArtifact): Ha
   const findings = oncePerPackage([...result.findings].sort(compareFindings), (f) => [f.id, f.package.name, f.package.version]);
   return {
     generated_at: isoSeconds(result.createdAt),
-    artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mimeType },
+    artifact: harborWireArtifact(artifact),
     scanner: { name: result.scanner.name, vendor: result.scanner.vendor, version: result.scanner.version },
     severity: maxSeverity(findings) ?? 'None',
     vulnerabilities: findings.map(item),
@@ -122,7 +136,7 @@ export function storedHarborReport(
   const findings = oncePerPackage(stored.findings, (f) => [f.id, f.package, f.version]);
   return {
     generated_at: isoSeconds(stored.generatedAt),
-    artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mimeType },
+    artifact: harborWireArtifact(artifact),
     scanner: stored.scanner,
     severity: (stored.severity ?? 'None') as Severity | 'None',
     vulnerabilities: findings.map((f) => ({
