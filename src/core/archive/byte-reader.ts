@@ -8,7 +8,9 @@ const EMPTY = Buffer.alloc(0);
  */
 export class ByteReader {
   readonly #iterator: AsyncIterator<unknown>;
-  #pending: Buffer = EMPTY;
+  /** The source chunk being read, from `#at`. */
+  #chunk: Buffer = EMPTY;
+  #at = 0;
   #ended = false;
 
   constructor(source: AsyncIterable<unknown>) {
@@ -17,10 +19,29 @@ export class ByteReader {
 
   /** Between 1 and `max` bytes, or undefined once the source has ended. */
   async chunk(max: number): Promise<Buffer | undefined> {
-    if (this.#pending.byteLength === 0 && !(await this.#fill())) return undefined;
-    const out = this.#pending.subarray(0, max);
-    this.#pending = this.#pending.subarray(out.byteLength);
+    if (this.#at === this.#chunk.byteLength && !(await this.#fill())) return undefined;
+    const end = Math.min(this.#chunk.byteLength, this.#at + max);
+    const out = this.#chunk.subarray(this.#at, end);
+    this.#at = end;
     return out;
+  }
+
+  /**
+   * Exactly `length` bytes when the chunk in hand holds them, without waiting; undefined otherwise
+   * (then `exactly`). A tar walk reads most headers this way: no promise per header.
+   */
+  take(length: number): Buffer | undefined {
+    if (this.#chunk.byteLength - this.#at < length) return undefined;
+    const out = this.#chunk.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    return out;
+  }
+
+  /** Discards up to `length` bytes of the chunk in hand, without waiting; returns how many. */
+  drop(length: number): number {
+    const dropped = Math.min(length, this.#chunk.byteLength - this.#at);
+    this.#at += dropped;
+    return dropped;
   }
 
   /** Exactly `length` bytes, or fewer when the source ends first. */
@@ -38,7 +59,7 @@ export class ByteReader {
 
   /** Discards `length` bytes; returns how many there were (fewer when the source ends first). */
   async skip(length: number): Promise<number> {
-    let skipped = 0;
+    let skipped = this.drop(length);
     while (skipped < length) {
       const part = await this.chunk(length - skipped);
       if (part === undefined) break;
@@ -49,7 +70,8 @@ export class ByteReader {
 
   /** Releases the source (a Readable is destroyed). */
   async close(): Promise<void> {
-    this.#pending = EMPTY;
+    this.#chunk = EMPTY;
+    this.#at = 0;
     if (!this.#ended) {
       this.#ended = true;
       await this.#iterator.return?.();
@@ -65,7 +87,8 @@ export class ByteReader {
       }
       const bytes = asBuffer(next.value);
       if (bytes.byteLength > 0) {
-        this.#pending = bytes;
+        this.#chunk = bytes;
+        this.#at = 0;
         return true;
       }
     }

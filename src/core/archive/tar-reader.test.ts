@@ -192,6 +192,49 @@ it('streams bodies chunk by chunk and skips what is not read', async () => {
   assert.deepEqual(seen, ['big', 'unread', 'last']);
 });
 
+it('reads the same entries however the source is cut: headers and skipped bodies across chunk ends', async () => {
+  const archive = tarArchive([
+    { path: 'a', content: 'x'.repeat(700) },
+    { path: 'skipped', content: 'y'.repeat(1500) },
+    { path: 'dir/', type: 'dir' },
+    { path: 'c', content: 'z' },
+  ]);
+  const cut = (size: number) =>
+    (async function* () {
+      for (let offset = 0; offset < archive.byteLength; offset += size) yield archive.subarray(offset, offset + size);
+    })();
+  for (const size of [1, 7, 511, 512, 513, 1000, 4096, archive.byteLength]) {
+    const seen: string[] = [];
+    for await (const entry of readTar(cut(size))) {
+      if (entry.path === 'skipped') {
+        seen.push(entry.path);
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry.body) chunks.push(chunk);
+      seen.push(`${entry.path}:${Buffer.concat(chunks).toString('utf8').slice(0, 3)}:${Buffer.concat(chunks).byteLength}`);
+    }
+    assert.deepEqual(seen, ['a:xxx:700', 'skipped', 'dir/::0', 'c:z:1'], `cut every ${size} bytes`);
+    // Cut inside the skipped body: its entry is named, however the bytes arrived.
+    const truncated = (async function* () {
+      let sent = 0;
+      for await (const chunk of cut(size)) {
+        const part = chunk.subarray(0, 2048 + 900 - sent);
+        yield part;
+        sent += part.byteLength;
+        if (sent === 2048 + 900) return;
+      }
+    })();
+    await assert.rejects(
+      async () => {
+        for await (const entry of readTar(truncated)) assert.notEqual(entry.path, 'c');
+      },
+      (e: unknown) => e instanceof TarError && e.code === 'TAR_TRUNCATED' && e.entry === 'skipped',
+      `cut every ${size} bytes, truncated`,
+    );
+  }
+});
+
 it('refuses to read a body after moving on', async () => {
   const bodies: AsyncIterable<Buffer>[] = [];
   for await (const entry of readTar(Readable.from([tarArchive([{ path: 'a', content: 'aaa' }, { path: 'b', content: 'b' }])]))) bodies.push(entry.body);

@@ -55,7 +55,8 @@ export async function* readTar(source: AsyncIterable<unknown>, options: { signal
       const entry = resolveEntry(header, state);
       const cursor = bodyCursor(reader, entry.path, entry.size, options.signal);
       yield { ...entry, body: cursor.body };
-      await cursor.finish();
+      const finishing = cursor.finish();
+      if (finishing !== undefined) await finishing;
       state.previous = entry.path;
     }
   } finally {
@@ -66,7 +67,7 @@ export async function* readTar(source: AsyncIterable<unknown>, options: { signal
 async function nextHeader(reader: ByteReader, state: ReadState, signal: AbortSignal | undefined): Promise<RawTarHeader | undefined> {
   for (;;) {
     signal?.throwIfAborted();
-    const block = await reader.exactly(BLOCK_SIZE);
+    const block = reader.take(BLOCK_SIZE) ?? (await reader.exactly(BLOCK_SIZE));
     const pending = state.longName !== undefined || state.longLink !== undefined || state.pax !== undefined;
     if ((block.byteLength === 0 && pending) || (block.byteLength > 0 && block.byteLength < BLOCK_SIZE)) {
       throw new TarError('TAR_TRUNCATED', `the archive ends inside the header after ${describe(state.previous)}`);
@@ -130,12 +131,19 @@ function bodyCursor(reader: ByteReader, entry: string, size: number, signal: Abo
       }
     },
   };
-  const finish = async (): Promise<void> => {
+  // Skips what is left of the body and its padding: at once when the chunk in hand holds it (the
+  // usual case for a small file), else a promise.
+  const finish = (): Promise<void> | undefined => {
     stale = true;
     const left = remaining + padOf(size);
-    const skipped = await reader.skip(left);
-    remaining = Math.max(0, remaining - skipped);
-    if (skipped < left) throw truncated();
+    const dropped = reader.drop(left);
+    remaining = Math.max(0, remaining - dropped);
+    if (dropped === left) return undefined;
+    return (async () => {
+      const skipped = await reader.skip(left - dropped);
+      remaining = Math.max(0, remaining - skipped);
+      if (skipped < left - dropped) throw truncated();
+    })();
   };
   return { body, finish };
 }

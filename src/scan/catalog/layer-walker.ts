@@ -97,7 +97,10 @@ async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
     for await (const entry of readTar(tar, walk.signal)) {
       walk.entry = entry.path;
       if (++walk.entries > walk.limits.maxEntries) throw limitExceeded(walk, 'maxEntries', 'tar entries');
-      await applyEntry(walk, layer, entry);
+      // Most entries are applied at once (directories, links, files no cataloger wants); only a
+      // kept file's body is waited for.
+      const applying = applyEntry(walk, layer, entry);
+      if (applying instanceof Promise) await applying;
     }
     // Whatever follows the end-of-archive block is read to the end (counted against the byte
     // budget): only then has the decompressor checked its trailer and the layer its digest.
@@ -109,7 +112,7 @@ async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
   }
 }
 
-async function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): Promise<void> {
+function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): Promise<void> | void {
   const warn = (reason: string) => walk.warnings.add(`layer ${layer.source.digest}: entry ${JSON.stringify(entry.path)}: ${reason}`);
   const named = normaliseEntryPath(entry.path);
   if (named.kind === 'escapes') return warn('path escapes the image root; skipped');
@@ -148,7 +151,7 @@ function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (r
   tree.whiteout(joinPath(parentOf(marker), hidden), layer.index);
 }
 
-async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): Promise<void> {
+function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): Promise<void> | void {
   walk.tree.remove(path);
   let whole = wanted(walk, path, entry);
   const extractors = extractorsFor(walk, path, entry);
@@ -158,6 +161,17 @@ async function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry
   }
   if (!whole && extractors.size === 0) return;
   if (whole) reserve(walk, entry.size);
+  return keepFile(walk, layer, path, entry, { whole, extractors, warn });
+}
+
+/** Reads a file's body for the catalogers that asked: whole, or through their extractors. */
+async function keepFile(
+  walk: Walk,
+  layer: LayerAt,
+  path: string,
+  entry: TarEntry,
+  { whole, extractors, warn }: { whole: boolean; extractors: Map<string, BodyExtractor>; warn: (reason: string) => void },
+): Promise<void> {
   // One pass over the body: copied whole when wanted, and fed to every extractor.
   const content = whole ? Buffer.alloc(entry.size) : EMPTY;
   // An extractor that throws is dropped with a warning: one unreadable file does not fail the scan.
