@@ -4,24 +4,38 @@
  * index.ts (whose scan service, Harbor adapter and importer the server needs) so that a scan in CI
  * loads only what it runs: a short scan is mostly Node's start and module loading.
  */
-import type { RegistryClient } from '../core/oci/client/registry-client.ts';
 import type { DatabaseConfig } from '../core/storage/metadata/database.ts';
+import type { OpenScanImageOptions } from './scan-image.ts';
 import type { ScanResult } from './report/scan-result.ts';
 import type { VulnDb } from './vulndb/vulndb.ts';
 
 export type { Severity } from './model.ts';
 export { SEVERITIES } from './model.ts';
 export type { ScanResult } from './report/scan-result.ts';
-export { toSpdx } from './report/spdx.ts';
-export { toCycloneDx } from './report/cyclonedx.ts';
-export { toTrivyJson } from './report/trivy-json.ts';
-export { toSarif } from './report/sarif.ts';
-export { toTable } from './report/table.ts';
 export { filterFindings, parseOpenVex } from './report/filters.ts';
 
+export const REPORT_FORMATS = ['table', 'json', 'sarif', 'spdx-json', 'cyclonedx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** The result as `format` writes it (Trivy JSON for `json`); only that format's writer is loaded. */
+export async function renderReport(result: ScanResult, format: ReportFormat): Promise<string> {
+  switch (format) {
+    case 'table':
+      return (await import('./report/table.ts')).toTable(result);
+    case 'json':
+      return JSON.stringify((await import('./report/trivy-json.ts')).toTrivyJson(result), null, 2);
+    case 'sarif':
+      return JSON.stringify((await import('./report/sarif.ts')).toSarif(result), null, 2);
+    case 'spdx-json':
+      return JSON.stringify((await import('./report/spdx.ts')).toSpdx(result), null, 2);
+    case 'cyclonedx':
+      return JSON.stringify((await import('./report/cyclonedx.ts')).toCycloneDx(result), null, 2);
+  }
+}
+
 export interface ScanTargetOptions {
-  /** For registry references. */
-  readonly client: RegistryClient;
+  /** For registry references (see OpenScanImageOptions). */
+  readonly client: OpenScanImageOptions['client'];
   /** Which platform of an index (default linux/amd64, else the first). */
   readonly platform?: string;
   /** The vulnerability database to match against; without one only the SBOM is produced. */

@@ -17,8 +17,11 @@ export type { ScanImage, ScanLayer } from './image-config.ts';
 export { parseConfig } from './image-config.ts';
 
 export interface OpenScanImageOptions {
-  /** For registry references. */
-  readonly client: RegistryClient;
+  /**
+   * For registry references: the client, or a function that makes one when a target turns out to
+   * be a registry reference (the CLI: a layout or archive scan then never loads the HTTP client).
+   */
+  readonly client: RegistryClient | (() => Promise<RegistryClient>);
   /** Which platform of an index (default linux/amd64, else the first). */
   readonly platform?: string;
   readonly signal?: AbortSignal;
@@ -36,7 +39,8 @@ export async function openScanImage(target: string, options: OpenScanImageOption
     return fromSource(layoutSource(layout), location.ref, `oci:${location.dir}${location.ref === undefined ? '' : `:${location.ref}`}`, options);
   }
   const { reference } = location;
-  const source = registrySource(options.client.repository(registryApiHost(reference.registry), reference.repository));
+  const client = typeof options.client === 'function' ? await options.client() : options.client;
+  const source = registrySource(client.repository(registryApiHost(reference.registry), reference.repository));
   return fromSource(source, reference.digest ?? reference.tag ?? 'latest', formatReference(reference), options);
 }
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { dataOptions, type DataFlags } from '../local-database.ts';
 import { UsageError } from '../output.ts';
-import { render, scanTarget } from './scan.ts';
+import { renderReport } from '../../scan/local.ts';
+import { scanTarget } from './scan.ts';
 
 interface SbomFlags extends DataFlags {
   readonly format: string;
@@ -22,7 +23,7 @@ export function registerSbom(program: Command): void {
   ).action(async (target: string, flags: SbomFlags) => {
     if (flags.format !== 'spdx-json' && flags.format !== 'cyclonedx') throw new UsageError('--format must be spdx-json or cyclonedx');
     const result = await scanTarget(target, flags, false);
-    process.stdout.write(`${render(result, flags.format)}\n`);
+    process.stdout.write(`${await renderReport(result, flags.format)}\n`);
     for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
   });
 }

@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createCredentialStore } from '../../core/oci/client/credentials.ts';
-import { createRegistryClient } from '../../core/oci/client/registry-client.ts';
-import { SEVERITIES, filterFindings, parseOpenVex, scanTarget as scanWith, toCycloneDx, toSarif, toSpdx, toTable, toTrivyJson, type ScanResult, type Severity } from '../../scan/local.ts';
+import type { RegistryClient } from '../../core/oci/client/registry-client.ts';
+import { REPORT_FORMATS, SEVERITIES, filterFindings, parseOpenVex, renderReport, scanTarget as scanWith, type ScanResult, type Severity } from '../../scan/local.ts';
 import { SLIPWAY_VERSION } from '../../version.ts';
 import { dataOptions, localDatabaseConfig, type DataFlags } from '../local-database.ts';
 import { UsageError } from '../output.ts';
 
-const FORMATS = ['table', 'json', 'sarif', 'spdx-json', 'cyclonedx'] as const;
-type Format = (typeof FORMATS)[number];
 
 interface ScanFlags extends DataFlags {
   readonly format: string;
@@ -29,33 +26,24 @@ export function parseSeverities(value: string): Severity[] {
   });
 }
 
-export function render(result: ScanResult, format: Format): string {
-  switch (format) {
-    case 'table':
-      return toTable(result);
-    case 'json':
-      return JSON.stringify(toTrivyJson(result), null, 2);
-    case 'sarif':
-      return JSON.stringify(toSarif(result), null, 2);
-    case 'spdx-json':
-      return JSON.stringify(toSpdx(result), null, 2);
-    case 'cyclonedx':
-      return JSON.stringify(toCycloneDx(result), null, 2);
-  }
-}
-
 /** Scans a target with the data directory's vulnerability database (or none, for SBOMs). */
 export async function scanTarget(target: string, flags: DataFlags & { insecure?: boolean; platform?: string }, withVulnerabilities: boolean): Promise<ScanResult> {
-  const client = createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
+  let client: RegistryClient | undefined;
+  // Made (and node:http, node:tls loaded) only when the target is a registry reference.
+  const connect = async (): Promise<RegistryClient> => {
+    const [{ createRegistryClient }, { createCredentialStore }] = await Promise.all([import('../../core/oci/client/registry-client.ts'), import('../../core/oci/client/credentials.ts')]);
+    client ??= createRegistryClient({ credentials: createCredentialStore(), insecure: flags.insecure === true });
+    return client;
+  };
   try {
     return await scanWith(target, {
-      client,
+      client: connect,
       version: SLIPWAY_VERSION,
       ...(flags.platform === undefined ? {} : { platform: flags.platform }),
       ...(withVulnerabilities ? { database: localDatabaseConfig(flags) } : {}),
     });
   } finally {
-    client.close();
+    client?.close();
   }
 }
 
@@ -66,7 +54,7 @@ export function registerScan(program: Command): void {
       .command('scan')
       .description('scan an image for vulnerabilities: a registry reference, an OCI layout directory or a docker-archive tar')
       .argument('<target>', 'host/repo:tag, oci:<dir>[:ref], <dir>, docker-archive:<file> or <file>.tar')
-      .option('--format <format>', FORMATS.join('|'), 'table')
+      .option('--format <format>', REPORT_FORMATS.join('|'), 'table')
       .option('--severity <list>', 'only these severities, e.g. HIGH,CRITICAL')
       .option('--exit-code <n>', 'exit with this code when any finding remains after the filters', Number, 0)
       .option('--ignore-unfixed', 'only findings with a fixed version')
@@ -74,8 +62,8 @@ export function registerScan(program: Command): void {
       .option('--platform <os/arch>', 'the platform of a multi-platform image (default linux/amd64)')
       .option('--insecure', 'allow plain HTTP and unverified TLS to the registry'),
   ).action(async (target: string, flags: ScanFlags) => {
-    const format = FORMATS.find((f) => f === flags.format);
-    if (format === undefined) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    const format = REPORT_FORMATS.find((f) => f === flags.format);
+    if (format === undefined) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
     if ((format === 'spdx-json' || format === 'cyclonedx') && flags.exitCode !== 0) {
       throw new UsageError(`--exit-code needs a vulnerability report (--format table, json or sarif); ${format} is an SBOM, without vulnerabilities`);
     }
@@ -88,7 +76,7 @@ export function registerScan(program: Command): void {
       ...(vex === undefined ? {} : { vex }),
       ...(result.artifact.digest === undefined ? {} : { imageDigest: result.artifact.digest }),
     });
-    process.stdout.write(`${render({ ...result, findings: kept }, format)}\n`);
+    process.stdout.write(`${await renderReport({ ...result, findings: kept }, format)}\n`);
     for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
     if (flags.exitCode === 0) return;
     if (kept.length > 0) process.exitCode = flags.exitCode;

@@ -1,7 +1,7 @@
 import type { Descriptor } from './descriptor.ts';
 import { digestOf, isDigest, type Digest } from './digest.ts';
 import type { ImageSource, ImageTarget, ManifestBytes } from './copy-endpoints.ts';
-import { sizeGuard, through } from './client/blob-requests.ts';
+import { sizeGuard, through } from './client/blob-guard.ts';
 import type { ImageLayout } from './image-layout.ts';
 import { MAX_MANIFEST_BYTES, parseManifest } from './manifest.ts';
 import { isManifestMediaType, MediaType } from './media-types.ts';

@@ -1,6 +1,6 @@
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { Descriptor } from '../descriptor.ts';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { Digester, digestAlgorithm, parseDigest, type Digest } from '../digest.ts';
+import { through } from './blob-guard.ts';
 import { deleteScope, pullScope } from './auth-challenge.ts';
 import { RegistryClientError } from './client-error.ts';
 import { discard, header } from './http-transport.ts';
@@ -95,32 +95,6 @@ export function verifying(digest: Digest): Transform {
       callback(actual === digest ? null : new RegistryClientError('DIGEST_MISMATCH', `blob ${digest}: the bytes received have digest ${actual}`));
     },
   });
-}
-
-/** Counts bytes, reports them, and fails when the stream is longer or shorter than `size`. */
-export function sizeGuard(descriptor: Descriptor, onProgress?: (bytes: number) => void): Transform {
-  let total = 0;
-  return new Transform({
-    highWaterMark: 1 << 20,
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-      total += chunk.byteLength;
-      if (total > descriptor.size) return callback(sizeMismatch(descriptor, 'more'));
-      onProgress?.(total);
-      callback(null, chunk);
-    },
-    flush(callback: TransformCallback) {
-      callback(total === descriptor.size ? null : sizeMismatch(descriptor, `only ${total}`));
-    },
-  });
-}
-
-function sizeMismatch(descriptor: Descriptor, got: string): RegistryClientError {
-  return new RegistryClientError('SIZE_MISMATCH', `blob ${descriptor.digest}: the source has ${got} bytes, the descriptor says ${descriptor.size}`);
-}
-
-/** `source` piped into `transform`, errors of either ending both (unlike `pipe`). */
-export function through(source: Readable, transform: Transform): Transform {
-  return pipeline(source, transform, () => undefined);
 }
 
 function skipBytes(count: number): Transform {
