@@ -20,22 +20,32 @@
  * "gunzip + untar to /dev/null" as a shell does it; slower than the floor above, which stays the
  * target's), and the scan's peak RSS (getrusage maxrss at exit; target <= 300 MB).
  *
- * Where the CLI's time goes on the bookworm image (2 cores, 2026-12): about 0.19 s that any scan
- * pays (a scan of a one-layer, 1 KiB image takes that long: Node's start, loading the CLI's ~120
- * modules from the compile cache, exit), the layers at about 1.2x the floor, then matching and the
- * report (~30 ms). The fixed part is a third of this image's floor, which is why its CLI ratio
- * stays above 1.5 while the 1 GiB image's does not. Tried and measured there, with no gain on
- * the CLI (interleaved runs, medians within noise or worse), so not kept:
+ * Where the CLI's time goes on the bookworm image (2 cores, 2026-12-03, hyperfine means): Node's
+ * own start (~27 ms of `node -e 0`), loading the scan's ~150 modules and opening the database
+ * (the first byte is inflated ~100 ms after spawn), the layers (~450 ms against the floor's
+ * ~380 ms), then matching, the report and exit (~20 ms). A 1 KiB image scans in ~110 ms. The two
+ * cores are shared: the thread-pool inflate and the main thread's walk, hash and GC slow each
+ * other (two floors run side by side take 15% longer each), so what counts is CPU, not overlap.
+ * The fixed part weighs on this small image, which is why its CLI ratio stays above 1.5 while the
+ * 1 GiB image's does not. Counted, and kept: sorting packages without localeCompare (its ICU
+ * collator took 17 ms); headers and skipped bodies taken from the chunk in hand without a promise
+ * each (~10 ms); neither the registry client nor node:http/tls loaded for a layout or archive, and
+ * only the chosen report writer (~15 ms). Tried, and not kept (interleaved runs):
  *   - inflating and hashing on a worker thread (the file read there too, whole 1 MiB output
  *     buffers moved, not copied): the worker's start and the third busy thread cost what the
  *     decoupling saves, on 2 cores;
- *   - decompressing the next layer (16 MiB ahead) while this one is walked;
- *   - opening the vulnerability database while the first layer streams (its modules then load
- *     before the walk starts, not during it: the first layer began ~20 ms later);
- *   - loading the registry client only for registry references (~20 ms, inside the noise);
- *   - V8's --initial-heap-size=64 (one mark-compact instead of six; ~5% faster run directly,
- *     ~2% once the re-exec that would apply it is paid).
- * What did count: sorting packages without localeCompare (its ICU collator took 17 ms per scan).
+ *   - decompressing the next layer (16 MiB ahead) while this one is walked; a 16 MiB inflate
+ *     read-ahead; handing the walk 256 KiB slices with an event-loop turn between them (so that
+ *     the inflate is fed sooner): no gain, or slower;
+ *   - opening the vulnerability database only once the first layer streams: the first byte
+ *     comes ~15 ms sooner and the layers take ~15 ms longer;
+ *   - V8 heap flags: --initial-old-space-size=64 (one mark-compact instead of seven) saves ~24 ms
+ *     when given to node, which a re-exec to apply it costs again; a pre-allocated heap ballast
+ *     to the same end costs more in page faults than it saves;
+ *   - --always-sparkplug, --no-lazy-feedback-allocation: within noise;
+ *   - bundling dist/ into one ESM file with lazy chunks (esbuild, commander and the other packages
+ *     left external): ~22 ms less at every CLI start (a 1 KiB image 109 -> 88 ms), measured but
+ *     not adopted: dist/ is tsc's output by design (DESIGN.md), and a bundler is a new dependency.
  *
  * File content is an AES-256-CTR keystream (a keyed counter-mode generator, deterministic per
  * layer): binaries as 4 KiB pages alternately raw and masked to 3 bits a byte, text files as base64
