@@ -24,19 +24,34 @@ export function isZeroBlock(block: Buffer): boolean {
 }
 
 export function parseTarHeader(block: Buffer): RawTarHeader {
-  const rawName = cString(block.subarray(0, 100));
+  const rawName = fieldString(block, 0, 100);
   verifyChecksum(block, rawName);
   const field = (offset: number, length: number, what: string) => tarNumber(block.subarray(offset, offset + length), what, rawName);
-  const ustar = block.toString('latin1', 257, 263) === 'ustar\0';
-  const prefix = ustar ? cString(block.subarray(345, 500)) : '';
+  const prefix = isUstar(block) ? fieldString(block, 345, 155) : '';
   return {
     name: prefix === '' ? rawName : `${prefix}/${rawName}`,
     mode: field(100, 8, 'mode') & 0o7777,
     size: field(124, 12, 'size'),
     mtime: field(136, 12, 'mtime'),
     typeflag: String.fromCharCode(block[156] ?? 0),
-    linkname: cString(block.subarray(157, 257)),
+    linkname: fieldString(block, 157, 100),
   };
+}
+
+/** The ustar magic (`ustar\0`; POSIX and PAX), which says the prefix field is one. */
+function isUstar(block: Buffer): boolean {
+  return block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72 && block[262] === 0;
+}
+
+/**
+ * The NUL-terminated (or field-filling) UTF-8 string of a header field, read in place: short
+ * fields, so the NUL is looked for here rather than through a Buffer view and a native call.
+ */
+function fieldString(block: Buffer, offset: number, length: number): string {
+  let end = offset;
+  const limit = offset + length;
+  while (end < limit && block[end] !== 0) end += 1;
+  return end === offset ? '' : block.toString('utf8', offset, end);
 }
 
 /** A NUL-terminated (or field-filling) UTF-8 string. */
