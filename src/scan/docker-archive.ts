@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { BLOCK_SIZE, cString, isZeroBlock, parsePaxRecords, parseTarHeader, type RawTarHeader } from '../core/archive/tar-header.ts';
-import { MAX_EXTENDED_HEADER_BYTES } from '../core/archive/tar-reader.ts';
+import { MAX_EXTENDED_HEADER_BYTES } from '../core/archive/tar-parser.ts';
 import { isDigest } from '../core/oci/digest.ts';
 import { ScanError } from './scan-error.ts';
 import { parseConfig, type ScanImage } from './image-config.ts';

@@ -47,14 +47,19 @@ function header(h: { name: string; size: number; typeflag: string; mode: number;
   octal(0, 116, 8);
   octal(h.size, 124, 12);
   octal(h.mtime, 136, 12);
-  put('        ', 148, 8);
   put(h.typeflag, 156, 1);
   put(h.linkname, 157, 100);
   put('ustar\0', 257, 6);
   put('00', 263, 2);
+  return sealHeader(block);
+}
+
+/** Writes a header block's checksum (the byte sum, the field itself read as spaces); returns the block. */
+export function sealHeader(block: Buffer): Buffer {
+  block.write('        ', 148, 8);
   let sum = 0;
   for (const byte of block) sum += byte;
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
   return block;
 }
 

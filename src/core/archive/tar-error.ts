@@ -3,9 +3,7 @@ export type TarErrorCode =
   /** A header, a checksum, a number field or an extended (PAX / GNU) header that does not parse. */
   | 'TAR_INVALID'
   /** The archive ends inside a header, a body or its padding. */
-  | 'TAR_TRUNCATED'
-  /** An entry's body was read after the reader had moved on to the next entry. */
-  | 'TAR_BODY_STALE';
+  | 'TAR_TRUNCATED';
 
 export class TarError extends Error {
   readonly code: TarErrorCode;

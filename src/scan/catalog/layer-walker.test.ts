@@ -220,6 +220,20 @@ it('opens no layer once aborted', async () => {
   assert.equal(layer.opened, 0);
 });
 
+it('stops in the middle of a layer when aborted', async () => {
+  const controller = new AbortController();
+  const filler = randomBytes(1 << 20);
+  const layer = blobLayer(gzipSync(tarArchive([{ path: 'keep/a', content: 'a' }, ...Array.from({ length: 8 }, (_, i) => ({ path: `other/${i}`, content: filler }))])), 'application/vnd.oci.image.layer.v1.tar+gzip');
+  const aborting: Cataloger = {
+    ...probe,
+    wants: (path, info) => {
+      if (path === 'keep/a') controller.abort();
+      return probe.wants(path, info);
+    },
+  };
+  await assert.rejects(walkLayers([layer], [aborting], {}, { signal: controller.signal }), { name: 'AbortError' });
+});
+
 it('bounds its warnings so a hostile layer cannot flood memory', () => {
   const log = createWarningLog(2);
   for (const message of ['a', 'b', 'c', 'd']) log.add(message);

@@ -1,5 +1,5 @@
 import { TarError } from '../../core/archive/tar-error.ts';
-import { readTar, type TarEntry } from '../../core/archive/tar-reader.ts';
+import { TarParser, type TarBodySink, type TarEntry } from '../../core/archive/tar-parser.ts';
 import type { BodyExtractor, CatalogFiles, Cataloger, Distro } from '../model.ts';
 import { baseName, joinPath, linkEscapesRoot, normaliseEntryPath, parentOf } from './entry-path.ts';
 import { keptBytesOf, LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
@@ -89,43 +89,61 @@ export async function walkLayers(
 
 async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
   walk.entry = undefined;
-  const bytes = layerTarBytes(layer.source, walk.budget, walk.signal);
-  // The tar reader stops at the end-of-archive block and would then release its source; this
-  // view of the bytes cannot be closed by it, so the rest of the layer is still read below.
-  const tar: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => bytes.next() }) };
+  // Entries are applied as the bytes arrive, synchronously, chunk by chunk. Whatever follows the
+  // end-of-archive block is still read to the end (counted against the byte budget): only then
+  // has the decompressor checked its trailer and the layer its digest.
+  const parser = new TarParser((entry) => {
+    walk.entry = entry.path;
+    if (++walk.entries > walk.limits.maxEntries) throw limitExceeded(walk, 'maxEntries', 'tar entries');
+    return applyEntry(walk, layer, entry);
+  });
   try {
-    for await (const entry of readTar(tar, walk.signal)) {
-      walk.entry = entry.path;
-      if (++walk.entries > walk.limits.maxEntries) throw limitExceeded(walk, 'maxEntries', 'tar entries');
-      // Most entries are applied at once (directories, links, files no cataloger wants); only a
-      // kept file's body is waited for.
-      const applying = applyEntry(walk, layer, entry);
-      if (applying instanceof Promise) await applying;
+    for await (const chunk of layerTarBytes(layer.source, walk.budget, walk.signal)) {
+      walk.signal.signal?.throwIfAborted();
+      parser.push(chunk);
     }
-    // Whatever follows the end-of-archive block is read to the end (counted against the byte
-    // budget): only then has the decompressor checked its trailer and the layer its digest.
-    while ((await bytes.next()).done !== true) walk.signal.signal?.throwIfAborted();
+    parser.end();
   } catch (error) {
     throw asScanError(error, layer.source, walk.entry);
-  } finally {
-    await bytes.return();
   }
 }
 
-function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): Promise<void> | void {
+/** Applies one entry to the tree; returns a sink when its body is kept (a cataloger wants it). */
+function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): TarBodySink | undefined {
   const warn = (reason: string) => walk.warnings.add(`layer ${layer.source.digest}: entry ${JSON.stringify(entry.path)}: ${reason}`);
+  const path = placeOf(walk, layer, entry, warn);
+  if (path === undefined) return undefined;
+  if (entry.type === 'file') return addFile(walk, layer, path, entry, warn);
+  applyHeaderOnly(walk, layer, path, entry, warn);
+  return undefined;
+}
+
+/** Where an entry lands in the tree (its directories resolved); undefined when it lands nowhere (hostile, a whiteout, the root). */
+function placeOf(walk: Walk, layer: LayerAt, entry: TarEntry, warn: (reason: string) => void): string | undefined {
   const named = normaliseEntryPath(entry.path);
-  if (named.kind === 'escapes') return warn('path escapes the image root; skipped');
+  if (named.kind === 'escapes') {
+    warn('path escapes the image root; skipped');
+    return undefined;
+  }
   if (named.absolute) warn(`absolute path; read as ${JSON.stringify(named.path)} inside the image`);
-  if (named.path === '') return;
+  if (named.path === '') return undefined;
   const parent = walk.tree.resolve(parentOf(named.path), true);
-  if (parent === undefined) return warn(`more than ${MAX_LINK_HOPS} symlinks in its directory path; skipped`);
+  if (parent === undefined) {
+    warn(`more than ${MAX_LINK_HOPS} symlinks in its directory path; skipped`);
+    return undefined;
+  }
   const name = baseName(named.path);
-  if (name.startsWith('.wh.')) return applyWhiteout(walk.tree, layer, joinPath(parent, name), warn);
-  const path = joinPath(parent, name);
+  if (name.startsWith('.wh.')) {
+    applyWhiteout(walk.tree, layer, joinPath(parent, name), warn);
+    return undefined;
+  }
+  return joinPath(parent, name);
+}
+
+function applyHeaderOnly(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): void {
   switch (entry.type) {
     case 'file':
-      return addFile(walk, layer, path, entry, warn);
+      return;
     case 'hardlink':
       return addHardlink(walk, layer, path, entry, warn);
     case 'symlink':
@@ -151,7 +169,7 @@ function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (r
   tree.whiteout(joinPath(parentOf(marker), hidden), layer.index);
 }
 
-function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): Promise<void> | void {
+function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): TarBodySink | undefined {
   walk.tree.remove(path);
   let whole = wanted(walk, path, entry);
   const extractors = extractorsFor(walk, path, entry);
@@ -159,19 +177,8 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
     warn(`${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
     whole = false;
   }
-  if (!whole && extractors.size === 0) return;
+  if (!whole && extractors.size === 0) return undefined;
   if (whole) reserve(walk, entry.size);
-  return keepFile(walk, layer, path, entry, { whole, extractors, warn });
-}
-
-/** Reads a file's body for the catalogers that asked: whole, or through their extractors. */
-async function keepFile(
-  walk: Walk,
-  layer: LayerAt,
-  path: string,
-  entry: TarEntry,
-  { whole, extractors, warn }: { whole: boolean; extractors: Map<string, BodyExtractor>; warn: (reason: string) => void },
-): Promise<void> {
   // One pass over the body: copied whole when wanted, and fed to every extractor.
   const content = whole ? Buffer.alloc(entry.size) : EMPTY;
   // An extractor that throws is dropped with a warning: one unreadable file does not fail the scan.
@@ -184,21 +191,25 @@ async function keepFile(
     }
   };
   let offset = 0;
-  for await (const chunk of entry.body) {
-    if (whole) offset += chunk.copy(content, offset);
-    for (const [name, extractor] of extractors) guarded(name, () => extractor.push(chunk));
-  }
-  const extracts = new Map<string, Buffer>();
-  for (const [name, extractor] of extractors) {
-    guarded(name, () => {
-      const kept = extractor.end(warn);
-      if (kept !== undefined) extracts.set(name, kept);
-    });
-  }
-  if (!whole && extracts.size === 0) return;
-  const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
-  if (extracts.size > 0) reserve(walk, keptBytesOf(file));
-  walk.tree.put(path, { kind: 'file', file, layer: layer.index });
+  return {
+    data(bytes) {
+      if (whole) offset += bytes.copy(content, offset);
+      for (const [name, extractor] of extractors) guarded(name, () => extractor.push(bytes));
+    },
+    end() {
+      const extracts = new Map<string, Buffer>();
+      for (const [name, extractor] of extractors) {
+        guarded(name, () => {
+          const kept = extractor.end(warn);
+          if (kept !== undefined) extracts.set(name, kept);
+        });
+      }
+      if (!whole && extracts.size === 0) return;
+      const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
+      if (extracts.size > 0) reserve(walk, keptBytesOf(file));
+      walk.tree.put(path, { kind: 'file', file, layer: layer.index });
+    },
+  };
 }
 
 function addHardlink(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): void {

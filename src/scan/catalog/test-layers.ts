@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { tarArchive, type TarEntry } from '../../testing/tar-writer.ts';
+import { sealHeader, tarArchive, type TarEntry } from '../../testing/tar-writer.ts';
 import type { Cataloger } from '../model.ts';
 import type { LayerSource } from './layer-stream.ts';
 import { walkLayers, type WalkLimits, type WalkResult } from './layer-walker.ts';
@@ -35,10 +35,7 @@ export function rawTar(entries: readonly RawEntry[]): Buffer {
     block.write(entry.typeflag ?? '0', 156);
     block.write(entry.linkname ?? '', 157, 100);
     block.write('ustar\x0000', 257);
-    block.write('        ', 148);
-    let sum = 0;
-    for (const byte of block) sum += byte;
-    block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    sealHeader(block);
     parts.push(block, content, Buffer.alloc((512 - (content.byteLength % 512)) % 512));
   }
   return Buffer.concat([...parts, Buffer.alloc(1024)]);
