@@ -96,7 +96,8 @@ export async function imageFromSource(
     mediaType: found.mediaType,
     ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
     ...(config.os === undefined ? {} : { os: config.os }),
-    repoTags: reference !== undefined && !reference.includes(':') ? [name] : [],
+    // A registry tag is a `repo:tag`; a layout's ref name is not (`oci:dir:ref` is not a reference).
+    repoTags: source.registry !== undefined && reference !== undefined && !reference.includes(':') ? [name] : [],
     repoDigests: source.registry === undefined ? [] : [`${source.description}@${digest}`],
     layers: manifest.layers.map((layer, i) => ({
       digest: layer.digest,

@@ -12,8 +12,16 @@ import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts'
 import { buildImage, writeImageToLayout } from '../../testing/test-images.ts';
 import { requireTool } from '../../testing/tools.ts';
 import { sharedData } from '../../testing/shared-data.ts';
+import { parseSeverities } from './scan.ts';
 
 const OSV = sharedData('osv/');
+
+it('--severity reads Trivy\'s words: LOW keeps Harbor\'s Negligible too (the reports print it as LOW), NEGLIGIBLE alone', () => {
+  assert.deepEqual(parseSeverities('HIGH,critical'), ['High', 'Critical']);
+  assert.deepEqual(parseSeverities('LOW'), ['Low', 'Negligible']);
+  assert.deepEqual(parseSeverities('negligible'), ['Negligible']);
+  assert.throws(() => parseSeverities('SEVERE'), /"SEVERE" is not one of/);
+});
 const exec = promisify(execFile);
 const MAIN = new URL('../main.ts', import.meta.url).pathname;
 
@@ -116,7 +124,7 @@ describe('slipway db, scan and sbom', () => {
     assert.ok((sarif.runs[0]?.results.length ?? 0) >= 5);
   });
 
-  it('fails closed under --exit-code when nothing is recognised, and refuses --exit-code with an SBOM format', async () => {
+  it('fails closed under --exit-code when nothing is recognised, and refuses --exit-code with an SBOM format or a bad status', async () => {
     const bare = join(dir, 'bare');
     await writeImageToLayout(await openImageLayout(bare, { create: true }), buildImage({ seed: 'nothing-to-recognise', files: [{ 'srv/readme.txt': 'hello' }] }), 'v1');
     assert.equal((await cli(['scan', `oci:${bare}:v1`])).code, 0, 'without --exit-code it only says so');
@@ -124,9 +132,28 @@ describe('slipway db, scan and sbom', () => {
     assert.equal(gated.code, 4);
     assert.match(gated.stdout, /Packages: none recognised/);
     assert.match(gated.stderr, /nothing recognised in .*: Unsupported, so --exit-code 4/);
-    const sbom = await cli(['scan', `oci:${layout}:v1`, '--format', 'cyclonedx', '--exit-code', '1']);
+    const sbom = await cli(['scan', `oci:${layout}:v1`, '--format', 'spdx-json', '--exit-code', '1']);
     assert.equal(sbom.code, 2);
     assert.match(sbom.stderr, /--exit-code needs a vulnerability report/);
+    for (const bad of ['abc', '256', '-1', '1.5']) {
+      const refused = await cli(['scan', `oci:${layout}:v1`, '--severity', 'CRITICAL', `--exit-code=${bad}`]);
+      assert.equal(refused.code, 2, bad);
+      assert.match(refused.stderr, /--exit-code: .* is not an exit status \(0 to 255\)/, bad);
+      assert.equal(refused.stdout, '', 'refused before any scan');
+    }
+  });
+
+  it('scan --format cyclonedx carries the filtered vulnerabilities and gates like the other reports', async () => {
+    const all = await cli(['scan', `oci:${layout}:v1`, '--format', 'cyclonedx']);
+    const bom = JSON.parse(all.stdout) as { specVersion: string; vulnerabilities?: { id: string }[] };
+    assert.equal(bom.specVersion, '1.6');
+    assert.ok(bom.vulnerabilities?.some((v) => v.id === 'CVE-2021-44906'), 'the minimist advisory is in the BOM');
+    const critical = await cli(['scan', `oci:${layout}:v1`, '--format', 'cyclonedx', '--severity', 'CRITICAL', '--exit-code', '5']);
+    assert.equal(critical.code, 5);
+    const kept = (JSON.parse(critical.stdout) as { vulnerabilities?: { ratings?: { severity?: string }[] }[] }).vulnerabilities ?? [];
+    assert.ok(kept.length > 0 && kept.length < (bom.vulnerabilities?.length ?? 0), 'only the critical ones');
+    const sbomOnly = JSON.parse((await cli(['sbom', `oci:${layout}:v1`, '--format', 'cyclonedx'])).stdout) as { vulnerabilities?: unknown[] };
+    assert.equal(sbomOnly.vulnerabilities, undefined, 'slipway sbom writes the SBOM alone');
   });
 
   it('writes SPDX and CycloneDX SBOMs', async () => {

@@ -17,13 +17,24 @@ interface ScanFlags extends DataFlags {
   readonly platform?: string;
 }
 
-/** `HIGH,CRITICAL` (Trivy's words) → Harbor's scale. */
+/**
+ * `HIGH,CRITICAL` (Trivy's words) → Harbor's scale. `LOW` takes Negligible too: the Trivy-JSON and
+ * SARIF reports write Negligible as LOW, so a filter in Trivy's words keeps what they show as LOW;
+ * `NEGLIGIBLE` alone asks for Harbor's finer level.
+ */
 export function parseSeverities(value: string): Severity[] {
-  return value.split(',').map((word) => {
+  return value.split(',').flatMap((word): Severity[] => {
     const found = SEVERITIES.find((s) => s.toLowerCase() === word.trim().toLowerCase());
     if (found === undefined) throw new UsageError(`--severity: ${JSON.stringify(word)} is not one of ${SEVERITIES.join(', ')}`);
-    return found;
+    return found === 'Low' ? ['Low', 'Negligible'] : [found];
   });
+}
+
+/** `--exit-code`: a process exit status, 0 to 255. */
+function exitCodeOf(value: string): number {
+  const code = Number(value);
+  if (!/^[0-9]+$/.test(value.trim()) || code > 255) throw new UsageError(`--exit-code: ${JSON.stringify(value)} is not an exit status (0 to 255)`);
+  return code;
 }
 
 /** Scans a target with the data directory's vulnerability database (or none, for SBOMs). */
@@ -56,7 +67,7 @@ export function registerScan(program: Command): void {
       .argument('<target>', 'host/repo:tag, oci:<dir>[:ref], <dir>, docker-archive:<file> or <file>.tar')
       .option('--format <format>', REPORT_FORMATS.join('|'), 'table')
       .option('--severity <list>', 'only these severities, e.g. HIGH,CRITICAL')
-      .option('--exit-code <n>', 'exit with this code when any finding remains after the filters', Number, 0)
+      .option('--exit-code <n>', 'exit with this code (1 to 255) when any finding remains after the filters', exitCodeOf, 0)
       .option('--ignore-unfixed', 'only findings with a fixed version')
       .option('--vex <file>', 'an OpenVEX document: not_affected and fixed statements suppress findings')
       .option('--platform <os/arch>', 'the platform of a multi-platform image (default linux/amd64)')
@@ -64,12 +75,13 @@ export function registerScan(program: Command): void {
   ).action(async (target: string, flags: ScanFlags) => {
     const format = REPORT_FORMATS.find((f) => f === flags.format);
     if (format === undefined) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
-    if ((format === 'spdx-json' || format === 'cyclonedx') && flags.exitCode !== 0) {
-      throw new UsageError(`--exit-code needs a vulnerability report (--format table, json or sarif); ${format} is an SBOM, without vulnerabilities`);
+    if (format === 'spdx-json' && flags.exitCode !== 0) {
+      throw new UsageError('--exit-code needs a vulnerability report (--format table, json, sarif or cyclonedx); spdx-json is an SBOM, without vulnerabilities');
     }
     const severities = flags.severity === undefined ? undefined : parseSeverities(flags.severity);
     const vex = flags.vex === undefined ? undefined : parseOpenVex(JSON.parse(await readFile(flags.vex, 'utf8')) as unknown);
-    const result = await scanTarget(target, flags, format !== 'spdx-json' && format !== 'cyclonedx');
+    // CycloneDX carries the vulnerabilities as Trivy's does (`slipway sbom --format cyclonedx` does not); SPDX 2.3 has no place for them.
+    const result = await scanTarget(target, flags, format !== 'spdx-json');
     const { kept } = filterFindings(result.findings, {
       ...(severities === undefined ? {} : { severities }),
       ignoreUnfixed: flags.ignoreUnfixed === true,

@@ -24,6 +24,17 @@ export function advisorySource(id: string): AdvisorySource {
   return { key: source.key, name: source.name, url: source.url(id) };
 }
 
+/** Pages that are an advisory itself (not a commit, a mailing-list post or a source line). */
+const ADVISORY_PAGE = /^https:\/\/(nvd\.nist\.gov\/vuln\/detail\/|www\.cve\.org\/CVERecord|github\.com\/advisories\/|github\.com\/[^/]+\/[^/]+\/security\/advisories\/|security-tracker\.debian\.org\/tracker\/|ubuntu\.com\/security\/|access\.redhat\.com\/(security\/cve|errata)\/|security\.alpinelinux\.org\/vuln\/|pkg\.go\.dev\/vuln\/|osv\.dev\/vulnerability\/)/;
+
+/**
+ * The page a report links a finding to (Trivy's `PrimaryURL`): the first of its references that is
+ * an advisory page, else the page of its id's naming authority.
+ */
+export function primaryUrl(finding: { readonly id: string; readonly references: readonly string[] }): string {
+  return finding.references.find((url) => ADVISORY_PAGE.test(url)) ?? advisorySource(finding.id).url;
+}
+
 export type CvssVersion = '2' | '3.0' | '3.1' | '4.0';
 
 /** `CVSS:3.1/…` → `3.1`; a bare `AV:N/AC:L/Au:N/…` vector is version 2. */

@@ -23,6 +23,10 @@ describe('imagePurl', () => {
     assert.equal(imagePurl({ name: 'alpine:3.20', digest: DIGEST, layers: [] }), `pkg:oci/alpine@${DIGEST}?repository_url=index.docker.io%2Flibrary%2Falpine&tag=3.20`);
     assert.equal(imagePurl({ name: `Reg.example/Team/API@${DIGEST}`, config: { architecture: 'arm64' }, layers: [] }), `pkg:oci/api@${DIGEST}?arch=arm64&repository_url=Reg.example%2FTeam%2FAPI`);
     assert.equal(imagePurl({ name: 'oci:/tmp/layout:v1', digest: DIGEST, layers: [] }), `pkg:oci/layout@${DIGEST}`);
+    // A relative layout, with and without its ref, and an archive: named by the path, never by the transport.
+    assert.equal(imagePurl({ name: 'oci:myservice:latest', digest: DIGEST, layers: [] }), `pkg:oci/myservice@${DIGEST}`);
+    assert.equal(imagePurl({ name: 'oci:myservice', digest: DIGEST, layers: [] }), `pkg:oci/myservice@${DIGEST}`);
+    assert.equal(imagePurl({ name: 'docker-archive:build/api.tar', digest: DIGEST, layers: [] }), `pkg:oci/api@${DIGEST}`);
     assert.equal(imageDigest({ name: `a@${DIGEST}`, layers: [] }), DIGEST);
   });
 

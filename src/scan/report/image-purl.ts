@@ -51,7 +51,8 @@ export function imagePurl(artifact: ScanArtifact): string | undefined {
   const digest = imageDigest(artifact);
   if (digest === undefined) return undefined;
   const parsed = parseImageName(artifact.name);
-  const segments = (parsed?.repository ?? artifact.name).split(/[/\\]/);
+  // A path names the image by its last segment, without the transport (`oci:`) or the layout's ref.
+  const segments = (parsed?.repository ?? artifact.name.replace(/^(oci|oci-archive|docker-archive|dir):/, '')).split(/[/\\]/);
   const last = (segments.at(-1) ?? '').replace(/:.*$/, '').replace(/\.(tar|tgz|tar\.gz)$/, '').toLowerCase() || 'image';
   const qualifiers: [string, string | undefined][] = [
     ['arch', artifact.config?.architecture],

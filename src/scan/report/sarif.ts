@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding, Severity } from '../model.ts';
+import { primaryUrl } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { compareFindings, severityRank, trivySeverity } from './severity-rank.ts';
 
@@ -65,15 +66,15 @@ function fixText(finding: Finding): string {
   return finding.fixedVersions.length === 0 ? 'no fixed version is known' : `fixed in ${finding.fixedVersions.join(', ')}`;
 }
 
-function helpMarkdown(finding: Finding, sev: string, link: string | undefined): string {
-  const cells = [sev, finding.package.name, finding.fixedVersions.join(', '), link === undefined ? '' : `[${finding.id}](${link})`];
+function helpMarkdown(finding: Finding, sev: string, link: string): string {
+  const cells = [sev, finding.package.name, finding.fixedVersions.join(', '), `[${finding.id}](${link})`];
   return `**Vulnerability ${finding.id}**\n| Severity | Package | Fixed Version | Link |\n| --- | --- | --- | --- |\n| ${cells.join(' | ')} |\n\n${finding.summary}`;
 }
 
 /** A rule from the most severe finding of an id (findings arrive sorted). */
 function rule(finding: Finding): SarifRule {
   const title = finding.summary === '' ? finding.id : finding.summary;
-  const link = finding.references[0];
+  const link = primaryUrl(finding);
   const level = sarifLevel(finding.severity);
   const sev = trivySeverity(finding.severity);
   const score = securitySeverity(finding);
@@ -84,8 +85,8 @@ function rule(finding: Finding): SarifRule {
     shortDescription: { text: title.slice(0, 1024) },
     fullDescription: { text: title.slice(0, 1024) },
     defaultConfiguration: { level },
-    ...(link === undefined ? {} : { helpUri: link }),
-    help: { text: `${help}${link === undefined ? '' : `\nLink: ${link}`}`, markdown: helpMarkdown(finding, sev, link) },
+    helpUri: link,
+    help: { text: `${help}\nLink: ${link}`, markdown: helpMarkdown(finding, sev, link) },
     properties: { tags: ['vulnerability', 'security', sev], precision: 'very-high', ...(score === undefined ? {} : { 'security-severity': score }) },
   };
 }

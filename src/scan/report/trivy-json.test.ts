@@ -57,6 +57,16 @@ describe('toTrivyJson', () => {
     assert.equal(go?.PrimaryURL, 'https://pkg.go.dev/vuln/GO-2024-2687');
   });
 
+  it('links each finding to an advisory page, not to a fix commit or a mailing-list post', () => {
+    const fixture = scanFixture();
+    const linked = (references: string[]) => {
+      const findings = fixture.findings.map((f) => (f.id === 'CVE-2024-5535' ? { ...f, references } : f));
+      return toTrivyJson({ ...fixture, findings }).Results[0]?.Vulnerabilities?.find((v) => v.VulnerabilityID === 'CVE-2024-5535')?.PrimaryURL;
+    };
+    assert.equal(linked(['https://github.com/openssl/openssl/commit/e86ac43', 'https://nvd.nist.gov/vuln/detail/CVE-2024-5535']), 'https://nvd.nist.gov/vuln/detail/CVE-2024-5535');
+    assert.equal(linked(['https://www.openwall.com/lists/oss-security/2024/06/27/1']), 'https://nvd.nist.gov/vuln/detail/CVE-2024-5535', "else the id's own authority");
+  });
+
   it('joins several fixed versions with commas and names the lockfile type', () => {
     const base = scanFixture();
     const first = base.findings[1];

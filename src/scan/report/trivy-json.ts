@@ -4,7 +4,7 @@
  * packages one `lang-pkgs` result per file they were found in.
  */
 import type { Finding, Package, PackageType } from '../model.ts';
-import { advisorySource, cvssVersion } from './advisory-source.ts';
+import { advisorySource, cvssVersion, primaryUrl } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { trivySeverity, type TrivySeverity } from './severity-rank.ts';
 
@@ -94,7 +94,7 @@ function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
   const vendorIds = [...new Set(finding.aliases)].filter((alias) => alias !== finding.id);
   const layer = { ...(pkg.layerDigest === undefined ? {} : { Digest: pkg.layerDigest }), ...(pkg.layerDiffId === undefined ? {} : { DiffID: pkg.layerDiffId }) };
   const scores = cvss(finding);
-  const primary = finding.references[0] ?? advisorySource(finding.id).url;
+  const primary = primaryUrl(finding);
   return {
     VulnerabilityID: finding.id,
     ...(vendorIds.length === 0 ? {} : { VendorIDs: vendorIds }),
