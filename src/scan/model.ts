@@ -94,10 +94,18 @@ export interface Finding {
   readonly aliases: readonly string[];
   readonly package: Package;
   readonly severity: Severity;
-  /** The vector the severity came from, when it was computed. */
-  readonly cvss?: { readonly vector: string; readonly score: number };
+  /** The vector the severity came from, when it was computed, and the advisory whose record carried it. */
+  readonly cvss?: { readonly vector: string; readonly score: number; readonly source?: string };
   /** Empty when no fix is known. */
   readonly fixedVersions: readonly string[];
+  /** One line: the advisory's summary, else the first line of its details. */
   readonly summary: string;
+  /** The advisory's details, whole (capped at a few KiB), when it has them. */
+  readonly description?: string;
+  /** When the advisory was published and last modified (milliseconds since the epoch). */
+  readonly published?: number;
+  readonly modified?: number;
+  /** CWE ids the advisory names (GHSA's `database_specific.cwe_ids`). */
+  readonly cweIds?: readonly string[];
   readonly references: readonly string[];
 }

@@ -72,6 +72,10 @@ describe('toCycloneDx', () => {
     const go = vulns.find((v) => v.affects[0]?.ref === packageRef(GO_NET));
     assert.deepEqual(go?.ratings, [{ severity: 'unknown' }]);
     assert.deepEqual(go?.source, { name: 'Go Vulnerability Database', url: 'https://pkg.go.dev/vuln/GO-2024-2687' });
+    const redos = vulns.find((v) => v.id === 'CVE-2020-28500');
+    assert.match(redos?.detail ?? '', /^All versions of package lodash/);
+    assert.deepEqual([redos?.cwes, redos?.published, redos?.updated], [[1333, 400], '2022-01-06T20:30:46.000Z', '2023-09-05T22:58:25.000Z']);
+    assert.deepEqual(redos?.ratings[0]?.source, { name: 'GitHub Advisory Database', url: 'https://github.com/advisories/GHSA-29mw-wpgm-hmr9' }, 'the rating names where its vector came from');
   });
 
   it('leaves vulnerabilities out of a clean scan and is deterministic', () => {

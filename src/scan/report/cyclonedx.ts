@@ -40,8 +40,12 @@ export interface CdxVulnerability {
   readonly references?: readonly { readonly id: string; readonly source: { readonly name: string; readonly url: string } }[];
   readonly ratings: readonly CdxRating[];
   readonly description?: string;
+  readonly detail?: string;
   readonly recommendation?: string;
+  readonly cwes?: readonly number[];
   readonly advisories?: readonly { readonly url: string }[];
+  readonly published?: string;
+  readonly updated?: string;
   readonly affects: readonly { readonly ref: string; readonly versions: readonly { readonly version: string; readonly status: 'affected' }[] }[];
 }
 
@@ -153,7 +157,14 @@ function rating(finding: Finding): CdxRating {
   if (finding.cvss === undefined) return { severity };
   const method = { '2': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' } as const;
   const version = cvssVersion(finding.cvss.vector);
-  return { score: finding.cvss.score, severity, ...(version === undefined ? {} : { method: method[version] }), vector: finding.cvss.vector };
+  const from = finding.cvss.source === undefined ? undefined : advisorySource(finding.cvss.source);
+  return {
+    ...(from === undefined ? {} : { source: { name: from.name, url: from.url } }),
+    score: finding.cvss.score,
+    severity,
+    ...(version === undefined ? {} : { method: method[version] }),
+    vector: finding.cvss.vector,
+  };
 }
 
 function vulnerability(finding: Finding): CdxVulnerability {
@@ -166,8 +177,12 @@ function vulnerability(finding: Finding): CdxVulnerability {
     ...(aliases.length === 0 ? {} : { references: aliases.map((id) => ({ id, source: { name: advisorySource(id).name, url: advisorySource(id).url } })) }),
     ratings: [rating(finding)],
     ...(finding.summary === '' ? {} : { description: finding.summary }),
+    ...(finding.description === undefined ? {} : { detail: finding.description }),
     ...(fixed.length === 0 ? {} : { recommendation: `Upgrade ${finding.package.name} to ${fixed.join(' or ')}` }),
+    ...(finding.cweIds === undefined ? {} : { cwes: finding.cweIds.map((id) => Number(id.slice('CWE-'.length))) }),
     ...(finding.references.length === 0 ? {} : { advisories: [...new Set(finding.references)].map((url) => ({ url })) }),
+    ...(finding.published === undefined ? {} : { published: new Date(finding.published).toISOString() }),
+    ...(finding.modified === undefined ? {} : { updated: new Date(finding.modified).toISOString() }),
     affects: [{ ref: packageRef(finding.package), versions: [{ version: finding.package.version, status: 'affected' }] }],
   };
 }

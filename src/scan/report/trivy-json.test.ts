@@ -52,6 +52,12 @@ describe('toTrivyJson', () => {
       ['CVE-2020-28500', 'MEDIUM', 'app/node_modules/lodash/package.json'],
       ['CVE-2021-23337', 'HIGH', 'app/node_modules/lodash/package.json'],
     ]);
+    // The advisory's details, dates and CWE ids as Trivy names them; its vector under the source that carried it.
+    const redos = lodash[0];
+    assert.match(redos?.Description ?? '', /^All versions of package lodash prior to 4\.17\.21/);
+    assert.deepEqual([redos?.PublishedDate, redos?.LastModifiedDate, redos?.CweIDs], ['2022-01-06T20:30:46.000Z', '2023-09-05T22:58:25.000Z', ['CWE-1333', 'CWE-400']]);
+    assert.deepEqual(redos?.CVSS, { ghsa: { V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L', V3Score: 5.3 } });
+    assert.equal(lodash[1]?.Description, undefined, 'none invented where the advisory has none');
     const go = report.Results[2]?.Vulnerabilities?.[0];
     assert.equal(go?.Severity, 'UNKNOWN');
     assert.equal(go?.PrimaryURL, 'https://pkg.go.dev/vuln/GO-2024-2687');

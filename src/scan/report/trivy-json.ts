@@ -30,9 +30,13 @@ export interface TrivyVulnerability {
   readonly Layer?: { readonly Digest?: string; readonly DiffID?: string };
   readonly PrimaryURL?: string;
   readonly Title?: string;
+  readonly Description?: string;
   readonly Severity: TrivySeverity;
+  readonly CweIDs?: readonly string[];
   readonly CVSS?: Readonly<Record<string, TrivyCvss>>;
   readonly References?: readonly string[];
+  readonly PublishedDate?: string;
+  readonly LastModifiedDate?: string;
 }
 
 export interface TrivyResult {
@@ -86,7 +90,8 @@ function cvss(finding: Finding): Record<string, TrivyCvss> | undefined {
   const version = cvssVersion(vector);
   if (version === undefined) return undefined;
   const fields: TrivyCvss = version === '2' ? { V2Vector: vector, V2Score: score } : version === '4.0' ? { V40Vector: vector, V40Score: score } : { V3Vector: vector, V3Score: score };
-  return { [advisorySource(finding.id).key]: fields };
+  // Keyed by where the vector came from (a GHSA record's is `ghsa`, even when the finding is named by its CVE).
+  return { [advisorySource(finding.cvss.source ?? finding.id).key]: fields };
 }
 
 function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
@@ -108,9 +113,13 @@ function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
     ...(Object.keys(layer).length === 0 ? {} : { Layer: layer }),
     PrimaryURL: primary,
     ...(finding.summary === '' ? {} : { Title: finding.summary }),
+    ...(finding.description === undefined ? {} : { Description: finding.description }),
     Severity: trivySeverity(finding.severity),
+    ...(finding.cweIds === undefined ? {} : { CweIDs: finding.cweIds }),
     ...(scores === undefined ? {} : { CVSS: scores }),
     ...(finding.references.length === 0 ? {} : { References: finding.references }),
+    ...(finding.published === undefined ? {} : { PublishedDate: new Date(finding.published).toISOString() }),
+    ...(finding.modified === undefined ? {} : { LastModifiedDate: new Date(finding.modified).toISOString() }),
   };
 }
 

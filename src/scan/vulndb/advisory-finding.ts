@@ -11,21 +11,34 @@ import type { OsvAffected, OsvRecord } from './osv-record.ts';
 
 export const NOT_COMPARABLE = 'version not comparable: ';
 const SUMMARY_LENGTH = 200;
+const DESCRIPTION_LENGTH = 8 * 1024;
 
 export function advisoryFinding(record: OsvRecord, entries: readonly OsvAffected[], pkg: Package, evaluation: Exclude<Evaluation, { kind: 'unaffected' }>): Finding {
   const ids = [...new Set([record.id, ...record.aliases, ...record.upstream])];
   const { severity, cvss } = advisorySeverity(record, entries);
   const summary = summaryOf(record);
+  const details = record.details?.trim() ?? '';
+  const cweIds = cweIdsOf(record);
   return {
     id: record.id.startsWith('CVE-') ? record.id : (ids.find((id) => id.startsWith('CVE-')) ?? record.id),
     aliases: ids,
     package: pkg,
     severity,
-    ...(cvss === undefined ? {} : { cvss }),
+    ...(cvss === undefined ? {} : { cvss: { ...cvss, source: record.id } }),
     fixedVersions: evaluation.fixed,
     summary: evaluation.kind === 'incomparable' ? `${NOT_COMPARABLE}${evaluation.reason}${summary === '' ? '' : ` — ${summary}`}` : summary,
+    ...(details === '' ? {} : { description: details.length > DESCRIPTION_LENGTH ? `${details.slice(0, DESCRIPTION_LENGTH - 1)}…` : details }),
+    ...(record.published === undefined ? {} : { published: record.published }),
+    modified: record.modified,
+    ...(cweIds.length === 0 ? {} : { cweIds }),
     references: [...new Set(record.references)],
   };
+}
+
+/** GHSA's `database_specific.cwe_ids` (`CWE-79`, …), the well-formed ones. */
+function cweIdsOf(record: OsvRecord): string[] {
+  const ids = record.databaseSpecific.cwe_ids;
+  return Array.isArray(ids) ? [...new Set(ids.filter((id): id is string => typeof id === 'string' && /^CWE-[0-9]+$/.test(id)))] : [];
 }
 
 /** One finding per id: aliases, fixed versions and references united, the highest severity kept. */
@@ -43,11 +56,19 @@ function merge(a: Finding, b: Finding): Finding {
   const notComparable = (f: Finding) => f.summary.startsWith(NOT_COMPARABLE);
   // A definite match explains the finding better than a not-comparable one.
   const summary = notComparable(primary) && !notComparable(other) ? other.summary : primary.summary;
+  const description = primary.description ?? other.description;
+  const published = Math.min(primary.published ?? Infinity, other.published ?? Infinity);
+  const modified = Math.max(primary.modified ?? -Infinity, other.modified ?? -Infinity);
+  const cweIds = union(primary.cweIds ?? [], other.cweIds ?? []);
   return {
     ...primary,
     aliases: union(primary.aliases, other.aliases),
     fixedVersions: union(primary.fixedVersions, other.fixedVersions),
     summary,
+    ...(description === undefined ? {} : { description }),
+    ...(Number.isFinite(published) ? { published } : {}),
+    ...(Number.isFinite(modified) ? { modified } : {}),
+    ...(cweIds.length === 0 ? {} : { cweIds }),
     references: union(primary.references, other.references),
   };
 }

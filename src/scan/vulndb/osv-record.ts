@@ -42,6 +42,8 @@ export interface OsvRecord {
   readonly id: string;
   /** Milliseconds since the epoch. */
   readonly modified: number;
+  /** Milliseconds since the epoch, when the record says. */
+  readonly published?: number;
   readonly withdrawn?: number;
   readonly aliases: readonly string[];
   readonly upstream: readonly string[];
@@ -83,11 +85,13 @@ export function parseOsvRecord(value: unknown): OsvRecord {
   const where = `record ${id}`;
   const modified = timestamp(requiredString(record, 'modified', where), `${where}: modified`);
   const withdrawnText = optionalString(record, 'withdrawn', where);
+  const publishedText = optionalString(record, 'published', where);
   const summary = optionalString(record, 'summary', where);
   const details = optionalString(record, 'details', where);
   return {
     id,
     modified,
+    ...(publishedText === undefined ? {} : { published: timestamp(publishedText, `${where}: published`) }),
     ...(withdrawnText === undefined ? {} : { withdrawn: timestamp(withdrawnText, `${where}: withdrawn`) }),
     aliases: strings(record.aliases, `${where}: aliases`),
     upstream: strings(record.upstream, `${where}: upstream`),

@@ -121,6 +121,10 @@ describeEachDatabase('vulnerability database', (open) => {
       ],
     );
     assert.ok(findings.every((f) => f.package.name === 'lodash' && f.references.length > 0 && f.summary !== ''));
+    // What the record says besides, for the reports: its details whole, its dates, its CWE ids.
+    const redos = findings[0];
+    assert.match(redos?.description ?? '', /^All versions of package lodash prior to 4\.17\.21 are vulnerable to Regular Expression Denial of Service[\s\S]*lo\.trimEnd\(s\)/);
+    assert.deepEqual([redos?.published, redos?.modified, redos?.cweIds], [Date.parse('2022-01-06T20:30:46Z'), Date.parse('2023-09-05T22:58:25Z'), ['CWE-1333', 'CWE-400']]);
     assert.deepEqual(await vulndb.match(pkg('npm', 'lodash', '4.17.21'), undefined), []);
     assert.deepEqual(fixes(await vulndb.match(pkg('npm', 'axios', '1.7.2'), undefined)), { 'CVE-2024-39338': ['1.7.4'] }, 'the record names the package Axios');
   });
