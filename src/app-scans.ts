@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { digestOf } from './core/oci/digest.ts';
 import { MediaType } from './core/oci/media-types.ts';
 import type { Registry, ScanFacts, ScanGate } from './registry/index.ts';
-import { toSpdx, toTrivyJson, type ScanRequests, type ScanResult, type ScanService } from './scan/index.ts';
+import { toSpdx, toTrivyJson, type ScanOutcome, type ScanRequests, type ScanResult, type ScanService } from './scan/index.ts';
 
 export const SCAN_JOB = 'scan';
 
@@ -23,6 +23,8 @@ interface ScanJobPayload {
   readonly operator: string;
   /** Attest the result with the server's key even where the project does not ask for it. */
   readonly attest?: boolean;
+  /** The digest has a result already: it stands for the gate until this scan's replaces it. */
+  readonly rescan?: boolean;
 }
 
 
@@ -34,8 +36,11 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
     const digests = manifest.kind === 'index' ? manifest.manifests.map((m) => m.digest) : [digest];
     const ids: number[] = [];
     for (const d of digests) {
-      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}) };
-      if (await deps.scans.pending(d)) ids.push(await deps.jobs.enqueue(SCAN_JOB, payload, { maxAttempts: 1 }));
+      const state = await deps.scans.pending(d);
+      if (state === 'in-flight' || (state === 'scanned' && options.rescan !== true)) continue;
+      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}), ...(state === 'scanned' ? { rescan: true } : {}) };
+      // Retried when its node dies mid-scan (the lease runs out); a scan that fails is recorded, not retried.
+      ids.push(await deps.jobs.enqueue(SCAN_JOB, payload, { maxAttempts: 3 }));
     }
     return ids;
   };
@@ -56,8 +61,8 @@ async function projectMetadata(database: MetadataDatabase, project: string): Pro
   return row === undefined ? {} : (JSON.parse(row.metadata) as Record<string, string>);
 }
 
-/** The scan job: runs the scan, then tells webhooks and the audit log. */
-export function scanJobHandler(deps: {
+/** What a scan's outcome is reported to: referrers, attestations, the audit log, webhooks. */
+export interface ScanReporting {
   scans: ScanService;
   events: EventFanout;
   audit: AuditLog;
@@ -66,57 +71,73 @@ export function scanJobHandler(deps: {
   registry: Registry;
   /** Attests the SBOM and vulnerability report of a successful scan, for projects with `auto_attest` (absent: the server has no signing key). */
   attest?: (repository: string, digest: string, result: ScanResult) => Promise<readonly string[]>;
-}): JobHandler {
+}
+
+/** The scan job: runs the scan, then reports it (see reportScan). */
+export function scanJobHandler(deps: ScanReporting): JobHandler {
   return async (payload, _job, { signal }) => {
-    const { repository, digest, operator, attest: requested } = payload as ScanJobPayload;
-    const outcome = await deps.scans.run(repository, digest, { signal });
-    const project = repository.split('/')[0] ?? '';
-    let attached: readonly string[] = [];
-    if (outcome.status === 'Success' && outcome.result !== undefined) {
-      attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
-      if (deps.attest !== undefined && (requested === true || (await projectMetadata(deps.database, project))['auto_attest'] === 'true')) {
-        const attest = deps.attest;
-        const result = outcome.result;
-        const attested = await attest(repository, digest, result).catch((error: unknown) => [`not attested: ${error instanceof Error ? error.message : String(error)}`]);
-        attached = [...attached, ...attested];
-      }
-    }
-    await deps.audit.record({
-      username: operator,
-      project,
-      resource: `${repository}@${digest}`,
-      resourceType: 'scan',
-      operation: 'scan',
-      result: outcome.status === 'Error' ? 'failure' : 'success',
-      detail: { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length, ...(outcome.error === undefined ? {} : { error: outcome.error }) },
-    });
-    const row = await deps.database.db.selectFrom('projects').select(['id', 'public']).where('name', '=', project).executeTakeFirst();
-    if (row !== undefined && outcome.status !== 'Unsupported') {
-      const counts: Record<string, number> = {};
-      for (const f of outcome.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
-      await deps.events.notify(row.id, {
-        type: outcome.status === 'Success' ? 'SCANNING_COMPLETED' : 'SCANNING_FAILED',
-        occurAt: Date.now(),
-        operator,
-        project,
-        projectPublic: row.public === 1,
-        repository,
-        digest,
-        tags: [],
-        externalHost: deps.externalHost(),
-        scanType: 'vulnerability',
-        scanOverview: {
-          'application/vnd.security.vulnerability.report; version=1.1': {
-            scan_status: outcome.status,
-            severity: outcome.severity ?? '',
-            summary: outcome.status === 'Success' ? { total: outcome.findings.length, fixable: outcome.findings.filter((f) => f.fixed.length > 0).length, summary: counts } : null,
-            scanner: { name: 'Slipway', vendor: 'Slipway' },
-          },
-        },
-      });
-    }
-    return { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length, attached };
+    const { repository, digest, operator, attest: requested, rescan } = payload as ScanJobPayload;
+    const outcome = await deps.scans.run(repository, digest, { signal, ...(rescan === true ? { keepPrevious: true } : {}) });
+    return reportScan(deps, { repository, digest, operator, outcome, ...(requested === true ? { attest: true } : {}) });
   };
+}
+
+/**
+ * Reports a scan of `digest` in `repository`: attaches its SBOM and report as referrers (replacing
+ * an earlier scan's), attests them where asked, records it in the audit log and tells the
+ * project's webhooks (SCANNING_COMPLETED, or SCANNING_FAILED for a failed or unsupported scan).
+ * Scan jobs and rescans alike.
+ */
+async function reportScan(
+  deps: ScanReporting,
+  { repository, digest, operator, outcome, attest: requested }: { repository: string; digest: string; operator: string; outcome: ScanOutcome; attest?: boolean },
+): Promise<{ status: string; severity: string | null; findings: number; attached: readonly string[] }> {
+  const project = repository.split('/')[0] ?? '';
+  let attached: readonly string[] = [];
+  if (outcome.status === 'Success' && outcome.result !== undefined) {
+    attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
+    if (deps.attest !== undefined && (requested === true || (await projectMetadata(deps.database, project))['auto_attest'] === 'true')) {
+      const attest = deps.attest;
+      const result = outcome.result;
+      const attested = await attest(repository, digest, result).catch((error: unknown) => [`not attested: ${error instanceof Error ? error.message : String(error)}`]);
+      attached = [...attached, ...attested];
+    }
+  }
+  await deps.audit.record({
+    username: operator,
+    project,
+    resource: `${repository}@${digest}`,
+    resourceType: 'scan',
+    operation: 'scan',
+    result: outcome.status === 'Error' ? 'failure' : 'success',
+    detail: { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length, ...(outcome.error === undefined ? {} : { error: outcome.error }) },
+  });
+  const row = await deps.database.db.selectFrom('projects').select(['id', 'public']).where('name', '=', project).executeTakeFirst();
+  if (row !== undefined) {
+    const counts: Record<string, number> = {};
+    for (const f of outcome.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+    await deps.events.notify(row.id, {
+      type: outcome.status === 'Success' ? 'SCANNING_COMPLETED' : 'SCANNING_FAILED',
+      occurAt: Date.now(),
+      operator,
+      project,
+      projectPublic: row.public === 1,
+      repository,
+      digest,
+      tags: [],
+      externalHost: deps.externalHost(),
+      scanType: 'vulnerability',
+      scanOverview: {
+        'application/vnd.security.vulnerability.report; version=1.1': {
+          scan_status: outcome.status,
+          severity: outcome.severity ?? '',
+          summary: outcome.status === 'Success' ? { total: outcome.findings.length, fixable: outcome.findings.filter((f) => f.fixed.length > 0).length, summary: counts } : null,
+          scanner: { name: 'Slipway', vendor: 'Slipway' },
+        },
+      },
+    });
+  }
+  return { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length, attached };
 }
 
 export const SBOM_ARTIFACT_TYPE = 'application/spdx+json';
@@ -187,16 +208,19 @@ interface VerdictChange {
  * What a new vulnerability database import, a schedule, or an operator asking "what does today's
  * data say" gets back.
  */
-export function rescanJobHandler(deps: { database: MetadataDatabase; scans: ScanService; gate: ScanGate }): JobHandler {
+export function rescanJobHandler(deps: ScanReporting & { gate: ScanGate }): JobHandler {
   return async (payload, _job, { signal }) => {
-    const { project, trigger } = payload as { project?: string; trigger: string };
+    const { project, trigger, operator = 'rescan' } = payload as { project?: string; trigger: string; operator?: string };
     const images = await rescannableImages(deps.database, project);
     const verdicts = (repositories: readonly string[], digest: string) => Promise.all(repositories.map((repository) => verdictOf(deps.gate, repository, digest, signal)));
     const changed: VerdictChange[] = [];
     for (const [digest, repositories] of images) {
       signal.throwIfAborted();
       const before = await verdicts(repositories, digest);
-      await deps.scans.run(repositories[0] ?? '', digest, { signal });
+      // The last result stands for the gate while the image is scanned again.
+      const outcome = await deps.scans.run(repositories[0] ?? '', digest, { signal, keepPrevious: true });
+      // Each repository holding the image gets the new report and SBOM, its audit entry and its webhooks.
+      for (const repository of repositories) await reportScan(deps, { repository, digest, operator, outcome });
       const after = await verdicts(repositories, digest);
       repositories.forEach((repository, i) => {
         const [was, now] = [before[i] ?? '', after[i] ?? ''];

@@ -20,7 +20,7 @@ import { apiMount } from './http/api/api-mount.ts';
 import { apiRoutes } from './http/api/api-routes.ts';
 import type { ApiServices } from './http/api/api-services.ts';
 import { createEventFanout, WEBHOOK_JOB, webhookJobHandler } from './app-events.ts';
-import { createScanRequests, RESCAN_JOB, rescanJobHandler, SCAN_JOB, scanFactsFrom, scanJobHandler, VULNDB_WATCH_JOB, vulndbWatchHandler } from './app-scans.ts';
+import { createScanRequests, RESCAN_JOB, rescanJobHandler, SCAN_JOB, scanFactsFrom, scanJobHandler, VULNDB_WATCH_JOB, vulndbWatchHandler, type ScanReporting } from './app-scans.ts';
 import { ADAPTER_SCAN_JOB, adapterScanJobHandler, catalogers, createAdapterScans, createAdapterScanner, createScanService, createVulnDb, type ExternalScanner, type ScanRequests } from './scan/index.ts';
 
 import { scannerAdapterMount } from './http/scanner-adapter/scanner-adapter-mount.ts';
@@ -178,22 +178,23 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     ttlSeconds: config.tokenTtlSeconds,
   });
   const scanGate = createScanGate(database, scanFactsFrom(scans));
+  const scanReporting: ScanReporting = {
+    scans,
+    events,
+    audit,
+    database,
+    externalHost,
+    registry,
+    ...(attestor === undefined ? {} : { attest: scanAttester({ registry, signer: attestor, ...(signing.rekorUrl === undefined ? {} : { rekorUrl: signing.rekorUrl }) }) }),
+  };
   const worker = createJobWorker({
     queue: jobs,
     logger,
     pollMs: config.jobPollMs,
     handlers: {
       [WEBHOOK_JOB]: webhookJobHandler(webhooks),
-      [SCAN_JOB]: scanJobHandler({
-        scans,
-        events,
-        audit,
-        database,
-        externalHost,
-        registry,
-        ...(attestor === undefined ? {} : { attest: scanAttester({ registry, signer: attestor, ...(signing.rekorUrl === undefined ? {} : { rekorUrl: signing.rekorUrl }) }) }),
-      }),
-      [RESCAN_JOB]: rescanJobHandler({ database, scans, gate: scanGate }),
+      [SCAN_JOB]: scanJobHandler(scanReporting),
+      [RESCAN_JOB]: rescanJobHandler({ ...scanReporting, gate: scanGate }),
       [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
       [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
       'retention-scheduled': async (payload) => {

@@ -19,7 +19,9 @@ export type ScanErrorCode =
   /** A docker-archive tar that cannot be read. */
   | 'ARCHIVE_INVALID'
   /** The vulnerability database holds no advisories: no scan may report "clean". */
-  | 'DB_EMPTY';
+  | 'DB_EMPTY'
+  /** A cataloger failed as a whole: what it would have found is unknown, so the scan fails. */
+  | 'CATALOGER_FAILED';
 
 export interface ScanErrorDetail {
   readonly layer?: string;

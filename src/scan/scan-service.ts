@@ -60,10 +60,12 @@ export interface ExternalScanner {
 /** How the server asks for scans (implemented where jobs are composed). */
 export interface ScanRequests {
   /**
-   * Marks the artifact (and an index's children) Pending and enqueues their scans; with `attest`,
-   * each successful scan is attested with the server's key whatever the project's `auto_attest`.
+   * Enqueues scans of the artifact (an index: of its children). One never scanned (or whose scan
+   * failed) is marked Pending; one already scanned is scanned again only when `rescan` asks, and
+   * keeps its last result for the gate until the new one is stored. With `attest`, each
+   * successful scan is attested with the server's key whatever the project's `auto_attest`.
    */
-  request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean }): Promise<number[]>;
+  request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean; readonly rescan?: boolean }): Promise<number[]>;
   /** After a push: scans when the project asks for it. */
   afterPush(project: string, repository: string, digest: string): Promise<void>;
 }
@@ -123,12 +125,15 @@ export function createScanService(deps: {
 
   return {
     /**
-     * Marks a digest as waiting for its scan (the gate then answers "Pending") unless a scan of it
-     * is already waiting or running — started less than {@link IN_FLIGHT_MS} ago, so that a scan
-     * lost with its node does not block the digest for good. Returns whether a scan job is needed:
-     * pushing an index after its children, or asking twice, scans each image once.
+     * Marks a digest as waiting for its scan (the gate then answers "Pending") unless it has been
+     * scanned (Success, Unsupported: a re-push or a new tag of it, in any project, changes nothing
+     * and blocks nothing) or a scan of it is already waiting or running — started less than
+     * {@link IN_FLIGHT_MS} ago, so that a scan lost with its node does not block the digest for
+     * good. Returns `queued` when a scan job is needed (a failed scan is tried again), `scanned`
+     * when a result stands, `in-flight` otherwise: pushing an index after its children, or asking
+     * twice, scans each image once.
      */
-    async pending(digest: string): Promise<boolean> {
+    async pending(digest: string): Promise<'queued' | 'scanned' | 'in-flight'> {
       const now = clock();
       const row = { status: 'Pending' as const, severity: null, findings: null, packages: null, error: null, db_updated_at: null, scanner_version: deps.version, finished_at: null, started_at: now };
       const result = await db
@@ -138,15 +143,25 @@ export function createScanService(deps: {
           oc
             .column('digest')
             .doUpdateSet(row)
-            .where((eb) => eb.or([eb('scan_reports.status', 'not in', ['Pending', 'Running']), eb('scan_reports.started_at', '<', now - IN_FLIGHT_MS)])),
+            .where((eb) =>
+              eb.or([eb('scan_reports.status', '=', 'Error'), eb.and([eb('scan_reports.status', 'in', ['Pending', 'Running']), eb('scan_reports.started_at', '<', now - IN_FLIGHT_MS)])]),
+            ),
         )
         .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return 'queued';
+      const current = await db.selectFrom('scan_reports').select('status').where('digest', '=', digest).executeTakeFirst();
+      return current?.status === 'Success' || current?.status === 'Unsupported' ? 'scanned' : 'in-flight';
     },
 
-    /** Scans one image manifest of `repository` and stores the outcome. Indexes: each child is scanned by its own job. */
-    async run(repository: string, digest: string, options: { signal?: AbortSignal } = {}): Promise<ScanOutcome> {
-      await record(digest, { status: 'Running' });
+    /**
+     * Scans one image manifest of `repository` and stores the outcome. Indexes: each child is
+     * scanned by its own job. With `keepPrevious` (a rescan), a digest already scanned keeps its
+     * last result, which the gate goes on using, until the new one replaces it: a rescan does not
+     * make images unpullable while it runs.
+     */
+    async run(repository: string, digest: string, options: { signal?: AbortSignal; keepPrevious?: boolean } = {}): Promise<ScanOutcome> {
+      const previous = options.keepPrevious === true ? await db.selectFrom('scan_reports').select('status').where('digest', '=', digest).executeTakeFirst() : undefined;
+      if (previous?.status !== 'Success' && previous?.status !== 'Unsupported') await record(digest, { status: 'Running' });
       try {
         const image = await open(repository, digest, options.signal);
         if (image === undefined || typeof image === 'string') {

@@ -9,6 +9,8 @@ import { describeEachDatabase } from '../testing/databases.ts';
 import { tarArchive } from '../testing/tar-writer.ts';
 import { catalogers } from './catalogers.ts';
 import type { ScanImage } from './image-config.ts';
+import type { Cataloger, Package } from './model.ts';
+import { ScanError } from './scan-error.ts';
 import { scanImage } from './scanner.ts';
 import { importOsv } from './vulndb/osv-import.ts';
 import { createVulnDb, type VulnDb } from './vulndb/vulndb.ts';
@@ -109,4 +111,26 @@ describeEachDatabase('scanning with real package databases and OSV data', (open)
     assert.deepEqual(removed.packages.map((p) => p.name).toSorted(), ['lodash']);
     assert.ok(removed.findings.every((f) => f.package.name !== 'minimist'), 'a whited-out package is not reported');
   });
+});
+
+it('fails the scan when a cataloger fails, rather than call the image clean without its packages', async () => {
+  const failing: Cataloger = {
+    name: 'failing',
+    version: 1,
+    wants: () => false,
+    catalog: () => {
+      throw new RangeError('Maximum call stack size exceeded');
+    },
+  };
+  await assert.rejects(
+    scanImage(image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }]), { catalogers: [...catalogers, failing], version: 'test' }),
+    (e: unknown) => e instanceof ScanError && e.code === 'CATALOGER_FAILED' && /^cataloger failing failed: Maximum call stack size exceeded$/.test(e.message),
+  );
+});
+
+it('takes hundreds of thousands of packages from one cataloger', async () => {
+  const pkg = (i: number): Package => ({ type: 'npm', name: `p${i}`, version: '1.0.0', purl: `pkg:npm/p${i}@1.0.0`, location: `node_modules/p${i}/package.json`, licenses: [], foundBy: 'many' });
+  const many: Cataloger = { name: 'many', version: 1, wants: () => false, catalog: () => Array.from({ length: 300_000 }, (_, i) => pkg(i)) };
+  const result = await scanImage(image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }]), { catalogers: [many], version: 'test' });
+  assert.equal(result.packages.length, 300_000);
 });

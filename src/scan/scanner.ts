@@ -49,11 +49,17 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
   const packages: Package[] = [];
   const warnings = [...walked.warnings];
   for (const cataloger of options.catalogers) {
+    // A cataloger that fails fails the scan: the packages it would have found are not known, so
+    // the image cannot be called clean (an unreadable rpmdb, a tree too large to catalog).
+    let found: readonly Package[];
     try {
-      packages.push(...cataloger.catalog(walked.files, { distro: walked.distro }));
+      found = cataloger.catalog(walked.files, { distro: walked.distro });
     } catch (error) {
-      warnings.push(`cataloger ${cataloger.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof ScanError) throw error;
+      throw new ScanError('CATALOGER_FAILED', `cataloger ${cataloger.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    // One at a time: spreading a few hundred thousand packages into push() overflows the stack.
+    for (const pkg of found) packages.push(pkg);
   }
   packages.sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.name, b.name) || compareStrings(a.version, b.version) || compareStrings(a.location, b.location));
   const findings: Finding[] = (await vulndb?.matchAll(packages, walked.distro, signal)) ?? [];

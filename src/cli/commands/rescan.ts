@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { managed, serverOptions, table, waitFor } from '../management-client.ts';
-import { ExitCode } from '../output.ts';
+import { ExitCode, UsageError } from '../output.ts';
 
 interface Rescan {
   id: number;
@@ -16,10 +16,12 @@ export function registerRescan(program: Command): void {
     program
       .command('rescan')
       .description("rescan images in the server with the current vulnerability data (all, or one project's) and list the verdicts that changed")
+      .option('--all', 'every project (the default without --project)')
       .option('--project <name>', "only this project's images"),
   ).action(
     managed(
       async (client, flags) => {
+        if (flags['all'] === true && flags['project'] !== undefined) throw new UsageError('--all and --project: one or the other');
         const path = flags['project'] === undefined ? '/system/scan-all' : `/projects/${encodeURIComponent(String(flags['project']))}/scan-all`;
         const { id } = await client.call<{ id: number }>('POST', path);
         const done = await waitFor(() => client.call<Rescan>('GET', `/system/scan-all/${id}`), (r) => r.job_status === 'succeeded' || r.job_status === 'failed');

@@ -41,7 +41,8 @@ export const scanRoutes: readonly ApiRoute[] = [
       const { project, repo, artifact } = await artifactOf(req, 'scan', 'create');
       const attest = req.query.get('attest') === 'true';
       if (attest && !req.services.canAttest) throw new HttpError('BAD_REQUEST', "attest=true needs the server's signing key (signing.key, SLIPWAY_SIGNING_KEY); this server has none");
-      const jobs = await req.services.scanRequests.request(repo.name, artifact.digest, req.principal.name, { attest });
+      // Asked for, a scanned image is scanned again; its last result stands for the gate meanwhile.
+      const jobs = await req.services.scanRequests.request(repo.name, artifact.digest, req.principal.name, { attest, rescan: true });
       await audit(req, { project: project.name, resource: `${repo.name}@${artifact.digest}`, resourceType: 'scan', operation: 'create' });
       return { status: 202, body: { jobs } };
     },

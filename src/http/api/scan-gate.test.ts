@@ -220,5 +220,44 @@ for (const kind of databaseKinds) {
       assert.match(web?.before ?? '', /^blocked: 1 vulnerability .*: CVE-2021-44906$/, 'its exception expired in the first test');
       assert.match(web?.after ?? '', /^blocked: 2 vulnerabilities .*: (CVE-2021-44906, CVE-2099-0001|CVE-2099-0001, CVE-2021-44906)$/, 'still blocked, by one more CVE: a changed verdict too');
     });
+
+    it('scans a digest once: a re-push or a new tag, in another project too, neither rescans it nor holds its pulls; a rescan keeps the last result for the gate and replaces the attached report', async () => {
+      await rescansSettled();
+      // The rescan after the last import attached a new report to guarded/web's image, naming the new CVE, and audited it.
+      const http = registryHttp(server.url).withToken(await registryHttp(server.url).login('admin', server.adminPassword, ['repository:guarded/web:pull']));
+      const webDigest = vulnerableImage(`gate-${kind}`).manifest.descriptor.digest;
+      const referrers = (await http.request('GET', `/v2/guarded/web/referrers/${webDigest}`)).json<{ manifests: { artifactType: string; digest: string }[] }>().manifests;
+      assert.deepEqual(referrers.map((m) => m.artifactType).toSorted(), ['application/spdx+json', 'application/vnd.slipway.vulnerability-report.v1+json'], 'replaced, not added to');
+      const reportManifest = referrers.find((m) => m.artifactType === 'application/vnd.slipway.vulnerability-report.v1+json');
+      const layer = (await http.request('GET', `/v2/guarded/web/manifests/${reportManifest?.digest ?? ''}`, { headers: { accept: MediaType.ociManifest } })).json<{ layers: { digest: string }[] }>().layers[0];
+      const attached = (await http.request('GET', `/v2/guarded/web/blobs/${layer?.digest ?? ''}`)).body.toString('utf8');
+      assert.match(attached, /CVE-2099-0001/, "the attached report is the rescan's");
+      const audit = await admin.ok<{ resource: string; operation: string; username: string }[]>('GET', '/projects/guarded/audit-logs?page_size=100');
+      assert.ok(audit.some((e) => e.operation === 'scan' && e.username === 'rescan' && e.resource === `guarded/web@${webDigest}`), 'the rescan is audited per image');
+
+      const image = vulnerableImage(`repush-${kind}`);
+      const digest = image.manifest.descriptor.digest;
+      await pushToRegistry(client.repository(server.host, 'guarded/again'), [image.config, ...image.layers], image.manifest, '1');
+      assert.equal((await scanned('guarded/again', digest)).scan_status, 'Success');
+      const scanJobs = async () => (await server.app.jobs.list({ kind: 'scan' })).length;
+      const jobsBefore = await scanJobs();
+      await pushToRegistry(client.repository(server.host, 'lenient/copy'), [image.config, ...image.layers], image.manifest, '1');
+      await pushToRegistry(client.repository(server.host, 'guarded/again'), [image.config, ...image.layers], image.manifest, '2');
+      assert.equal(await scanJobs(), jobsBefore, 'no scan job for a digest already scanned');
+      assert.equal((await reportOf('guarded/again', digest)).scan_status, 'Success', 'and its result stands');
+
+      // Asked for, it is scanned again; the gate reads the last result all the while.
+      const asked = await admin.call('POST', `/projects/guarded/repositories/again/artifacts/${digest}/scan`);
+      assert.equal(asked.status, 202);
+      const [job] = (asked.body as { jobs: number[] }).jobs;
+      const seen = new Set<string>();
+      for (let i = 0; i < 400; i++) {
+        seen.add((await reportOf('guarded/again', digest)).scan_status ?? '');
+        const state = (await server.app.jobs.list({ kind: 'scan' })).find((j) => j.id === job)?.status;
+        if (state === 'succeeded' || state === 'failed') break;
+        await sleep(10);
+      }
+      assert.deepEqual([...seen], ['Success'], 'never Pending or Running for the gate');
+    });
   });
 }

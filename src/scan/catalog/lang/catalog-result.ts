@@ -18,9 +18,10 @@ export function warning(file: CatalogFile, message: string): CatalogResult {
 export function mergeResults(results: Iterable<CatalogResult>): CatalogResult {
   const packages: Package[] = [];
   const warnings: string[] = [];
+  // Item by item: spreading a very large lockfile's packages into push() would overflow the stack.
   for (const result of results) {
-    packages.push(...result.packages);
-    warnings.push(...result.warnings);
+    for (const pkg of result.packages) packages.push(pkg);
+    for (const message of result.warnings) warnings.push(message);
   }
   return { packages, warnings };
 }
