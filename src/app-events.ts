@@ -44,7 +44,7 @@ export function createEventFanout(deps: {
   logger: Logger;
   externalHost: () => string;
   /** Called after every push of a manifest (scan-on-push listens). */
-  afterPush?: (project: string, repository: string, digest: string) => Promise<void>;
+  afterPush?: (project: string, repository: string, digest: string, tags: readonly string[]) => Promise<void>;
 }): EventFanout {
   const { db } = deps.database;
 
@@ -79,7 +79,7 @@ export function createEventFanout(deps: {
       detail: { digest: event.digest, ...(untag ? {} : { media_type: event.mediaType }) },
     });
     if (project === undefined || untag || SERVER_WRITERS.has(event.actor)) return;
-    if (event.type === 'push') await deps.afterPush?.(event.project, event.repository, event.digest);
+    if (event.type === 'push') await deps.afterPush?.(event.project, event.repository, event.digest, event.tags);
     const type = event.type === 'push' ? 'PUSH_ARTIFACT' : event.type === 'pull' ? 'PULL_ARTIFACT' : 'DELETE_ARTIFACT';
     await notify(project.id, {
       type,

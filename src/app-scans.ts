@@ -6,12 +6,13 @@
 import type { AuditLog } from './core/events/audit-log.ts';
 import type { JobHandler } from './core/jobs/job-worker.ts';
 import type { JobQueue } from './core/jobs/job-queue.ts';
+import { isAttestationManifest } from './core/oci/descriptor.ts';
 import { parseManifest } from './core/oci/manifest.ts';
 import type { MetadataDatabase } from './core/storage/metadata/database.ts';
 import { ServerWriter, type EventFanout } from './app-events.ts';
 import { Readable } from 'node:stream';
 import { digestOf } from './core/oci/digest.ts';
-import { MediaType } from './core/oci/media-types.ts';
+import { isRunnableLayerMediaType, MediaType } from './core/oci/media-types.ts';
 import type { Registry, ScanFacts, ScanGate } from './registry/index.ts';
 import { toSpdx, toTrivyJson, type ScanOutcome, type ScanRequests, type ScanResult, type ScanService } from './scan/index.ts';
 
@@ -25,6 +26,8 @@ interface ScanJobPayload {
   readonly attest?: boolean;
   /** The digest has a result already: it stands for the gate until this scan's replaces it. */
   readonly rescan?: boolean;
+  /** The tags it was pushed with, which the webhooks name. */
+  readonly tags?: readonly string[];
 }
 
 
@@ -33,12 +36,13 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
     const found = await deps.registry.content.manifest(repository, digest);
     if (found === undefined) return [];
     const manifest = parseManifest(found.bytes, found.mediaType);
-    const digests = manifest.kind === 'index' ? manifest.manifests.map((m) => m.digest) : [digest];
+    const digests = manifest.kind === 'index' ? manifest.manifests.filter((m) => !isAttestationManifest(m)).map((m) => m.digest) : [digest];
     const ids: number[] = [];
     for (const d of digests) {
       const state = await deps.scans.pending(d);
       if (state === 'in-flight' || (state === 'scanned' && options.rescan !== true)) continue;
-      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}), ...(state === 'scanned' ? { rescan: true } : {}) };
+      const tags = d === digest ? (options.tags ?? []) : [];
+      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}), ...(state === 'scanned' ? { rescan: true } : {}), ...(tags.length > 0 ? { tags } : {}) };
       // Retried when its node dies mid-scan (the lease runs out); a scan that fails is recorded, not retried.
       ids.push(await deps.jobs.enqueue(SCAN_JOB, payload, { maxAttempts: 3 }));
     }
@@ -46,12 +50,16 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
   };
   return {
     request,
-    async afterPush(project, repository, digest) {
+    async afterPush(project, repository, digest, tags = []) {
       if ((await projectMetadata(deps.database, project))['auto_scan'] !== 'true') return;
       const found = await deps.registry.content.manifest(repository, digest);
-      // Signatures, SBOMs and other referrers are not images: they are not scanned.
-      if (found === undefined || parseManifest(found.bytes, found.mediaType).subject !== undefined) return;
-      await request(repository, digest, 'auto');
+      if (found === undefined) return;
+      const manifest = parseManifest(found.bytes, found.mediaType);
+      // Signatures, SBOMs and other referrers are not images, nor is a manifest without a layer a
+      // runtime could run (BuildKit's attestation manifests, pushed before their index): not scanned.
+      if (manifest.subject !== undefined) return;
+      if (manifest.kind === 'image' && manifest.layers.length > 0 && !manifest.layers.some((layer) => isRunnableLayerMediaType(layer.mediaType))) return;
+      await request(repository, digest, 'auto', { tags });
     },
   };
 }
@@ -76,9 +84,9 @@ export interface ScanReporting {
 /** The scan job: runs the scan, then reports it (see reportScan). */
 export function scanJobHandler(deps: ScanReporting): JobHandler {
   return async (payload, _job, { signal }) => {
-    const { repository, digest, operator, attest: requested, rescan } = payload as ScanJobPayload;
+    const { repository, digest, operator, attest: requested, rescan, tags = [] } = payload as ScanJobPayload;
     const outcome = await deps.scans.run(repository, digest, { signal, ...(rescan === true ? { keepPrevious: true } : {}) });
-    return reportScan(deps, { repository, digest, operator, outcome, ...(requested === true ? { attest: true } : {}) });
+    return reportScan(deps, { repository, digest, operator, outcome, tags, ...(requested === true ? { attest: true } : {}) });
   };
 }
 
@@ -90,7 +98,7 @@ export function scanJobHandler(deps: ScanReporting): JobHandler {
  */
 async function reportScan(
   deps: ScanReporting,
-  { repository, digest, operator, outcome, attest: requested }: { repository: string; digest: string; operator: string; outcome: ScanOutcome; attest?: boolean },
+  { repository, digest, operator, outcome, tags = [], attest: requested }: { repository: string; digest: string; operator: string; outcome: ScanOutcome; tags?: readonly string[]; attest?: boolean },
 ): Promise<{ status: string; severity: string | null; findings: number; attached: readonly string[] }> {
   const project = repository.split('/')[0] ?? '';
   let attached: readonly string[] = [];
@@ -124,7 +132,7 @@ async function reportScan(
       projectPublic: row.public === 1,
       repository,
       digest,
-      tags: [],
+      tags,
       externalHost: deps.externalHost(),
       scanType: 'vulnerability',
       scanOverview: {

@@ -104,7 +104,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     jobs,
     logger,
     externalHost,
-    afterPush: (project, repository, digest) => scanRequests?.afterPush(project, repository, digest) ?? Promise.resolve(),
+    afterPush: (project, repository, digest, tags) => scanRequests?.afterPush(project, repository, digest, tags) ?? Promise.resolve(),
   });
   if (config.externalScanner !== undefined && config.externalUrl === undefined) {
     logger.warn('the external scanner adapter pulls images from http://127.0.0.1:<port>: set externalUrl (SLIPWAY_EXTERNAL_URL) to the address it reaches this server at, unless it runs on this host', {

@@ -65,9 +65,9 @@ export interface ScanRequests {
    * keeps its last result for the gate until the new one is stored. With `attest`, each
    * successful scan is attested with the server's key whatever the project's `auto_attest`.
    */
-  request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean; readonly rescan?: boolean }): Promise<number[]>;
-  /** After a push: scans when the project asks for it. */
-  afterPush(project: string, repository: string, digest: string): Promise<void>;
+  request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean; readonly rescan?: boolean; readonly tags?: readonly string[] }): Promise<number[]>;
+  /** After a push (of `tags`, if any): scans when the project asks for it. */
+  afterPush(project: string, repository: string, digest: string, tags?: readonly string[]): Promise<void>;
 }
 
 const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
@@ -202,7 +202,7 @@ export function createScanService(deps: {
       if (row.status !== 'Success') return { status: row.status };
       const excepted = new Set((await this.exceptions(projectId, digest)).filter((e) => e.expires_at === null || Date.parse(e.expires_at) > clock()).map((e) => e.vulnerability));
       const findings = (JSON.parse(row.findings ?? '[]') as StoredFinding[]).filter((f) => !excepted.has(f.id) && !f.aliases.some((a) => excepted.has(a)));
-      return { status: 'Success', findings: findings.map((f) => ({ id: f.id, severity: f.severity })) };
+      return { status: 'Success', findings: findings.map((f) => ({ id: f.id, severity: f.severity, aliases: f.aliases })) };
     },
 
     async report(digest: string) {

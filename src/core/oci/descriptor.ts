@@ -22,3 +22,12 @@ export interface Descriptor {
 }
 
 export type Annotations = Readonly<Record<string, string>>;
+
+/**
+ * An index entry that is not an image for any platform: BuildKit's attestation manifests
+ * (`vnd.docker.reference.type: attestation-manifest`, platform `unknown/unknown`), which hold
+ * in-toto statements about their sibling. Nothing runs them; they are not scanned.
+ */
+export function isAttestationManifest(descriptor: Descriptor): boolean {
+  return descriptor.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown');
+}

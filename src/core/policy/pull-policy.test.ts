@@ -31,6 +31,10 @@ describe('evaluatePullPolicy', () => {
     assert.deepEqual(evaluatePullPolicy(high, facts(findings(['CVE-2024-1', 'Critical']), ['CVE-2024-1'])), { allowed: true });
     const one = evaluatePullPolicy(high, facts(findings(['CVE-2024-1', 'Critical'], ['CVE-2024-9', 'High']), ['CVE-2024-1']));
     assert.match(one.allowed ? '' : (one.reasons[0] ?? ''), /^current image with 1 vulnerability cannot/);
+    // By any of the finding's ids: the allowlist names minimist's GHSA, the finding is shown by its CVE.
+    const minimist: ScanFact = { status: 'Success', findings: [{ id: 'CVE-2021-44906', severity: 'Critical', aliases: ['GHSA-xvch-5gv4-984h', 'CVE-2021-44906'] }] };
+    assert.deepEqual(evaluatePullPolicy(high, facts(minimist, ['GHSA-xvch-5gv4-984h'])), { allowed: true });
+    assert.equal(evaluatePullPolicy(high, facts(minimist, ['GHSA-0000-0000-0000'])).allowed, false);
   });
 
   it("follows Harbor's ranks: none blocks any finding, low lets Unknown and Negligible through", () => {

@@ -16,7 +16,7 @@ export interface ProjectPullSettings {
 export type ScanFact =
   | { readonly status: 'none' }
   | { readonly status: 'Pending' | 'Running' | 'Error' | 'Stopped' | 'Unsupported' }
-  | { readonly status: 'Success'; readonly findings: readonly { readonly id: string; readonly severity: string }[] };
+  | { readonly status: 'Success'; readonly findings: readonly { readonly id: string; readonly severity: string; readonly aliases?: readonly string[] }[] };
 
 /** What signature verification says (filled in by the signing stage). */
 export type SignatureFact = { readonly verified: true; readonly by: readonly string[] } | { readonly verified: false; readonly reason: string };
@@ -60,7 +60,8 @@ function vulnerabilityBlock(severity: Severity, facts: PullFacts): Vulnerability
   const scan = facts.scan;
   if (scan.status === 'none') return { kind: 'unscanned' };
   if (scan.status !== 'Success') return { kind: 'status', status: scan.status };
-  const remaining = scan.findings.filter((f) => !facts.allowlist.has(f.id));
+  // A finding is allowlisted by any of its ids (a CVE, or the GHSA or DSA that names it).
+  const remaining = scan.findings.filter((f) => !facts.allowlist.has(f.id) && !(f.aliases ?? []).some((alias) => facts.allowlist.has(alias)));
   const threshold = RANK[severity] ?? 0;
   const worst = Math.max(-1, ...remaining.map((f) => RANK[f.severity.toLowerCase()] ?? 0));
   if (remaining.length === 0 || worst < threshold || (severity !== 'none' && worst < 1)) return undefined;

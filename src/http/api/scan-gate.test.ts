@@ -13,7 +13,7 @@ import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
 import { rescanAfterImport } from '../../testing/rescans.ts';
 import { startSlipway, type TestSlipway } from '../../testing/slipway-server.ts';
-import { buildImage, pushToRegistry } from '../../testing/test-images.ts';
+import { buildImage, buildIndex, pushIndexToRegistry, pushToRegistry } from '../../testing/test-images.ts';
 import { sharedData } from '../../testing/shared-data.ts';
 
 const OSV_NPM = sharedData('osv/npm/');
@@ -258,6 +258,21 @@ for (const kind of databaseKinds) {
         await sleep(10);
       }
       assert.deepEqual([...seen], ['Success'], 'never Pending or Running for the gate');
+    });
+
+    it('passes an index pushed with BuildKit attestation manifests on its image alone: the attestations are neither scanned nor gated', async () => {
+      const clean = npmImage(`buildx-${kind}`, { 'is-number': '7.0.0' });
+      const attestation = buildImage({
+        seed: `buildx-attestation-${kind}`,
+        platform: { os: 'unknown', architecture: 'unknown' },
+        layerMediaType: 'application/vnd.in-toto+json',
+      });
+      const index = buildIndex([clean, attestation]);
+      await pushIndexToRegistry(client.repository(server.host, 'guarded/multi'), index, '1');
+      assert.equal((await scanned('guarded/multi', clean.manifest.descriptor.digest)).scan_status, 'Success');
+      const attested = await admin.call('GET', `/projects/guarded/repositories/multi/artifacts/${attestation.manifest.descriptor.digest}/additions/vulnerabilities`);
+      assert.notEqual((attested.body as { scan_status?: string }).scan_status, 'Error', 'the attestation manifest is not scanned (nothing in it runs)');
+      assert.deepEqual(await admin.ok('GET', '/projects/guarded/repositories/multi/artifacts/1/scan-gate'), { passed: true, reasons: [] });
     });
   });
 }

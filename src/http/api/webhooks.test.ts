@@ -128,6 +128,8 @@ for (const kind of databaseKinds) {
       for (let i = 0; i < 200 && !types().includes('SCANNING_COMPLETED'); i++) await sleep(50);
       await sleep(200);
       assert.deepEqual(types().toSorted((a, b) => a.localeCompare(b)), ['PUSH_ARTIFACT', 'SCANNING_COMPLETED']);
+      const scan = received.map((r) => JSON.parse(r.body) as { type: string; event_data: { resources: { tag: string }[] } }).find((e) => e.type === 'SCANNING_COMPLETED');
+      assert.equal(scan?.event_data.resources[0]?.tag, '1', 'the scan event names the tag that was pushed');
       const referrers = await admin.ok<{ resource: string; username: string }[]>('GET', '/projects/scanned/audit-logs?page_size=100');
       assert.ok(referrers.some((e) => e.username === 'slipway-scanner'), 'the scanner’s own pushes are in the audit log');
     });
