@@ -181,6 +181,12 @@ export function createScanService(deps: {
           await record(digest, { status: 'Unsupported', error, packages: 0, dbUpdatedAt: result.db.updatedAt, finished: true });
           return { digest, status: 'Unsupported', severity: null, findings: [], error, result };
         }
+        if (result.unexamined !== undefined) {
+          // Packages the scanner could not read may be vulnerable: not a clean result (fail closed).
+          const error = `not every file that may hold packages was read, so the image is not vouched for: ${result.unexamined.join('; ')}`;
+          await record(digest, { status: 'Error', error, packages: result.packages.length, dbUpdatedAt: result.db.updatedAt, finished: true });
+          return { digest, status: 'Error', severity: null, findings: [], error };
+        }
         const findings = result.findings.map(compact);
         const severity = findings.length === 0 ? 'None' : (findings.map((f) => f.severity).toSorted((a, b) => rank(b) - rank(a))[0] ?? 'Unknown');
         await record(digest, { status: 'Success', severity, findings: JSON.stringify(findings), packages: result.packages.length, dbUpdatedAt: result.db.updatedAt, finished: true });

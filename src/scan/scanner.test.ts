@@ -134,3 +134,20 @@ it('takes hundreds of thousands of packages from one cataloger', async () => {
   const result = await scanImage(image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }]), { catalogers: [many], version: 'test' });
   assert.equal(result.packages.length, 300_000);
 });
+
+it('lists the files a cataloger wanted and did not get, so that no gate passes the image on what was not read', async () => {
+  const layered = image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }]);
+  const tar = tarArchive([
+    { path: 'srv/blob', content: JSON.stringify({ name: 'minimist', version: '1.2.0' }) },
+    { path: 'srv/node_modules/minimist/package.json', type: 'hardlink', linkname: 'srv/blob' },
+  ]);
+  const gz = gzipSync(tar);
+  const withLink: ScanImage = {
+    ...layered,
+    layers: [...layered.layers, { digest: digestOf(gz), diffId: digestOf(tar), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: gz.byteLength, open: () => Promise.resolve(Readable.from([gz])) }],
+  };
+  const result = await scanImage(withLink, { catalogers, version: 'test' });
+  assert.equal(result.unexamined?.length, 1);
+  assert.match(result.unexamined?.[0] ?? '', /entry "srv\/node_modules\/minimist\/package.json": hardlink to "srv\/blob", whose content was not kept; not cataloged$/);
+  assert.equal((await scanImage(layered, { catalogers, version: 'test' })).unexamined, undefined, 'absent when every wanted file was read');
+});

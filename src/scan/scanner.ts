@@ -80,6 +80,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
     scanner: { name: 'Slipway', vendor: 'Slipway', version: options.version },
     createdAt: now(),
     warnings,
+    ...(walked.unexamined.length === 0 ? {} : { unexamined: walked.unexamined }),
   };
 }
 

@@ -92,6 +92,11 @@ export function registerScan(program: Command): void {
     for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
     if (flags.exitCode === 0) return;
     if (kept.length > 0) process.exitCode = flags.exitCode;
+    if (result.unexamined !== undefined) {
+      // Fail closed, as the server's gate does: packages in files not read are unknown.
+      process.stderr.write(`slipway: ${result.unexamined.length} file${result.unexamined.length === 1 ? '' : 's'} that may hold packages not read (see the warnings): not vouched for, so --exit-code ${flags.exitCode}\n`);
+      process.exitCode = flags.exitCode;
+    }
     if (result.packages.length === 0) {
       // Fail closed, as the server's gate does (Unsupported): a scan that recognised nothing cannot vouch for the image.
       process.stderr.write(`slipway: nothing recognised in ${target} (no OS package database, no language packages): Unsupported, so --exit-code ${flags.exitCode}\n`);

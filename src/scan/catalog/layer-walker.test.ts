@@ -82,6 +82,7 @@ it('resolves symlinks inside the image (max 10 hops) and hardlinks to kept conte
   assert.equal(result.files.get('keep/l1')?.content.toString(), 'end of chain');
   assert.equal(result.files.get('keep/l0'), undefined);
   assert.deepEqual(result.warnings, [`layer ${top.digest}: entry "keep/unkept": hardlink to "other/file", whose content was not kept; not cataloged`]);
+  assert.deepEqual(result.unexamined, result.warnings, 'a wanted file not read is listed as unexamined');
 });
 
 it('skips hostile entries with a warning naming the layer and the entry', async () => {
@@ -111,6 +112,7 @@ it('skips hostile entries with a warning naming the layer and the entry', async 
     at('keep/big', '2000-byte file exceeds maxFileBytes (1000); not cataloged'),
     at('keep/.wh.', 'whiteout without a name; skipped'),
   ]);
+  assert.deepEqual(result.unexamined, [at('keep/big', '2000-byte file exceeds maxFileBytes (1000); not cataloged')], 'of these, only the file a cataloger wanted and did not get is unexamined');
   assert.deepEqual(paths(result), ['keep/abs']);
   assert.equal(result.files.get('etc/passwd'), undefined);
   assert.equal(result.files.get('keep/root/keep/abs')?.content.toString(), 'absolute');

@@ -11,6 +11,8 @@ import { createWarningLog, type WarningLog } from './warning-log.ts';
 export type { LayerSource } from './layer-stream.ts';
 
 const EMPTY = Buffer.alloc(0);
+/** Unexamined files listed, at most (a hostile layer could hold millions); the first make the point. */
+const MAX_UNEXAMINED_LISTED = 100;
 
 export interface WalkLimits {
   /** Largest file kept for a cataloger; larger wanted files are skipped with a warning. */
@@ -35,6 +37,11 @@ export interface WalkResult {
   readonly distro: Distro | undefined;
   /** Entries skipped (hostile, unsupported or too large), each naming its layer and entry. */
   readonly warnings: readonly string[];
+  /**
+   * Of those, the files a cataloger wanted that were not read (over a size limit, a hardlink to
+   * content not kept): the packages in them are unknown, so the walk cannot vouch for the image.
+   */
+  readonly unexamined: readonly string[];
 }
 
 interface Walk {
@@ -42,6 +49,7 @@ interface Walk {
   readonly catalogers: readonly Cataloger[];
   readonly limits: WalkLimits;
   readonly warnings: WarningLog;
+  readonly unexamined: string[];
   readonly budget: ByteBudget;
   readonly signal: { signal?: AbortSignal };
   entries: number;
@@ -71,6 +79,7 @@ export async function walkLayers(
     catalogers,
     limits: { ...DEFAULT_WALK_LIMITS, ...limits },
     warnings: createWarningLog(),
+    unexamined: [],
     budget: { used: 0, limit: limits.maxUncompressedBytes ?? DEFAULT_WALK_LIMITS.maxUncompressedBytes, exceeded: () => limitExceeded(walk, 'maxUncompressedBytes', 'uncompressed layer bytes') },
     signal: options.signal === undefined ? {} : { signal: options.signal },
     entries: 0,
@@ -84,7 +93,7 @@ export async function walkLayers(
     await walkLayer(walk, walk.layer);
   }
   const files = walk.tree.files();
-  return { files, distro: distroOf(files), warnings: walk.warnings.list() };
+  return { files, distro: distroOf(files), warnings: walk.warnings.list(), unexamined: walk.unexamined };
 }
 
 async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
@@ -174,7 +183,7 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
   let whole = wanted(walk, path, entry);
   const extractors = extractorsFor(walk, path, entry);
   if (whole && entry.size > walk.limits.maxFileBytes) {
-    warn(`${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
+    unexamined(walk, layer, entry.path, `${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
     whole = false;
   }
   if (!whole && extractors.size === 0) return undefined;
@@ -200,7 +209,8 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
       const extracts = new Map<string, Buffer>();
       for (const [name, extractor] of extractors) {
         guarded(name, () => {
-          const kept = extractor.end(warn);
+          // An extractor warns only of a file it could not read (see BodyExtractor.end).
+          const kept = extractor.end((reason) => unexamined(walk, layer, entry.path, reason));
           if (kept !== undefined) extracts.set(name, kept);
         });
       }
@@ -220,11 +230,11 @@ function addHardlink(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, 
   const target = resolved === undefined ? undefined : walk.tree.node(resolved);
   if (target?.kind === 'link') return walk.tree.put(path, { kind: 'link', target: target.target, layer: layer.index });
   if (target?.kind !== 'file') {
-    if (wanted(walk, path, { mode: entry.mode, size: 0 })) warn(`hardlink to ${JSON.stringify(entry.linkname)}, whose content was not kept; not cataloged`);
+    if (wanted(walk, path, { mode: entry.mode, size: 0 })) unexamined(walk, layer, entry.path, `hardlink to ${JSON.stringify(entry.linkname)}, whose content was not kept; not cataloged`);
     return;
   }
   const whole = wanted(walk, path, target.file);
-  if (whole && target.file.content.byteLength !== target.file.size) return warn(`hardlink to ${JSON.stringify(entry.linkname)}, whose whole content was not kept; not cataloged`);
+  if (whole && target.file.content.byteLength !== target.file.size) return unexamined(walk, layer, entry.path, `hardlink to ${JSON.stringify(entry.linkname)}, whose whole content was not kept; not cataloged`);
   if (!whole && target.file.extracts === undefined) return;
   reserve(walk, keptBytesOf(target.file));
   const file = { ...target.file, path, layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
@@ -251,6 +261,13 @@ function extractorsFor(walk: Walk, path: string, info: { readonly mode: number; 
     if (extractor !== undefined) found.set(cataloger.name, extractor);
   }
   return found;
+}
+
+/** A wanted file not read: a warning, and one of the walk's `unexamined`. */
+function unexamined(walk: Walk, layer: LayerAt, entry: string, reason: string): void {
+  const message = `layer ${layer.source.digest}: entry ${JSON.stringify(entry)}: ${reason}`;
+  walk.warnings.add(message);
+  if (walk.unexamined.length < MAX_UNEXAMINED_LISTED) walk.unexamined.push(message);
 }
 
 function reserve(walk: Walk, size: number): void {

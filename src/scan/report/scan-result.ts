@@ -35,6 +35,11 @@ export interface ScanResult {
   /** When the scan ran, ms since the epoch. */
   readonly createdAt: number;
   readonly warnings: readonly string[];
+  /**
+   * Files a cataloger wanted that were not read (among the warnings): present when there are
+   * some. The packages in them are unknown, so such a scan passes no gate.
+   */
+  readonly unexamined?: readonly string[];
 }
 
 /** `2025-01-15T10:00:00Z`: RFC 3339 in UTC without fractions, as SPDX requires and the others accept. */
