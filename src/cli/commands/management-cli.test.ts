@@ -234,6 +234,14 @@ describe('slipway project, member, user, robot, policy, retention, audit, gc, we
     );
     const again = await cli(['rescan', '--project', 'platform-qa', '--output', 'json']);
     assert.deepEqual(again.json<{ result: { scanned: number; changed: unknown[] } }>().result, { trigger: 'manual by admin', project: 'platform-qa', scanned: 1, changed: [] });
+    const listed = await cli(['rescan', 'list', '--output', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const rescans = listed.json<{ id: number; parameters: { project?: string } }[]>();
+    assert.ok(rescans.length >= 2 && rescans.every((r) => r.parameters.project === 'platform-qa'), 'both rescans, newest first');
+    assert.ok((rescans[0]?.id ?? 0) > (rescans[1]?.id ?? 0));
+    const first = await cli(['rescan', 'show', String(rescans[1]?.id)]);
+    assert.match(first.stdout, /^Rescanned 1 image; 1 verdict changed$/m, 'the first rescan, by its id');
+    assert.equal((await cli(['rescan', '--all', '--project', 'platform-qa'])).code, 2, '--all or --project, not both');
 
     const gc = await cli(['gc', '--dry-run', '--grace-period', '0', '--output', 'json']);
     assert.equal(gc.code, 0, gc.stderr);

@@ -2,6 +2,7 @@ import type { JobRecord } from '../../core/jobs/job-queue.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRoute } from './api-route.ts';
 import { audit, created, intParam, ok, projectOf, requireSystem } from './api-guards.ts';
+import { PAGING_QUERY, pagedOk } from './paging.ts';
 
 
 /**
@@ -46,6 +47,18 @@ export const rescanRoutes: readonly ApiRoute[] = [
       const id = await req.services.start.rescan({ project: project.name, trigger: `manual by ${req.principal.name}` });
       await audit(req, { project: project.name, resource: project.name, resourceType: 'scan', operation: 'rescan' });
       return created(`${API_PREFIX}/system/scan-all/${id}`, { id });
+    },
+  },
+  {
+    operationId: 'listScanAll',
+    method: 'GET',
+    path: '/system/scan-all',
+    tag: 'scan',
+    summary: 'The latest rescans (asked for, scheduled, after a vulnerability data import), newest first, each with the verdicts it changed; at most the last 100.',
+    query: PAGING_QUERY,
+    async handle(req) {
+      await requireSystem(req, 'scan-all', 'read');
+      return pagedOk(req, await req.services.jobs.list({ kind: req.services.jobKinds.rescan, limit: 100 }), rescanView);
     },
   },
   {
