@@ -60,6 +60,10 @@ export function createEventFanout(deps: {
 
   async function handle(event: RegistryEvent): Promise<void> {
     const project = await db.selectFrom('projects').select(['id', 'public']).where('name', '=', event.project).executeTakeFirst();
+    if (event.type === 'pull-refused') {
+      await deps.audit.record({ username: event.actor || 'anonymous', project: event.project, resource: `${event.repository}@${event.digest}`, resourceType: 'artifact', operation: 'pull', result: 'failure', detail: { reason: event.reasons.join('; '), reasons: event.reasons } });
+      return;
+    }
     if (event.type === 'quota-exceeded') {
       await deps.audit.record({ username: event.actor || 'anonymous', project: event.project, resource: event.repository, resourceType: 'quota', operation: 'push', result: 'failure', detail: { details: event.details } });
       if (project !== undefined) {

@@ -87,6 +87,8 @@ export function createManifestService(deps: ManifestServiceDeps) {
       options,
     );
     if (!verdict.allowed) {
+      // Recorded (the audit log): who was refused what, and why.
+      events.emit({ type: 'pull-refused', project: repo.project, repository: repo.name, digest: row.digest, reasons: verdict.reasons, actor: principal.name, at: clock() });
       throw new RegistryError('POLICY_VIOLATION', verdict.reasons.join('; '), { detail: { digest: row.digest, reasons: verdict.reasons } });
     }
   }

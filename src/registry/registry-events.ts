@@ -15,6 +15,16 @@ export type RegistryEvent =
       readonly at: number;
     }
   | {
+      /** The pull gate refused a manifest (GET or HEAD), for these reasons. */
+      readonly type: 'pull-refused';
+      readonly project: string;
+      readonly repository: string;
+      readonly digest: string;
+      readonly reasons: readonly string[];
+      readonly actor: string;
+      readonly at: number;
+    }
+  | {
       readonly type: 'quota-exceeded';
       readonly project: string;
       readonly repository: string;

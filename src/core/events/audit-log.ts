@@ -165,11 +165,11 @@ function matching(filter: AuditQuery) {
 
 /**
  * The `reason` of a stored detail, when it has a string one, for the operations whose reason Slipway
- * writes itself: a login's cause and an override's justification. Other details hold request
+ * writes itself: a login's cause, a refused pull's gate reasons and an override's justification. Other details hold request
  * bodies as their callers sent them, where a `reason` would be the caller's word, not the log's.
  */
 function reasonOf(operation: string, detail: string | null): string | null {
-  if (detail === null || (operation !== 'login' && !operation.startsWith('override-'))) return null;
+  if (detail === null || (operation !== 'login' && operation !== 'pull' && !operation.startsWith('override-'))) return null;
   try {
     const { reason } = JSON.parse(detail) as { reason?: unknown };
     return typeof reason === 'string' ? reason : null;

@@ -157,6 +157,8 @@ for (const kind of databaseKinds) {
       const audit = await admin.ok<{ resource_type: string; operation: string; username: string }[]>('GET', '/projects/guarded/audit-logs?page_size=100');
       assert.ok(audit.some((e) => e.resource_type === 'scan' && e.operation === 'scan' && e.username === 'auto'), 'the scan is audited');
       assert.ok(audit.some((e) => e.resource_type === 'scan_exception' && e.operation === 'create' && e.username === 'admin'), 'the exception is audited with its author');
+      const refusals = (audit as unknown as { operation: string; operation_result: boolean; resource: string; reason: string | null }[]).filter((e) => e.operation === 'pull' && !e.operation_result);
+      assert.ok(refusals.length >= 2 && refusals.every((e) => e.resource === `guarded/web@${digest}` && /CVE-2021-44906/.test(e.reason ?? '')), 'each refused pull is recorded with its reasons');
     });
 
     it('rescans everything after a vulnerability data import; a new Unknown finding under a Critical threshold changes no verdict', async () => {
