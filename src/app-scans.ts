@@ -135,8 +135,9 @@ async function reportScan(
       tags,
       externalHost: deps.externalHost(),
       scanType: 'vulnerability',
+      // Harbor's overview of the stored scan (report id, times, duration, the scanner's version), else of this outcome.
       scanOverview: {
-        'application/vnd.security.vulnerability.report; version=1.1': {
+        'application/vnd.security.vulnerability.report; version=1.1': (await deps.scans.overview(digest)) ?? {
           scan_status: outcome.status,
           severity: outcome.severity ?? '',
           summary: outcome.status === 'Success' ? { total: outcome.findings.length, fixable: outcome.findings.filter((f) => f.fixed.length > 0).length, summary: counts } : null,

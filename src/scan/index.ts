@@ -19,7 +19,7 @@ export { toCycloneDx } from './report/cyclonedx.ts';
 export { toTrivyJson } from './report/trivy-json.ts';
 export { toSarif } from './report/sarif.ts';
 export { toTable } from './report/table.ts';
-export { storedHarborReport, toHarborReport } from './report/harbor-report.ts';
+export { harborScanOverview, storedHarborReport, toHarborReport, type HarborScanOverview } from './report/harbor-report.ts';
 export { filterFindings, parseOpenVex, type OpenVexDocument } from './report/filters.ts';
 export { VEX_JUSTIFICATIONS } from './report/openvex.ts';
 export { ReportError } from './report/report-error.ts';

@@ -10,6 +10,7 @@ import type { ScanImage } from './image-config.ts';
 import { imageFromSource } from './scan-image.ts';
 import { ScanError } from './scan-error.ts';
 import { VEX_JUSTIFICATIONS } from './report/openvex.ts';
+import { harborScanOverview, type HarborScanOverview } from './report/harbor-report.ts';
 import { scanImage } from './scanner.ts';
 import type { VulnDb } from './vulndb/vulndb.ts';
 
@@ -209,6 +210,14 @@ export function createScanService(deps: {
       const excepted = new Set((await this.exceptions(projectId, digest)).filter((e) => e.expires_at === null || Date.parse(e.expires_at) > clock()).map((e) => e.vulnerability));
       const findings = (JSON.parse(row.findings ?? '[]') as StoredFinding[]).filter((f) => !excepted.has(f.id) && !f.aliases.some((a) => excepted.has(a)));
       return { status: 'Success', findings: findings.map((f) => ({ id: f.id, severity: f.severity, aliases: f.aliases })) };
+    },
+
+    /** Harbor's `scan_overview` of a digest, or undefined when it was never scanned. */
+    async overview(digest: string): Promise<HarborScanOverview | undefined> {
+      const row = await db.selectFrom('scan_reports').selectAll().where('digest', '=', digest).executeTakeFirst();
+      if (row === undefined) return undefined;
+      const findings = JSON.parse(row.findings ?? '[]') as StoredFinding[];
+      return harborScanOverview({ digest, status: row.status, severity: row.severity, findings, startedAt: row.started_at, finishedAt: row.finished_at, scannerVersion: row.scanner_version });
     },
 
     async report(digest: string) {

@@ -1,6 +1,8 @@
 import type { RepositoryName } from '../../registry/index.ts';
+import { AdapterMediaType, SEVERITIES, type HarborScanOverview } from '../../scan/index.ts';
 import type { ApiRequest, ApiRoute } from './api-route.ts';
 import { audit, done, ok, projectOf } from './api-guards.ts';
+import { harborReportTypes } from './api-scans.ts';
 import { PAGING_QUERY, pagedOk, pageHeaders, pagingOf } from './paging.ts';
 
 const P = '/projects/{project_name_or_id}';
@@ -9,6 +11,43 @@ const R = `${P}/repositories/{repository_name}`;
 async function repositoryOf(req: ApiRequest, resource: 'repository' | 'artifact' | 'tag', action: 'read' | 'list' | 'delete' | 'create'): Promise<RepositoryName> {
   const project = await projectOf(req, resource, action);
   return { name: `${project.name}/${req.params['repository_name'] ?? ''}`, project: project.name };
+}
+
+/**
+ * Harbor's `with_scan_overview=true`: each artifact with its scan's overview under the report types
+ * the client accepts (`X-Accept-Vulnerabilities`; both of Slipway's by default). An index shows its
+ * images' scans together: the worst status and severity, the counts summed.
+ */
+async function withScanOverview<T extends { readonly digest: string; readonly references: readonly string[] }>(req: ApiRequest, artifacts: readonly T[]): Promise<readonly T[]> {
+  if (req.query.get('with_scan_overview') !== 'true') return artifacts;
+  const types = harborReportTypes(req.ctx.req.headers['x-accept-vulnerabilities']) ?? [AdapterMediaType.genericReport, AdapterMediaType.nativeReport];
+  return Promise.all(
+    artifacts.map(async (artifact) => {
+      const digests = artifact.references.length > 0 ? artifact.references : [artifact.digest];
+      const overviews = (await Promise.all(digests.map((d) => req.services.scans.overview(d)))).filter((o) => o !== undefined);
+      const overview = combined(overviews);
+      return overview === undefined ? artifact : { ...artifact, scan_overview: Object.fromEntries(types.map((type) => [type, overview])) };
+    }),
+  );
+}
+
+function combined(overviews: readonly HarborScanOverview[]): HarborScanOverview | undefined {
+  const [first, ...rest] = overviews;
+  if (first === undefined || rest.length === 0) return first;
+  const rank = (s: string) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
+  const failed = overviews.find((o) => o.scan_status !== 'Success');
+  const counts: Record<string, number> = {};
+  for (const o of overviews) for (const [severity, n] of Object.entries(o.summary?.summary ?? {})) counts[severity] = (counts[severity] ?? 0) + n;
+  const ends = overviews.map((o) => o.end_time);
+  return {
+    ...first,
+    scan_status: failed?.scan_status ?? 'Success',
+    severity: overviews.map((o) => o.severity).reduce((a, b) => (rank(b) > rank(a) ? b : a)),
+    summary: failed === undefined ? { total: overviews.reduce((n, o) => n + (o.summary?.total ?? 0), 0), fixable: overviews.reduce((n, o) => n + (o.summary?.fixable ?? 0), 0), summary: counts } : null,
+    start_time: overviews.map((o) => o.start_time).reduce((a, b) => (b < a ? b : a)),
+    end_time: ends.includes(null) ? null : (ends as string[]).reduce((a, b) => (b > a ? b : a)),
+    complete_percent: Math.min(...overviews.map((o) => o.complete_percent)),
+  };
 }
 
 export const artifactRoutes: readonly ApiRoute[] = [
@@ -47,12 +86,14 @@ export const artifactRoutes: readonly ApiRoute[] = [
     path: `${R}/artifacts`,
     tag: 'artifact',
     summary: 'Artifacts with their tags: tagged ones and untagged ones outside an index; `all=true` adds index children and accessories.',
-    query: { ...PAGING_QUERY, all: { type: 'boolean' } },
+    query: { ...PAGING_QUERY, all: { type: 'boolean' }, with_scan_overview: { type: 'boolean' } },
     anonymous: true,
     async handle(req) {
       const repo = await repositoryOf(req, 'artifact', 'list');
       const all = await req.services.registry.artifacts.list(repo, { all: req.query.get('all') === 'true' });
-      return pagedOk(req, all);
+      const paging = pagingOf(req.query);
+      const page = all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize);
+      return ok(await withScanOverview(req, page), pageHeaders(req.ctx.url, paging, all.length));
     },
   },
   {
@@ -61,10 +102,12 @@ export const artifactRoutes: readonly ApiRoute[] = [
     path: `${R}/artifacts/{reference}`,
     tag: 'artifact',
     summary: 'One artifact, by tag or digest.',
+    query: { with_scan_overview: { type: 'boolean' } },
     anonymous: true,
     async handle(req) {
       const repo = await repositoryOf(req, 'artifact', 'read');
-      return ok(await req.services.registry.artifacts.get(repo, req.params['reference'] ?? ''));
+      const [artifact] = await withScanOverview(req, [await req.services.registry.artifacts.get(repo, req.params['reference'] ?? '')]);
+      return ok(artifact);
     },
   },
   {

@@ -9,7 +9,7 @@ import { publicOrigin } from '../public-origin.ts';
 const R = '/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}';
 
 /** The report media types an `X-Accept-Vulnerabilities` header asks for that Slipway has (both carry Harbor's report). */
-function harborReportTypes(header: string | string[] | undefined): string[] | undefined {
+export function harborReportTypes(header: string | string[] | undefined): string[] | undefined {
   if (header === undefined) return undefined;
   const asked = (Array.isArray(header) ? header.join(',') : header).split(',');
   const known: readonly string[] = [AdapterMediaType.genericReport, AdapterMediaType.nativeReport];

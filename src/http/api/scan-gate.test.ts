@@ -275,6 +275,15 @@ for (const kind of databaseKinds) {
       const attested = await admin.call('GET', `/projects/guarded/repositories/multi/artifacts/${attestation.manifest.descriptor.digest}/additions/vulnerabilities`);
       assert.notEqual((attested.body as { scan_status?: string }).scan_status, 'Error', 'the attestation manifest is not scanned (nothing in it runs)');
       assert.deepEqual(await admin.ok('GET', '/projects/guarded/repositories/multi/artifacts/1/scan-gate'), { passed: true, reasons: [] });
+      // Harbor's artifact list with scan_overview: the index shows its image's scan.
+      type Listed = { digest: string; scan_overview?: Record<string, { scan_status: string; severity: string; report_id: string; complete_percent: number; summary: { total: number } | null }> };
+      const listed = await admin.ok<Listed[]>('GET', '/projects/guarded/repositories/multi/artifacts?with_scan_overview=true');
+      const overview = listed.find((a) => a.digest === index.index.descriptor.digest)?.scan_overview?.['application/vnd.security.vulnerability.report; version=1.1'];
+      assert.deepEqual([overview?.scan_status, overview?.complete_percent, overview?.summary?.total], ['Success', 100, 0]);
+      const vulnerable = await admin.ok<Listed>('GET', `/projects/guarded/repositories/web/artifacts/${vulnerableImage(`gate-${kind}`).manifest.descriptor.digest}?with_scan_overview=true`);
+      const web = vulnerable.scan_overview?.['application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0'];
+      assert.deepEqual([web?.scan_status, web?.severity, web?.report_id], ['Success', 'Critical', vulnerable.digest]);
+      assert.equal((await admin.ok<Listed[]>('GET', '/projects/guarded/repositories/multi/artifacts'))[0]?.scan_overview, undefined, 'only when asked for');
     });
   });
 }

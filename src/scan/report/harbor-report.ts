@@ -163,3 +163,45 @@ function oncePerPackage<T>(items: readonly T[], key: (one: T) => readonly string
     return true;
   });
 }
+
+/** Harbor's `scan_overview` entry of one report type (artifact lists with `with_scan_overview`, scan webhooks). */
+export interface HarborScanOverview {
+  readonly report_id: string;
+  readonly scan_status: string;
+  readonly severity: string;
+  readonly duration: number;
+  readonly summary: { readonly total: number; readonly fixable: number; readonly summary: Readonly<Record<string, number>> } | null;
+  readonly start_time: string;
+  readonly end_time: string | null;
+  readonly complete_percent: number;
+  readonly scanner: { readonly name: string; readonly vendor: string; readonly version: string };
+}
+
+/**
+ * A stored scan as Harbor's overview: status, highest severity, counts by severity (after a
+ * successful scan), times. `report_id` names the digest's report (one per digest here).
+ */
+export function harborScanOverview(stored: {
+  readonly digest: string;
+  readonly status: string;
+  readonly severity: string | null;
+  readonly findings: readonly { readonly severity: string; readonly fixed: readonly string[] }[];
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly scannerVersion: string;
+}): HarborScanOverview {
+  const counts: Record<string, number> = {};
+  for (const f of stored.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+  const done = stored.finishedAt !== null;
+  return {
+    report_id: stored.digest,
+    scan_status: stored.status,
+    severity: stored.severity ?? '',
+    duration: done ? Math.round(((stored.finishedAt ?? 0) - stored.startedAt) / 1000) : 0,
+    summary: stored.status === 'Success' ? { total: stored.findings.length, fixable: stored.findings.filter((f) => f.fixed.length > 0).length, summary: counts } : null,
+    start_time: new Date(stored.startedAt).toISOString(),
+    end_time: done ? new Date(stored.finishedAt ?? 0).toISOString() : null,
+    complete_percent: done ? 100 : 0,
+    scanner: { name: 'Slipway', vendor: 'Slipway', version: stored.scannerVersion },
+  };
+}
