@@ -42,7 +42,7 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
       const state = await deps.scans.pending(d);
       if (state === 'in-flight' || (state === 'scanned' && options.rescan !== true)) continue;
       const tags = d === digest ? (options.tags ?? []) : [];
-      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}), ...(state === 'scanned' ? { rescan: true } : {}), ...(tags.length > 0 ? { tags } : {}) };
+      const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}), ...(state === 'queued' ? {} : { rescan: true }), ...(tags.length > 0 ? { tags } : {}) };
       // Retried when its node dies mid-scan (the lease runs out); a scan that fails is recorded, not retried.
       ids.push(await deps.jobs.enqueue(SCAN_JOB, payload, { maxAttempts: 3 }));
     }

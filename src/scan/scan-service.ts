@@ -127,14 +127,16 @@ export function createScanService(deps: {
   return {
     /**
      * Marks a digest as waiting for its scan (the gate then answers "Pending") unless it has been
-     * scanned (Success, Unsupported: a re-push or a new tag of it, in any project, changes nothing
-     * and blocks nothing) or a scan of it is already waiting or running — started less than
-     * {@link IN_FLIGHT_MS} ago, so that a scan lost with its node does not block the digest for
-     * good. Returns `queued` when a scan job is needed (a failed scan is tried again), `scanned`
-     * when a result stands, `in-flight` otherwise: pushing an index after its children, or asking
-     * twice, scans each image once.
+     * scanned (Success, Unsupported: a re-push or a new tag of it, in any project, blocks nothing)
+     * or a scan of it is already waiting or running — started less than {@link IN_FLIGHT_MS} ago,
+     * so that a scan lost with its node does not block the digest for good. Returns `queued` when a
+     * scan job is needed (a failed scan is tried again); `stale` when a result stands but was made
+     * with older vulnerability data than the database now holds (arriving in another project, it is
+     * scanned again, its result standing meanwhile); `scanned` when a current result stands;
+     * `in-flight` otherwise. Pushing an index after its children, or asking twice, scans each
+     * image once.
      */
-    async pending(digest: string): Promise<'queued' | 'scanned' | 'in-flight'> {
+    async pending(digest: string): Promise<'queued' | 'stale' | 'scanned' | 'in-flight'> {
       const now = clock();
       const row = { status: 'Pending' as const, severity: null, findings: null, packages: null, error: null, db_updated_at: null, scanner_version: deps.version, finished_at: null, started_at: now };
       const result = await db
@@ -150,8 +152,10 @@ export function createScanService(deps: {
         )
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return 'queued';
-      const current = await db.selectFrom('scan_reports').select('status').where('digest', '=', digest).executeTakeFirst();
-      return current?.status === 'Success' || current?.status === 'Unsupported' ? 'scanned' : 'in-flight';
+      const current = await db.selectFrom('scan_reports').select(['status', 'db_updated_at']).where('digest', '=', digest).executeTakeFirst();
+      if (current?.status !== 'Success' && current?.status !== 'Unsupported') return 'in-flight';
+      const { lastImportAt } = await deps.vulndb.status();
+      return lastImportAt !== null && (current.db_updated_at ?? 0) < lastImportAt ? 'stale' : 'scanned';
     },
 
     /**

@@ -245,6 +245,13 @@ for (const kind of databaseKinds) {
       const jobsBefore = await scanJobs();
       await pushToRegistry(client.repository(server.host, 'lenient/copy'), [image.config, ...image.layers], image.manifest, '1');
       await pushToRegistry(client.repository(server.host, 'guarded/again'), [image.config, ...image.layers], image.manifest, '2');
+      // Push events are handled after the response: wait until both are (audited just before scan-on-push asks), and a little more.
+      const audited = async () => {
+        const entries = await admin.ok<{ resource: string; operation: string }[]>('GET', '/audit-logs?page_size=100');
+        return ['lenient/copy:1', 'guarded/again:2'].every((r) => entries.some((e) => e.operation === 'push' && e.resource === r));
+      };
+      for (let i = 0; i < 200 && !(await audited()); i++) await sleep(25);
+      await sleep(300);
       assert.equal(await scanJobs(), jobsBefore, 'no scan job for a digest already scanned');
       assert.equal((await reportOf('guarded/again', digest)).scan_status, 'Success', 'and its result stands');
 
@@ -260,6 +267,15 @@ for (const kind of databaseKinds) {
         await sleep(10);
       }
       assert.deepEqual([...seen], ['Success'], 'never Pending or Running for the gate');
+
+      // Arriving in another project after newer vulnerability data came in, it is scanned again (the result standing meanwhile).
+      await writeFile(join(dir, 'unrelated.json'), advisory('TEST-RESCAN-3', 'CVE-2099-0003', 'LOW', 'slipway-other'));
+      await importOsv(server.app.database, join(dir, 'unrelated.json'));
+      const beforeArrival = await scanJobs();
+      await pushToRegistry(client.repository(server.host, 'lenient/arrival'), [image.config, ...image.layers], image.manifest, '1');
+      for (let i = 0; i < 200 && (await scanJobs()) === beforeArrival; i++) await sleep(25);
+      assert.equal(await scanJobs(), beforeArrival + 1, 'one scan job for the arrival');
+      assert.equal((await reportOf('guarded/again', digest)).scan_status, 'Success');
     });
 
     it('passes an index pushed with BuildKit attestation manifests on its image alone: the attestations are neither scanned nor gated', async () => {
