@@ -122,8 +122,8 @@ async function reportScan(
   });
   const row = await deps.database.db.selectFrom('projects').select(['id', 'public']).where('name', '=', project).executeTakeFirst();
   if (row !== undefined) {
-    const counts: Record<string, number> = {};
-    for (const f of outcome.findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+    // Harbor's overview of the scan as stored (report id, times, duration, the scanner's version).
+    const overview = await deps.scans.overview([digest]);
     await deps.events.notify(row.id, {
       type: outcome.status === 'Success' ? 'SCANNING_COMPLETED' : 'SCANNING_FAILED',
       occurAt: Date.now(),
@@ -135,15 +135,7 @@ async function reportScan(
       tags,
       externalHost: deps.externalHost(),
       scanType: 'vulnerability',
-      // Harbor's overview of the stored scan (report id, times, duration, the scanner's version), else of this outcome.
-      scanOverview: {
-        'application/vnd.security.vulnerability.report; version=1.1': (await deps.scans.overview(digest)) ?? {
-          scan_status: outcome.status,
-          severity: outcome.severity ?? '',
-          summary: outcome.status === 'Success' ? { total: outcome.findings.length, fixable: outcome.findings.filter((f) => f.fixed.length > 0).length, summary: counts } : null,
-          scanner: { name: 'Slipway', vendor: 'Slipway' },
-        },
-      },
+      ...(overview === undefined ? {} : { scanOverview: { 'application/vnd.security.vulnerability.report; version=1.1': overview } }),
     });
   }
   return { status: outcome.status, severity: outcome.severity, findings: outcome.findings.length, attached };

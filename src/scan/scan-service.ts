@@ -10,7 +10,7 @@ import type { ScanImage } from './image-config.ts';
 import { imageFromSource } from './scan-image.ts';
 import { ScanError } from './scan-error.ts';
 import { VEX_JUSTIFICATIONS } from './report/openvex.ts';
-import { harborScanOverview, type HarborScanOverview } from './report/harbor-report.ts';
+import { combineScanOverviews, harborScanOverview, type HarborScanOverview } from './report/harbor-report.ts';
 import { scanImage } from './scanner.ts';
 import type { VulnDb } from './vulndb/vulndb.ts';
 
@@ -62,8 +62,9 @@ export interface ExternalScanner {
 export interface ScanRequests {
   /**
    * Enqueues scans of the artifact (an index: of its children). One never scanned (or whose scan
-   * failed) is marked Pending; one already scanned is scanned again only when `rescan` asks, and
-   * keeps its last result for the gate until the new one is stored. With `attest`, each
+   * failed) is marked Pending; one already scanned is scanned again when `rescan` asks or newer
+   * vulnerability data came in since, and keeps its last result for the gate until the new one is
+   * stored. With `attest`, each
    * successful scan is attested with the server's key whatever the project's `auto_attest`.
    */
   request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean; readonly rescan?: boolean; readonly tags?: readonly string[] }): Promise<number[]>;
@@ -216,12 +217,14 @@ export function createScanService(deps: {
       return { status: 'Success', findings: findings.map((f) => ({ id: f.id, severity: f.severity, aliases: f.aliases })) };
     },
 
-    /** Harbor's `scan_overview` of a digest, or undefined when it was never scanned. */
-    async overview(digest: string): Promise<HarborScanOverview | undefined> {
-      const row = await db.selectFrom('scan_reports').selectAll().where('digest', '=', digest).executeTakeFirst();
-      if (row === undefined) return undefined;
-      const findings = JSON.parse(row.findings ?? '[]') as StoredFinding[];
-      return harborScanOverview({ digest, status: row.status, severity: row.severity, findings, startedAt: row.started_at, finishedAt: row.finished_at, scannerVersion: row.scanner_version });
+    /** Harbor's `scan_overview` of an image, or of an index's images together; undefined when none was scanned. */
+    async overview(digests: readonly string[]): Promise<HarborScanOverview | undefined> {
+      const rows = digests.length === 0 ? [] : await db.selectFrom('scan_reports').selectAll().where('digest', 'in', digests).execute();
+      return combineScanOverviews(
+        rows.map((row) =>
+          harborScanOverview({ digest: row.digest, status: row.status, severity: row.severity, findings: JSON.parse(row.findings ?? '[]') as StoredFinding[], startedAt: row.started_at, finishedAt: row.finished_at, scannerVersion: row.scanner_version }),
+        ),
+      );
     },
 
     async report(digest: string) {

@@ -1,5 +1,5 @@
 import type { RepositoryName } from '../../registry/index.ts';
-import { AdapterMediaType, SEVERITIES, type HarborScanOverview } from '../../scan/index.ts';
+import { AdapterMediaType } from '../../scan/index.ts';
 import type { ApiRequest, ApiRoute } from './api-route.ts';
 import { audit, done, ok, projectOf } from './api-guards.ts';
 import { harborReportTypes } from './api-scans.ts';
@@ -23,31 +23,10 @@ async function withScanOverview<T extends { readonly digest: string; readonly re
   const types = harborReportTypes(req.ctx.req.headers['x-accept-vulnerabilities']) ?? [AdapterMediaType.genericReport, AdapterMediaType.nativeReport];
   return Promise.all(
     artifacts.map(async (artifact) => {
-      const digests = artifact.references.length > 0 ? artifact.references : [artifact.digest];
-      const overviews = (await Promise.all(digests.map((d) => req.services.scans.overview(d)))).filter((o) => o !== undefined);
-      const overview = combined(overviews);
+      const overview = await req.services.scans.overview(artifact.references.length > 0 ? artifact.references : [artifact.digest]);
       return overview === undefined ? artifact : { ...artifact, scan_overview: Object.fromEntries(types.map((type) => [type, overview])) };
     }),
   );
-}
-
-function combined(overviews: readonly HarborScanOverview[]): HarborScanOverview | undefined {
-  const [first, ...rest] = overviews;
-  if (first === undefined || rest.length === 0) return first;
-  const rank = (s: string) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
-  const failed = overviews.find((o) => o.scan_status !== 'Success');
-  const counts: Record<string, number> = {};
-  for (const o of overviews) for (const [severity, n] of Object.entries(o.summary?.summary ?? {})) counts[severity] = (counts[severity] ?? 0) + n;
-  const ends = overviews.map((o) => o.end_time);
-  return {
-    ...first,
-    scan_status: failed?.scan_status ?? 'Success',
-    severity: overviews.map((o) => o.severity).reduce((a, b) => (rank(b) > rank(a) ? b : a)),
-    summary: failed === undefined ? { total: overviews.reduce((n, o) => n + (o.summary?.total ?? 0), 0), fixable: overviews.reduce((n, o) => n + (o.summary?.fixable ?? 0), 0), summary: counts } : null,
-    start_time: overviews.map((o) => o.start_time).reduce((a, b) => (b < a ? b : a)),
-    end_time: ends.includes(null) ? null : (ends as string[]).reduce((a, b) => (b > a ? b : a)),
-    complete_percent: Math.min(...overviews.map((o) => o.complete_percent)),
-  };
 }
 
 export const artifactRoutes: readonly ApiRoute[] = [

@@ -4,7 +4,7 @@
  * `application/vnd.security.vulnerability.report; version=1.1`, plus the `layer` and `status`
  * fields harbor-scanner-trivy adds.
  */
-import type { Finding, Severity } from '../model.ts';
+import { SEVERITIES, type Finding, type Severity } from '../model.ts';
 import { advisorySource, cvssVersion } from './advisory-source.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { compareFindings, maxSeverity } from './severity-rank.ts';
@@ -203,5 +203,25 @@ export function harborScanOverview(stored: {
     end_time: done ? new Date(stored.finishedAt ?? 0).toISOString() : null,
     complete_percent: done ? 100 : 0,
     scanner: { name: 'Slipway', vendor: 'Slipway', version: stored.scannerVersion },
+  };
+}
+
+/** Several images' overviews as one (an index's): the worst status and severity, the counts summed, the whole span. */
+export function combineScanOverviews(overviews: readonly HarborScanOverview[]): HarborScanOverview | undefined {
+  const [first, ...rest] = overviews;
+  if (first === undefined || rest.length === 0) return first;
+  const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
+  const failed = overviews.find((o) => o.scan_status !== 'Success');
+  const counts: Record<string, number> = {};
+  for (const o of overviews) for (const [severity, n] of Object.entries(o.summary?.summary ?? {})) counts[severity] = (counts[severity] ?? 0) + n;
+  const ends = overviews.map((o) => o.end_time);
+  return {
+    ...first,
+    scan_status: failed?.scan_status ?? 'Success',
+    severity: overviews.map((o) => o.severity).reduce((a, b) => (rank(b) > rank(a) ? b : a)),
+    summary: failed === undefined ? { total: overviews.reduce((n, o) => n + (o.summary?.total ?? 0), 0), fixable: overviews.reduce((n, o) => n + (o.summary?.fixable ?? 0), 0), summary: counts } : null,
+    start_time: overviews.map((o) => o.start_time).reduce((a, b) => (b < a ? b : a)),
+    end_time: ends.includes(null) ? null : (ends as string[]).reduce((a, b) => (b > a ? b : a)),
+    complete_percent: Math.min(...overviews.map((o) => o.complete_percent)),
   };
 }
