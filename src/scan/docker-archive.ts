@@ -19,8 +19,8 @@ const MAX_JSON = 16 * 1024 * 1024;
 
 /**
  * A `docker save` archive (legacy, or Docker 25's OCI layout inside the tar) opened in place:
- * entries are indexed by reading headers only, and each layer is streamed from its offset when
- * the walker reaches it. Nothing is extracted.
+ * entries are indexed by reading headers only, and each layer is read in place from its offset
+ * when the walker reaches it. Nothing is extracted.
  */
 export async function openDockerArchive(file: string, options: { signal?: AbortSignal } = {}): Promise<ScanImage> {
   const handle = await open(file, 'r').catch((cause: unknown) => {
@@ -64,6 +64,7 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
         // the digest of the uncompressed tar (usually the layer file itself).
         verify: 'diffId' as const,
         open: (): Promise<Readable> => Promise.resolve(entry.size === 0 ? Readable.from([]) : createReadStream(file, { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1 << 20 })),
+        openFile: async () => ({ handle: await open(file, 'r'), start: entry.offset, length: entry.size }),
       };
     });
     const tags = Array.isArray(image.RepoTags) ? image.RepoTags.filter((t): t is string => typeof t === 'string') : [];

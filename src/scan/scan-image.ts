@@ -90,6 +90,7 @@ export async function imageFromSource(
     throw new ScanError('UNSUPPORTED', `${name}: the config lists ${config.diffIds.length} layers, the manifest ${manifest.layers.length}`);
   }
   const digest = found.digest;
+  const openBlobFile = source.openBlobFile?.bind(source);
   return {
     name,
     digest,
@@ -105,6 +106,7 @@ export async function imageFromSource(
       mediaType: layer.mediaType,
       size: layer.size,
       open: (o) => source.openBlob(layer, o?.signal === undefined ? {} : { signal: o.signal }),
+      ...(openBlobFile === undefined ? {} : { openFile: async (o?: { signal?: AbortSignal }) => ({ handle: await openBlobFile(layer, o?.signal === undefined ? {} : { signal: o.signal }), start: 0 }) }),
     })),
   };
 }

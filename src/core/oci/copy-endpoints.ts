@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { RepositoryClient } from './client/registry-client.ts';
 import type { Descriptor } from './descriptor.ts';
@@ -25,6 +26,8 @@ export interface ImageSource {
   /** A manifest by tag (or layout ref name) or digest; `undefined` names a layout's only image. Undefined when absent. */
   getManifest(reference: string | undefined, options?: { signal?: AbortSignal }): Promise<ManifestBytes | undefined>;
   openBlob(descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<Readable>;
+  /** Where blobs are local files (a layout): the blob's file, opened to be read in place; the caller closes it. */
+  openBlobFile?(descriptor: Descriptor, options?: { signal?: AbortSignal }): Promise<FileHandle>;
   /** The manifests whose `subject` is `subject` (OCI 1.1 referrers, however the source stores them). */
   referrers(subject: Digest, options?: { signal?: AbortSignal }): Promise<readonly Descriptor[]>;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,8 @@ export interface ImageLayout {
   resolve(ref?: string, options?: IoOptions): Promise<Descriptor>;
   blobSize(digest: Digest, options?: IoOptions): Promise<number | undefined>;
   openBlob(digest: Digest, options?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** The blob's file, opened for a reader that reads it in place (the caller closes it). */
+  openBlobFile(digest: Digest, options?: IoOptions): Promise<FileHandle>;
   /** Small content only (default limit 4 MiB). */
   readBlob(digest: Digest, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer>;
   /** Streams into a temporary file, verifies digest and size, then renames; a mismatch leaves nothing. */
@@ -187,6 +189,11 @@ function layoutAt(dir: string): ImageLayout {
     async openBlob(digest, options = {}) {
       await regularBlob(digest);
       return createReadStream(blobFile(digest), { start: options.offset ?? 0, highWaterMark: 1 << 20 });
+    },
+
+    async openBlobFile(digest) {
+      await regularBlob(digest);
+      return open(blobFile(digest));
     },
 
     async readBlob(digest, options = {}) {

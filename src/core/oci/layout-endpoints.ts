@@ -28,6 +28,7 @@ export function layoutSource(layout: ImageLayout): ImageSource {
       return { bytes, digest, mediaType: descriptor?.mediaType ?? manifestType(bytes) };
     },
     openBlob: (descriptor, o = {}) => layout.openBlob(descriptor.digest, o),
+    openBlobFile: (descriptor, o = {}) => layout.openBlobFile(descriptor.digest, o),
     async referrers(subject) {
       bySubject ??= scanReferrers(layout);
       return (await bySubject).get(subject) ?? [];

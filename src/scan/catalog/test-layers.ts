@@ -3,8 +3,11 @@
  * real files on disk, or from raw headers for what that writer cannot express (devices, FIFOs,
  * hostile names) — and a walk over them.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { sealHeader, tarArchive, type TarEntry } from '../../testing/tar-writer.ts';
@@ -57,9 +60,17 @@ export function testLayer(tar: Buffer | readonly TarEntry[], options: { compress
   return blobLayer(blob, options.mediaType ?? MEDIA_TYPES[compression], sha256(bytes));
 }
 
+/**
+ * How the layers made from here on are read: streamed (`open`, as from a registry), or from a
+ * local file in place (`openFile` as well, which the walker prefers: a layout's blob, a
+ * docker-archive's entry). A test file runs its tests both ways by setting `via` before each.
+ */
+export const layerReads: { via: 'stream' | 'file' } = { via: 'stream' };
+
 /** A layer whose stored blob is `blob` exactly (for corrupt or odd content). */
 export function blobLayer(blob: Buffer, mediaType: string, diffId: string = sha256(blob)): LayerSource & { opened: number } {
-  const layer = {
+  const file = layerReads.via === 'file' ? blobFile(blob) : undefined;
+  const layer: LayerSource & { opened: number } = {
     mediaType,
     digest: sha256(blob),
     diffId,
@@ -68,8 +79,31 @@ export function blobLayer(blob: Buffer, mediaType: string, diffId: string = sha2
       layer.opened += 1;
       return Readable.from([blob.subarray(0, blob.byteLength >> 1), blob.subarray(blob.byteLength >> 1)]);
     },
+    ...(file === undefined
+      ? {}
+      : {
+          openFile: async () => {
+            layer.opened += 1;
+            return { handle: await open(file.path), start: file.start, length: blob.byteLength };
+          },
+        }),
   };
   return layer;
+}
+
+let blobDir: string | undefined;
+
+/** `blob` written to a temporary file between other bytes, as a docker-archive holds a layer: where it starts. */
+function blobFile(blob: Buffer): { path: string; start: number } {
+  if (blobDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-test-layers-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    blobDir = dir;
+  }
+  const path = join(blobDir, randomUUID());
+  const around = Buffer.alloc(512, 0x5a);
+  writeFileSync(path, Buffer.concat([around, blob, around]));
+  return { path, start: around.byteLength };
 }
 
 /** Tar-writer entries for real files: `files` maps a path inside the image to a file on disk. */
