@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { stderr, stdout } from 'node:process';
 
 /** Exit codes every verb uses, so CI can gate on them. */
@@ -31,4 +34,23 @@ export function reportFailure(error: unknown, json: boolean): number {
     stderr.write(`slipway: ${message}\n`);
   }
   return code;
+}
+
+/**
+ * A report to `file` (`-o, --output-file`, Trivy's `-o`), else to stdout. Written beside it first
+ * and renamed over it, so that a CI step that picks the file up never reads half a report.
+ */
+export async function writeReport(text: string, file: string | undefined): Promise<void> {
+  if (file === undefined) {
+    stdout.write(text);
+    return;
+  }
+  const temporary = join(dirname(file), `.${randomUUID()}.slipway-report`);
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new Error(`cannot write the report to ${file}: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -154,6 +154,27 @@ describe('slipway db, scan and sbom', () => {
     assert.ok(kept.length > 0 && kept.length < (bom.vulnerabilities?.length ?? 0), 'only the critical ones');
     const sbomOnly = JSON.parse((await cli(['sbom', `oci:${layout}:v1`, '--format', 'cyclonedx'])).stdout) as { vulnerabilities?: unknown[] };
     assert.equal(sbomOnly.vulnerabilities, undefined, 'slipway sbom writes the SBOM alone');
+  });
+
+  it('writes the report or the SBOM to a file with -o, and says so when it cannot', async () => {
+    const out = join(dir, 'reports');
+    await mkdir(out);
+    const gated = await cli(['scan', `oci:${layout}:v1`, '--format', 'sarif', '--severity', 'CRITICAL', '--exit-code', '3', '-o', join(out, 'scan.sarif')]);
+    assert.equal(gated.code, 3, gated.stderr);
+    assert.equal(gated.stdout, '');
+    const sarif = JSON.parse(await readFile(join(out, 'scan.sarif'), 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
+    assert.deepEqual(sarif.runs[0]?.results.map((r) => r.ruleId), ['CVE-2021-44906']);
+    const sbom = await cli(['sbom', `oci:${layout}:v1`, '--output-file', join(out, 'sbom.spdx.json')]);
+    assert.equal(sbom.code, 0, sbom.stderr);
+    assert.equal((JSON.parse(await readFile(join(out, 'sbom.spdx.json'), 'utf8')) as { spdxVersion: string }).spdxVersion, 'SPDX-2.3');
+    const nowhere = await cli(['scan', `oci:${layout}:v1`, '-o', join(out, 'missing-dir', 'scan.txt')]);
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.stderr, /cannot write the report to .*missing-dir\/scan\.txt: ENOENT/);
+    await mkdir(join(out, 'a-directory'));
+    const overDirectory = await cli(['scan', `oci:${layout}:v1`, '-o', join(out, 'a-directory')]);
+    assert.equal(overDirectory.code, 1);
+    assert.match(overDirectory.stderr, /cannot write the report to .*a-directory: EISDIR/);
+    assert.deepEqual((await readdir(out)).sort(), ['a-directory', 'sbom.spdx.json', 'scan.sarif'], 'nothing half-written left behind');
   });
 
   it('writes SPDX and CycloneDX SBOMs', async () => {

@@ -4,7 +4,7 @@ import type { RegistryClient } from '../../core/oci/client/registry-client.ts';
 import { REPORT_FORMATS, SEVERITIES, filterFindings, parseOpenVex, renderReport, scanTarget as scanWith, type ScanResult, type Severity } from '../../scan/local.ts';
 import { SLIPWAY_VERSION } from '../../version.ts';
 import { dataOptions, localDatabaseConfig, type DataFlags } from '../local-database.ts';
-import { UsageError } from '../output.ts';
+import { UsageError, writeReport } from '../output.ts';
 
 
 interface ScanFlags extends DataFlags {
@@ -15,6 +15,7 @@ interface ScanFlags extends DataFlags {
   readonly vex?: string;
   readonly insecure?: boolean;
   readonly platform?: string;
+  readonly outputFile?: string;
 }
 
 /**
@@ -66,6 +67,7 @@ export function registerScan(program: Command): void {
       .description('scan an image for vulnerabilities: a registry reference, an OCI layout directory or a docker-archive tar')
       .argument('<target>', 'host/repo:tag, oci:<dir>[:ref], <dir>, docker-archive:<file> or <file>.tar')
       .option('--format <format>', REPORT_FORMATS.join('|'), 'table')
+      .option('-o, --output-file <file>', 'write the report to this file instead of stdout (e.g. SARIF for code scanning)')
       .option('--severity <list>', 'only these severities, e.g. HIGH,CRITICAL')
       .option('--exit-code <n>', 'exit with this code (1 to 255) when any finding remains after the filters', exitCodeOf, 0)
       .option('--ignore-unfixed', 'only findings with a fixed version')
@@ -88,7 +90,7 @@ export function registerScan(program: Command): void {
       ...(vex === undefined ? {} : { vex }),
       ...(result.artifact.digest === undefined ? {} : { imageDigest: result.artifact.digest }),
     });
-    process.stdout.write(`${await renderReport({ ...result, findings: kept }, format)}\n`);
+    await writeReport(`${await renderReport({ ...result, findings: kept }, format)}\n`, flags.outputFile);
     for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);
     if (flags.exitCode === 0) return;
     if (kept.length > 0) process.exitCode = flags.exitCode;
