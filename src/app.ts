@@ -32,6 +32,7 @@ import { createTokenService, type TokenService } from './core/auth/token-service
 import { SCANNER_PRINCIPAL } from './core/auth/authorizer.ts';
 import type { Logger } from './core/log/logger.ts';
 import { createMetricsRegistry } from './core/metrics/metrics-registry.ts';
+import { parseDigest } from './core/oci/digest.ts';
 import { createBlobStore } from './core/storage/blob-store.ts';
 import { createFilesystemDriver } from './core/storage/fs-driver.ts';
 import { openDatabase, type MetadataDatabase } from './core/storage/metadata/database.ts';
@@ -79,6 +80,7 @@ export async function createApp(config: SlipwayConfig, logger: Logger): Promise<
 async function assemble(config: SlipwayConfig, logger: Logger, database: MetadataDatabase): Promise<App> {
   const driver = createFilesystemDriver({ root: config.storage.root });
   const blobs = createBlobStore(driver);
+  const openBlobFile = blobs.openFile?.bind(blobs);
   const audit = createAuditLog(database);
   const webhooks = createWebhookPolicyStore(database);
   const jobs = createJobQueue(database);
@@ -115,7 +117,12 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     database,
     ...(config.externalScanner === undefined ? {} : { external: externalScanner(config.externalScanner, () => tokens, () => config.externalUrl ?? `http://127.0.0.1:${port}`) }),
     // The registry is built just below; the scanner reads through it only when a job runs.
-    content: { manifest: (...args) => registry.content.manifest(...args), openBlob: (...args) => registry.content.openBlob(...args) },
+    content: {
+      manifest: (...args) => registry.content.manifest(...args),
+      openBlob: (...args) => registry.content.openBlob(...args),
+      // Where blobs are local files (the filesystem driver), layers are read in place.
+      ...(openBlobFile === undefined ? {} : { openBlobFile: (digest: string, options?: { signal?: AbortSignal }) => openBlobFile(parseDigest(digest), options) }),
+    },
     catalogers,
     vulndb: createVulnDb(database),
     version: SLIPWAY_VERSION,

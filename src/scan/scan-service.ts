@@ -1,5 +1,7 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ImageSource } from '../core/oci/copy-endpoints.ts';
+import type { Descriptor } from '../core/oci/descriptor.ts';
 import type { Digest } from '../core/oci/digest.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import type { ScanFact } from '../core/policy/pull-policy.ts';
@@ -18,6 +20,8 @@ import type { VulnDb } from './vulndb/vulndb.ts';
 export interface ImageContent {
   manifest(repository: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ bytes: Buffer; mediaType: string } | undefined>;
   openBlob(digest: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+  /** Where blobs are local files: one opened to be read in place (the walker reuses its buffers). */
+  openBlobFile?(digest: string, options?: { signal?: AbortSignal }): Promise<FileHandle>;
 }
 
 /** A stored finding, compact: what the gate and the API need. */
@@ -270,6 +274,7 @@ export function createScanService(deps: {
 
 /** The registry's trusted reads of one repository, as an image source. */
 function contentSource(content: ImageContent, repository: string): ImageSource {
+  const openBlobFile = content.openBlobFile?.bind(content);
   return {
     description: repository,
     async getManifest(reference, options) {
@@ -278,6 +283,7 @@ function contentSource(content: ImageContent, repository: string): ImageSource {
       return found === undefined ? undefined : { ...found, digest: reference as Digest };
     },
     openBlob: (descriptor, options) => content.openBlob(descriptor.digest, options),
+    ...(openBlobFile === undefined ? {} : { openBlobFile: (descriptor: Descriptor, options?: { signal?: AbortSignal }) => openBlobFile(descriptor.digest, options) }),
     referrers: () => Promise.resolve([]),
   };
 }

@@ -74,6 +74,23 @@ export function runBlobDriverConformance(
       await assert.rejects(() => driver.copyTo('/copy/f', broken), /client gone/);
     });
 
+    it('opens a file to be read in place where it has local files, and fails on missing ones', async (t) => {
+      if (driver.openFile === undefined) {
+        t.skip(`the ${driver.name} driver has no local files: layers are streamed (read)`);
+        return;
+      }
+      await driver.putContent('/local/f', Buffer.from('0123456789'));
+      const handle = await driver.openFile('/local/f');
+      try {
+        const { bytesRead, buffer } = await handle.read(Buffer.alloc(16), 0, 16, 3);
+        assert.equal(buffer.subarray(0, bytesRead).toString(), '3456789');
+      } finally {
+        await handle.close();
+      }
+      await assert.rejects(() => driver.openFile?.('/local/missing') ?? Promise.resolve(), notFound);
+      await assert.rejects(() => driver.openFile?.('/local/../f') ?? Promise.resolve(), (e: unknown) => e instanceof StorageError && e.code === 'PATH_INVALID');
+    });
+
     it('writes, appends, commits and cancels', async () => {
       const w = await driver.writer('/write/f');
       w.stream.end(Buffer.from('abc'));

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 
 /**
@@ -26,6 +27,13 @@ export interface BlobDriver {
    * buffer per chunk (the filesystem driver reuses two) should.
    */
   copyTo(path: string, target: Writable, options?: ReadOptions): Promise<void>;
+
+  /**
+   * The file opened to be read in place (the caller closes it), where content is a local file:
+   * the filesystem driver has it, an object store does not. The scanner reads layers this way,
+   * through buffers it reuses.
+   */
+  openFile?(path: string, options?: IoOptions): Promise<FileHandle>;
 
   /**
    * A writer for `path`. With `append`, bytes are added to what is already there (the file must

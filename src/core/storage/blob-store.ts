@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Digester, digestAlgorithm, digestHex, digestOf, type Digest, type DigestAlgorithm } from '../oci/digest.ts';
@@ -13,6 +14,8 @@ import { StorageError } from './storage-error.ts';
 export interface BlobStore {
   stat(digest: Digest, o?: IoOptions): Promise<{ size: number; modifiedAt: Date } | undefined>;
   open(digest: Digest, o?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<Readable>;
+  /** The blob's file, opened to be read in place, when the driver keeps local files (see BlobDriver.openFile). */
+  openFile?(digest: Digest, o?: IoOptions): Promise<FileHandle>;
   /** Writes a blob (or a range of it) into `target` without ending it: the pull path. */
   copyTo(digest: Digest, target: Writable, o?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<void>;
   /** Small content only (manifests): refuses more than `maxBytes` (default 4 MiB). */
@@ -101,6 +104,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
     }
   }
 
+  const openFile = driver.openFile?.bind(driver);
   return {
     async stat(digest, o) {
       const info = await driver.stat(blobPath(digest), o);
@@ -110,6 +114,8 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
     open(digest, o = {}) {
       return driver.read(blobPath(digest), o);
     },
+
+    ...(openFile === undefined ? {} : { openFile: (digest: Digest, o: IoOptions = {}) => openFile(blobPath(digest), o) }),
 
     copyTo(digest, target, o = {}) {
       return driver.copyTo(blobPath(digest), target, o);

@@ -49,6 +49,13 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): BlobDr
       return createReadStream(file, { start, ...(end === undefined ? {} : { end }), highWaterMark: BUFFER, ...signalOf(o) });
     },
 
+    async openFile(path, o = {}) {
+      o.signal?.throwIfAborted();
+      return open(resolve(path), 'r').catch((error: unknown) => {
+        throw isMissing(error) ? notFound(path) : io(error, path);
+      });
+    },
+
     async copyTo(path, target, o: ReadOptions = {}) {
       o.signal?.throwIfAborted();
       const handle = await open(resolve(path), 'r').catch((error: unknown) => {
