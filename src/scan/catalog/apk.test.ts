@@ -50,6 +50,8 @@ it('finds every package of real Alpine installed databases, origins as sources',
       purl: 'pkg:apk/alpine/libssl3@3.1.0-r4?arch=x86_64&distro=alpine-3.18.0',
       location: 'lib/apk/db/installed',
       foundBy: 'apk',
+      // `D:so:libc.musl-x86_64.so.1 so:libcrypto.so.3`: met by what musl and libcrypto3 provide (`p:`).
+      dependsOn: ['pkg:apk/alpine/libcrypto3@3.1.0-r4?arch=x86_64&distro=alpine-3.18.0', 'pkg:apk/alpine/musl@1.2.4-r0?arch=x86_64&distro=alpine-3.18.0'],
       layerDiffId: undefined,
       layerDigest: undefined,
     },

@@ -1,4 +1,5 @@
 import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
+import { linkByName, type Requirements } from './dependencies.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 
 /** `lib/apk/db/installed`; newer Alpine moves it under `usr/` (the walker follows a `lib` symlink). */
@@ -11,7 +12,7 @@ const DATABASES: readonly string[] = ['lib/apk/db/installed', 'usr/lib/apk/db/in
  */
 export const apk: Cataloger = {
   name: 'apk',
-  version: 1,
+  version: 2,
   wants: (path) => DATABASES.includes(path),
   catalog(files, { distro }) {
     const seen = new Set<string>();
@@ -20,19 +21,32 @@ export const apk: Cataloger = {
       const file = files.get(path);
       if (file === undefined || seen.has(file.path)) continue;
       seen.add(file.path);
-      packages.push(...packagesIn(file, distro));
+      packages.push(...linkByName(packagesIn(file, distro)));
     }
     return packages;
   },
 };
 
-function packagesIn(file: CatalogFile, distro: Distro | undefined): Package[] {
-  const packages: Package[] = [];
+function packagesIn(file: CatalogFile, distro: Distro | undefined): Requirements[] {
+  const packages: Requirements[] = [];
   for (const record of parseRecords(file.content.toString('utf8'))) {
     const found = packageOf(record, file, distro);
-    if (found !== undefined) packages.push(found);
+    if (found === undefined) continue;
+    // `D:so:libc.musl-x86_64.so.1 busybox>=1.36 !conflicting`, `p:cmd:sh=1.36.1-r2 so:libcrypto.so.3=3.1.4`
+    const requires = names(record.get('D'), true).map((name) => [name]);
+    packages.push({ found, requires, provides: names(record.get('p'), false) });
   }
   return packages;
+}
+
+/** The names in a `D:` or `p:` line, without versions; `!name` (a conflict) is not a requirement. */
+function names(line: string | undefined, requirements: boolean): string[] {
+  if (line === undefined) return [];
+  return line
+    .split(/\s+/)
+    .filter((word) => word !== '' && !(requirements && word.startsWith('!')))
+    .map((word) => word.split(/[<>=~]/)[0] ?? '')
+    .filter((name) => name !== '');
 }
 
 /** The first value of each single-letter key, per record. */

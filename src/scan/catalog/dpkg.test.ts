@@ -43,9 +43,16 @@ it('finds exactly the installed packages of a real bookworm status file, sources
     purl: 'pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12',
     location: 'var/lib/dpkg/status',
     foundBy: 'dpkg',
+    dependsOn: [byName.get('libgcc-s1')?.purl],
     layerDiffId: baseLayer.diffId,
     layerDigest: baseLayer.digest,
   });
+  // Pre-Depends and Depends, versions dropped; `debconf (>= 0.5) | debconf-2.0` met by the first alternative.
+  const named = (p: { dependsOn?: readonly string[] } | undefined) => (p?.dependsOn ?? []).map((purl) => packages.find((q) => q.purl === purl)?.name);
+  assert.deepEqual(named(byName.get('bash')), ['base-files', 'debianutils', 'libc6', 'libtinfo6']);
+  assert.ok(named(byName.get('libpam-modules')).includes('debconf'));
+  assert.ok(packages.every((p) => !(p.dependsOn ?? []).includes(p.purl) && (p.dependsOn ?? []).every((purl) => packages.some((q) => q.purl === purl))));
+  assert.ok(packages.filter((p) => p.dependsOn !== undefined).length > 60, 'most packages depend on another');
   assert.deepEqual([byName.get('libext2fs2')?.sourceName, byName.get('libext2fs2')?.sourceVersion, byName.get('libext2fs2')?.version], ['e2fsprogs', '1.47.0-2', '1.47.0-2+b2']);
   assert.deepEqual([byName.get('libgcc-s1')?.sourceName, byName.get('gpgv')?.sourceName, byName.get('tzdata')?.sourceName], ['gcc-12', 'gnupg2', 'tzdata']);
   assert.equal(byName.get('zlib1g')?.purl, 'pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12');

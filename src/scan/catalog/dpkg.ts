@@ -1,4 +1,5 @@
 import type { CatalogFile, CatalogFiles, Cataloger, Distro, Package } from '../model.ts';
+import { linkByName, type Requirements } from './dependencies.ts';
 import { firstLine, parseDeb822, type Paragraph } from './deb822.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 
@@ -14,11 +15,12 @@ const DEP5_FORMAT = /copyright-format\/1\.0|dep5/i;
  */
 export const dpkg: Cataloger = {
   name: 'dpkg',
-  version: 1,
+  version: 2,
   wants: (path) => path === STATUS || isStatusD(path) || COPYRIGHT.test(path),
   catalog(files, { distro }) {
     const databases = [files.get(STATUS), ...files.list().filter((file) => isStatusD(file.path))];
-    return databases.flatMap((file) => (file === undefined ? [] : packagesIn(file, files, distro)));
+    // Linked across every database: a distroless image's status.d holds one package per file.
+    return linkByName(databases.flatMap((file) => (file === undefined ? [] : packagesIn(file, files, distro))));
   },
 };
 
@@ -26,13 +28,33 @@ function isStatusD(path: string): boolean {
   return STATUS_D.test(path) && !path.endsWith('.md5sums');
 }
 
-function packagesIn(file: CatalogFile, files: CatalogFiles, distro: Distro | undefined): Package[] {
-  const packages: Package[] = [];
+function packagesIn(file: CatalogFile, files: CatalogFiles, distro: Distro | undefined): Requirements[] {
+  const packages: Requirements[] = [];
   for (const paragraph of parseDeb822(file.content.toString('utf8'))) {
     const found = packageOf(paragraph, file, files, distro);
-    if (found !== undefined) packages.push(found);
+    if (found === undefined) continue;
+    const requires = [...relations(paragraph.get('pre-depends')), ...relations(paragraph.get('depends'))];
+    packages.push({ found, requires, provides: relations(paragraph.get('provides')).flat() });
   }
   return packages;
+}
+
+/**
+ * A relationship field (`Depends: libc6 (>= 2.34), debconf (>= 0.5) | debconf-2.0, python3:any`)
+ * as package names, each entry its alternatives: versions, architecture qualifiers and
+ * restrictions dropped (only installed packages are linked, and dpkg checked the rest).
+ */
+export function relations(field: string | undefined): string[][] {
+  if (field === undefined) return [];
+  return field
+    .split(',')
+    .map((entry) =>
+      entry
+        .split('|')
+        .map((alternative) => /^\s*([a-z0-9][a-z0-9+.-]*)/i.exec(alternative)?.[1]?.toLowerCase())
+        .filter((name): name is string => name !== undefined),
+    )
+    .filter((alternatives) => alternatives.length > 0);
 }
 
 function packageOf(paragraph: Paragraph, file: CatalogFile, files: CatalogFiles, distro: Distro | undefined): Package | undefined {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cdxLicenses, toCycloneDx } from './cyclonedx.ts';
 import { packageRef } from './package-ref.ts';
-import { GO_NET, IMAGE_DIGEST, LIBSSL, LODASH, scanFixture } from './scan-result-fixture.ts';
+import { GO_NET, IMAGE_DIGEST, LIBSSL, LODASH, ZLIB, scanFixture } from './scan-result-fixture.ts';
 
 const TYPES = ['application', 'framework', 'library', 'container', 'platform', 'operating-system', 'device', 'device-driver', 'firmware', 'file', 'machine-learning-model', 'data', 'cryptographic-asset'];
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info', 'none', 'unknown'];
@@ -48,8 +48,12 @@ describe('toCycloneDx', () => {
     assert.equal(bom.components.find((c) => c.name === 'golang.org/x/net')?.licenses, undefined);
   });
 
-  it('makes the image depend on every component', () => {
+  it('makes the image depend on every component, and each component on those it depends on', () => {
     assert.deepEqual(bom.dependencies, [{ ref: 'image', dependsOn: bom.components.map((c) => c['bom-ref']) }]);
+    const linked = toCycloneDx(scanFixture({ packages: [{ ...LIBSSL, dependsOn: [ZLIB.purl, 'pkg:deb/debian/not-installed@1?arch=amd64'] }, ZLIB, LODASH], findings: [] }));
+    assert.deepEqual(linked.dependencies.slice(1), [{ ref: packageRef(LIBSSL), dependsOn: [packageRef(ZLIB)] }]);
+    const refs = new Set(linked.components.map((c) => c['bom-ref']));
+    assert.ok(linked.dependencies.every((d) => (d.ref === 'image' || refs.has(d.ref)) && d.dependsOn.every((ref) => refs.has(ref))));
   });
 
   it('writes vulnerabilities with ratings, affects and recommendations', () => {

@@ -7,7 +7,7 @@ import type { Finding, Package, Severity } from '../model.ts';
 import { advisorySource, cvssVersion } from './advisory-source.ts';
 import { contentUuid } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
-import { packageRef, reportPackages, sanitizeId } from './package-ref.ts';
+import { dependencyRefs, packageRef, reportPackages, sanitizeId } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { spdxLicenseId, toSpdxExpression } from './spdx-expression.ts';
 
@@ -190,7 +190,8 @@ function vulnerability(finding: Finding): CdxVulnerability {
 /** The scan result as a CycloneDX 1.6 JSON BOM, with `vulnerabilities` when there are findings. */
 export function toCycloneDx(result: ScanResult): CycloneDxBom {
   const os = osComponent(result);
-  const components = [...(os === undefined ? [] : [os]), ...reportPackages(result).map(libraryComponent)];
+  const packages = reportPackages(result);
+  const components = [...(os === undefined ? [] : [os]), ...packages.map(libraryComponent)];
   const tool: CdxComponent = { type: 'application', name: 'slipway', version: result.scanner.version };
   return {
     $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
@@ -200,7 +201,7 @@ export function toCycloneDx(result: ScanResult): CycloneDxBom {
     version: 1,
     metadata: { timestamp: isoSeconds(result.createdAt), tools: { components: [tool] }, component: rootComponent(result) },
     components,
-    dependencies: [{ ref: ROOT_REF, dependsOn: components.map((c) => c['bom-ref'] ?? '') }],
+    dependencies: [{ ref: ROOT_REF, dependsOn: components.map((c) => c['bom-ref'] ?? '') }, ...[...dependencyRefs(packages)].map(([ref, dependsOn]) => ({ ref, dependsOn }))],
     ...(result.findings.length === 0 ? {} : { vulnerabilities: result.findings.map(vulnerability) }),
   };
 }

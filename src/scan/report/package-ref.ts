@@ -30,3 +30,19 @@ export function reportPackages(result: ScanResult): readonly Package[] {
   }
   return [...seen.values()];
 }
+
+/**
+ * Each package's dependencies (`dependsOn`, by purl) as the refs of the packages `packages` holds:
+ * a purl found more than once (the same npm version installed twice) stands for its first.
+ * Packages without dependencies found among them are left out.
+ */
+export function dependencyRefs(packages: readonly Package[]): ReadonlyMap<string, readonly string[]> {
+  const byPurl = new Map<string, string>();
+  for (const pkg of packages) if (pkg.purl !== '' && !byPurl.has(pkg.purl)) byPurl.set(pkg.purl, packageRef(pkg));
+  const edges = new Map<string, readonly string[]>();
+  for (const pkg of packages) {
+    const refs = [...new Set((pkg.dependsOn ?? []).map((purl) => byPurl.get(purl)).filter((ref): ref is string => ref !== undefined))];
+    if (refs.length > 0) edges.set(packageRef(pkg), refs);
+  }
+  return edges;
+}

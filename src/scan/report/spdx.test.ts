@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { IMAGE_DIGEST, LIBSSL, scanFixture } from './scan-result-fixture.ts';
+import { BASE_FILES, IMAGE_DIGEST, LIBSSL, ZLIB, scanFixture } from './scan-result-fixture.ts';
 import { spdxPackageId, toSpdx } from './spdx.ts';
 import { sharedDataUrl } from '../../testing/shared-data.ts';
 
@@ -78,6 +78,14 @@ describe('toSpdx', () => {
     assert.deepEqual(doc.relationships[0], { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Image' });
     const contained = doc.relationships.filter((r) => r.relationshipType === 'CONTAINS').map((r) => r.relatedSpdxElement);
     assert.deepEqual(contained, doc.packages.slice(1).map((p) => p.SPDXID));
+  });
+
+  it('relates each package to those it depends on (DEPENDS_ON), only among the packages it lists', () => {
+    const withDependencies = scanFixture({ packages: [{ ...LIBSSL, dependsOn: [ZLIB.purl, 'pkg:deb/debian/not-installed@1?arch=amd64'] }, ZLIB, BASE_FILES], findings: [] });
+    const doc = toSpdx(withDependencies);
+    assertValid(doc);
+    const dependsOn = doc.relationships.filter((r) => r.relationshipType === 'DEPENDS_ON');
+    assert.deepEqual(dependsOn, [{ spdxElementId: spdxPackageId(LIBSSL), relationshipType: 'DEPENDS_ON', relatedSpdxElement: spdxPackageId(ZLIB) }]);
   });
 
   it('is deterministic, and a different scan gets a different namespace', () => {

@@ -6,7 +6,7 @@
 import type { Package } from '../model.ts';
 import { contentHash } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
-import { packageRef, reportPackages, sanitizeId } from './package-ref.ts';
+import { dependencyRefs, packageRef, reportPackages, sanitizeId } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { toSpdxExpression } from './spdx-expression.ts';
 
@@ -35,7 +35,7 @@ export interface SpdxPackage {
 
 export interface SpdxRelationship {
   readonly spdxElementId: string;
-  readonly relationshipType: 'DESCRIBES' | 'CONTAINS';
+  readonly relationshipType: 'DESCRIBES' | 'CONTAINS' | 'DEPENDS_ON';
   readonly relatedSpdxElement: string;
 }
 
@@ -55,8 +55,10 @@ const ROOT_ID = 'SPDXRef-Image';
 const NOASSERTION = 'NOASSERTION';
 
 /** The SPDXID of a catalogued package: `SPDXRef-Package-<type>-<name>-<hash>`. */
+const PACKAGE_ID_PREFIX = 'SPDXRef-Package-';
+
 export function spdxPackageId(pkg: Package): string {
-  return `SPDXRef-Package-${packageRef(pkg)}`;
+  return `${PACKAGE_ID_PREFIX}${packageRef(pkg)}`;
 }
 
 function purlRef(purl: string): SpdxExternalRef {
@@ -131,8 +133,12 @@ function documentNamespace(result: ScanResult): string {
 /** The scan result as an SPDX 2.3 JSON document. */
 export function toSpdx(result: ScanResult): SpdxDocument {
   const os = osPackage(result);
-  const libraries = reportPackages(result).map(libraryPackage);
+  const packages = reportPackages(result);
+  const libraries = packages.map(libraryPackage);
   const contained = [...(os === undefined ? [] : [os]), ...libraries];
+  const dependsOn = [...dependencyRefs(packages)].flatMap(([from, to]) =>
+    to.map((ref): SpdxRelationship => ({ spdxElementId: `${PACKAGE_ID_PREFIX}${from}`, relationshipType: 'DEPENDS_ON', relatedSpdxElement: `${PACKAGE_ID_PREFIX}${ref}` })),
+  );
   return {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
@@ -145,6 +151,7 @@ export function toSpdx(result: ScanResult): SpdxDocument {
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: ROOT_ID },
       ...contained.map((p): SpdxRelationship => ({ spdxElementId: ROOT_ID, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID })),
+      ...dependsOn,
     ],
   };
 }

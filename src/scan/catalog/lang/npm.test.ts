@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
+import { compareStrings } from '../../../core/format/compare-strings.ts';
 import type { Package } from '../../model.ts';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { catalogFilesFromDir, memoryCatalogFiles } from './memory-catalog-files.ts';
@@ -58,6 +59,22 @@ it('reads the lockfile v3 alone, without its root project', () => {
   assert.ok(packages.every((found) => found.location === 'srv/app/package-lock.json'));
   assert.equal(versionsOf(packages, 'legacy-web-app').length, 0);
   assert.deepEqual(packages.find((found) => found.name === 'qs')?.licenses, ['BSD-3-Clause']);
+});
+
+it('links each package to the copy Node would load: its own node_modules first, then up the tree (installed and locked alike)', () => {
+  const installed = npm.catalog(catalogFilesFromDir(APP, 'srv/app', npm), context);
+  const locked = npm.catalog(memoryCatalogFiles([{ path: 'srv/app/package-lock.json', content: readFileSync(`${APP}/package-lock.json`) }]), context);
+  for (const packages of [installed, locked]) {
+    const find = (name: string, version: string) => packages.find((found) => found.name === name && found.version === version);
+    // mkdirp@0.5.1 gets its nested minimist@0.0.8, not the top-level 1.2.5; tar@6.1.0 its nested mkdirp@1.0.4.
+    assert.deepEqual(find('mkdirp', '0.5.1')?.dependsOn, ['pkg:npm/minimist@0.0.8']);
+    assert.ok(find('tar', '6.1.0')?.dependsOn?.includes('pkg:npm/mkdirp@1.0.4'));
+    assert.ok(!find('tar', '6.1.0')?.dependsOn?.includes('pkg:npm/mkdirp@0.5.1'));
+    assert.ok(find('express', '4.17.1')?.dependsOn?.includes('pkg:npm/body-parser@1.19.0'));
+    assert.ok(packages.every((found) => (found.dependsOn ?? []).every((purl) => purl !== found.purl && packages.some((other) => other.purl === purl))));
+  }
+  const edges = (packages: readonly Package[]) => [...new Set(packages.flatMap((found) => (found.dependsOn ?? []).map((purl) => `${found.purl} -> ${purl}`)))].sort(compareStrings);
+  assert.deepEqual(edges(installed), edges(locked));
 });
 
 it('reads lockfile v1 dependency trees and v2 packages maps, aliases and links included', () => {

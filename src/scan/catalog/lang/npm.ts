@@ -6,6 +6,7 @@
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
 import { evidence, mergeResults, parseSafely, warning, type CatalogResult } from './catalog-result.ts';
+import { withDependencies } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
 const INSTALLED_MANIFEST = /(?:^|\/)node_modules\/(?:@[^/]+\/)?[^/]+\/package\.json$/;
@@ -18,7 +19,17 @@ interface NpmPackage {
   readonly name: string;
   readonly version: string;
   readonly licenses: readonly string[];
+  /** Lock v2/v3: its install path (`node_modules/a/node_modules/b`) and the names it depends on. */
+  readonly path?: string;
+  readonly requires?: readonly string[];
 }
+
+/**
+ * Where a package is installed (`app/node_modules/a/node_modules/@s/b`; a lock's package reported
+ * once may sit at several paths) and the names its manifest or lock entry depends on: kept beside
+ * each package found until they are linked.
+ */
+const installs = new WeakMap<Package, { readonly dirs: string[]; readonly requires: readonly string[] }>();
 
 /** Every npm package in `files`, with a warning for each file that could not be read. */
 export function catalogNpm(files: CatalogFiles): CatalogResult {
@@ -26,7 +37,42 @@ export function catalogNpm(files: CatalogFiles): CatalogResult {
   const installed = mergeResults(kept.filter((file) => INSTALLED_MANIFEST.test(file.path)).map((file) => parseSafely(file, parseInstalledManifest)));
   const seen = new Set(installed.packages.map((found) => projectKey(projectOf(found.location), found)));
   const locks = kept.filter((file) => isProjectLock(file.path)).map((file) => parseSafely(file, (lock) => parseLock(lock, seen)));
-  return mergeResults([installed, ...locks]);
+  const merged = mergeResults([installed, ...locks]);
+  return { ...merged, packages: linkInstalled(merged.packages) };
+}
+
+/**
+ * Each package's dependencies resolved as Node resolves them: the nearest `node_modules/<name>`
+ * from its own directory up (installed manifests and lock v2/v3 entries alike).
+ */
+function linkInstalled(packages: readonly Package[]): Package[] {
+  const byDir = new Map<string, Package>();
+  for (const found of packages) for (const dir of installs.get(found)?.dirs ?? []) if (!byDir.has(dir)) byDir.set(dir, found);
+  return packages.map((found) => {
+    const install = installs.get(found);
+    if (install === undefined) return found;
+    const purls = install.dirs.flatMap((dir) => install.requires.map((name) => resolveFrom(dir, name, byDir)?.purl));
+    return withDependencies(
+      found,
+      purls.filter((purl): purl is string => purl !== undefined && purl !== found.purl),
+    );
+  });
+}
+
+function resolveFrom(dir: string, name: string, byDir: ReadonlyMap<string, Package>): Package | undefined {
+  for (let at = dir; ; ) {
+    if (!at.endsWith('node_modules')) {
+      const hit = byDir.get(at === '' ? `node_modules/${name}` : `${at}/node_modules/${name}`);
+      if (hit !== undefined) return hit;
+    }
+    if (at === '') return undefined;
+    at = at.slice(0, Math.max(0, at.lastIndexOf('/')));
+  }
+}
+
+/** The names under `dependencies`, `optionalDependencies` and `peerDependencies` (npm 7 installs peers). */
+function requiredNames(manifest: Json): string[] {
+  return [manifest.dependencies, manifest.optionalDependencies, manifest.peerDependencies].flatMap((field) => (isObject(field) ? Object.keys(field) : []));
 }
 
 /** `node_modules/**\/package.json`: one package, or none when `name` or `version` is missing. */
@@ -35,7 +81,9 @@ export function parseInstalledManifest(file: CatalogFile): CatalogResult {
   if (manifest === undefined) return warning(file, 'not a JSON object');
   const { name, version } = manifest;
   if (typeof name !== 'string' || typeof version !== 'string' || !NAME.test(name) || version === '') return warning(file, 'no name and version');
-  return { packages: [toPackage(file, { name, version, licenses: licensesOf(manifest) })], warnings: [] };
+  const found = toPackage(file, { name, version, licenses: licensesOf(manifest) });
+  installs.set(found, { dirs: [file.path.slice(0, -'/package.json'.length)], requires: requiredNames(manifest) });
+  return { packages: [found], warnings: [] };
 }
 
 /** `package-lock.json`: the locked packages not already in `seen` (project + name@version), which it extends. */
@@ -46,11 +94,21 @@ export function parseLock(file: CatalogFile, seen: Set<string>): CatalogResult {
   if (found === undefined) return warning(file, 'neither `packages` nor `dependencies`');
   const project = file.path.slice(0, Math.max(0, file.path.lastIndexOf('/')));
   const packages: Package[] = [];
+  const kept = new Map<string, Package>();
   for (const entry of found) {
     const key = projectKey(project, entry);
-    if (seen.has(key)) continue;
+    const dir = entry.path === undefined ? undefined : project === '' ? entry.path : `${project}/${entry.path}`;
+    if (seen.has(key)) {
+      // The same name@version at another install path: reported once, found there too.
+      const first = kept.get(key);
+      if (first !== undefined && dir !== undefined) installs.get(first)?.dirs.push(dir);
+      continue;
+    }
     seen.add(key);
-    packages.push(toPackage(file, entry));
+    const locked = toPackage(file, entry);
+    if (dir !== undefined) installs.set(locked, { dirs: [dir], requires: entry.requires ?? [] });
+    kept.set(key, locked);
+    packages.push(locked);
   }
   return { packages, warnings: [] };
 }
@@ -63,7 +121,7 @@ function fromPackagesMap(map: Json): NpmPackage[] {
     if (at < 0 || !isObject(entry) || entry.link === true) continue;
     const name = typeof entry.name === 'string' ? entry.name : path.slice(at + 'node_modules/'.length);
     const resolved = lockedPackage(name, entry);
-    if (resolved !== undefined) found.push(resolved);
+    if (resolved !== undefined) found.push({ ...resolved, path, requires: requiredNames(entry) });
   }
   return found;
 }
@@ -140,7 +198,7 @@ function isObject(value: unknown): value is Json {
 
 export const npm: Cataloger = {
   name: 'npm',
-  version: 1,
+  version: 2,
   wants: (path) => INSTALLED_MANIFEST.test(path) || isProjectLock(path),
   catalog: (files) => catalogNpm(files).packages,
 };

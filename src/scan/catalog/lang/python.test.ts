@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { catalogFilesFromDir, memoryCatalogFiles } from './memory-catalog-files.ts';
-import { catalogPython, normalizePythonName, python } from './python.ts';
+import { catalogPython, normalizePythonName, parseCoreMetadata, python, requiredDistributions } from './python.ts';
 import { sharedData } from '../../../testing/shared-data.ts';
 
 const DATA = sharedData('pkgdb/python');
@@ -39,9 +39,17 @@ it('finds the wheel-installed dist-info packages with normalised names, versions
     ],
   );
   assert.equal(packages[1]?.location, `${site}/jinja2-3.1.6.dist-info/METADATA`);
+  // Requires-Dist linked within the site: urllib3 is installed here; idna, certifi and charset-normalizer are not.
+  assert.deepEqual(packages.find((found) => found.name === 'requests')?.dependsOn, ['pkg:pypi/urllib3@2.7.0']);
   assert.ok(packages.every((found) => found.type === 'pypi' && found.foundBy === 'python'));
   const py27 = python.catalog(catalogFilesFromDir(`${DATA}/pypi-wheels-site-packages-py27`, 'usr/lib/python2.7/site-packages', python), context);
   assert.deepEqual(py27.map((found) => `${found.name}@${found.version} ${found.licenses.join()}`), ['pip@19.2.3 MIT', 'setuptools@41.2.0 MIT License']);
+});
+
+it('reads Requires-Dist as distribution names, leaving out what only an extra asks for', () => {
+  const requests = readFileSync(`${DATA}/pypi-wheels-site-packages/requests-2.34.2.dist-info/METADATA`, 'utf8');
+  assert.deepEqual(requiredDistributions(parseCoreMetadata(requests).requiresDist), ['charset-normalizer', 'idna', 'urllib3', 'certifi']);
+  assert.deepEqual(requiredDistributions(["cffi>=2.0.0 ; platform_python_implementation != 'PyPy'", "bcrypt>=3.1.5 ; extra == 'ssh'", 'zope.interface[test] (>=5)']), ['cffi', 'zope-interface']);
 });
 
 it('reads Debian dist-packages: egg-info directories, and one package per installation', () => {

@@ -6,6 +6,7 @@
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
 import { evidence, mergeResults, parseSafely, warning, type CatalogResult } from './catalog-result.ts';
+import { linkByName, type Requirements } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
 const METADATA = /(?:^|\/)[^/]+\.dist-info\/METADATA$/;
@@ -15,6 +16,8 @@ const PKG_INFO = /(?:^|\/)[^/]+\.egg-info\/PKG-INFO$|(?:^|\/)[^/]+\.egg\/EGG-INF
 export interface CoreMetadata {
   readonly fields: ReadonlyMap<string, string>;
   readonly classifiers: readonly string[];
+  /** Every `Requires-Dist`. */
+  readonly requiresDist: readonly string[];
 }
 
 /** PEP 503: runs of `-`, `_` and `.` become one `-`, lowercased. */
@@ -28,6 +31,7 @@ export function catalogPython(files: CatalogFiles): CatalogResult {
   // dist-info first, so an egg-info describing the same installation is the one dropped.
   const ordered = [...wanted.filter((file) => METADATA.test(file.path)), ...wanted.filter((file) => !METADATA.test(file.path))];
   const seen = new Set<string>();
+  const bySite = new Map<string, Requirements[]>();
   const merged = mergeResults(
     ordered.map((file) => {
       const result = parseSafely(file, parsePythonMetadata);
@@ -37,10 +41,32 @@ export function catalogPython(files: CatalogFiles): CatalogResult {
         seen.add(key);
         return fresh;
       });
+      for (const found of packages) {
+        const site = bySite.get(siteOf(file.path)) ?? [];
+        site.push({ found, requires: (requirements.get(found) ?? []).map((name) => [name]) });
+        bySite.set(siteOf(file.path), site);
+      }
       return { packages, warnings: result.warnings };
     }),
   );
-  return { ...merged, packages: [...merged.packages].sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0)) };
+  // Linked within one site-packages directory: that is what one interpreter imports.
+  const linked = [...bySite.values()].flatMap((site) => linkByName(site));
+  return { ...merged, packages: linked.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0)) };
+}
+
+/** The distributions each package's metadata requires (PEP 503 names), until they are linked. */
+const requirements = new WeakMap<Package, readonly string[]>();
+
+/**
+ * `Requires-Dist: name[extra] (>=1.0) ; python_version < "3.11"`: the names, except those asked
+ * for only by an extra (`; extra == "socks"`), which are not installed by default.
+ */
+export function requiredDistributions(values: readonly string[]): string[] {
+  return values
+    .filter((value) => !/;.*\bextra\s*==/.test(value))
+    .map((value) => /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(value)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .map(normalizePythonName);
 }
 
 /** One METADATA / PKG-INFO file: one package, or none without `Name` and `Version`. */
@@ -61,6 +87,7 @@ export function parsePythonMetadata(file: CatalogFile): CatalogResult {
     ...evidence(file),
     foundBy: python.name,
   };
+  requirements.set(found, requiredDistributions(metadata.requiresDist));
   return { packages: [found], warnings: [] };
 }
 
@@ -68,6 +95,7 @@ export function parsePythonMetadata(file: CatalogFile): CatalogResult {
 export function parseCoreMetadata(text: string): CoreMetadata {
   const fields = new Map<string, string>();
   const classifiers: string[] = [];
+  const requiresDist: string[] = [];
   let last: string | undefined;
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') break;
@@ -80,9 +108,10 @@ export function parseCoreMetadata(text: string): CoreMetadata {
     last = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (last === 'classifier') classifiers.push(value);
+    else if (last === 'requires-dist') requiresDist.push(value);
     else fields.set(last, value);
   }
-  return { fields, classifiers };
+  return { fields, classifiers, requiresDist };
 }
 
 /** `License-Expression`, else a short `License` (not `UNKNOWN`, not a licence text), else `License ::` classifiers. */
@@ -106,7 +135,7 @@ function siteOf(path: string): string {
 
 export const python: Cataloger = {
   name: 'python',
-  version: 1,
+  version: 2,
   wants: (path) => METADATA.test(path) || PKG_INFO.test(path),
   catalog: (files) => catalogPython(files).packages,
 };

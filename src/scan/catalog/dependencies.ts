@@ -1,0 +1,39 @@
+import type { Package } from '../model.ts';
+
+/** A package as its cataloger found it, with what its database says it requires and provides. */
+export interface Requirements {
+  readonly found: Package;
+  /** Each requirement as its alternatives, in order of preference (dpkg's `a | b`); one name for most. */
+  readonly requires: readonly (readonly string[])[];
+  /** Other names it answers to (dpkg `Provides`, apk `p:`). */
+  readonly provides?: readonly string[];
+}
+
+/**
+ * The packages with `dependsOn` filled in from what they require, linked by name among the
+ * packages found beside them (one package database): for each requirement, the first alternative
+ * that is installed, or that an installed package provides (a real package's name before a
+ * virtual one of the same name). A requirement nothing
+ * installed satisfies is left out (optional, or met by something no cataloger reads); a package
+ * never depends on itself.
+ */
+export function linkByName(entries: readonly Requirements[]): Package[] {
+  const byName = new Map<string, Package>();
+  for (const { found } of entries) if (!byName.has(found.name)) byName.set(found.name, found);
+  const byProvided = new Map<string, Package>();
+  for (const { found, provides } of entries) for (const name of provides ?? []) if (!byProvided.has(name)) byProvided.set(name, found);
+  return entries.map(({ found, requires }) => {
+    const purls = new Set<string>();
+    for (const alternatives of requires) {
+      const met = alternatives.map((name) => byName.get(name) ?? byProvided.get(name)).find((p) => p !== undefined);
+      if (met !== undefined && met !== found && met.purl !== found.purl) purls.add(met.purl);
+    }
+    return withDependencies(found, purls);
+  });
+}
+
+/** `found` with `dependsOn` (sorted), or as it is when it depends on nothing found. */
+export function withDependencies(found: Package, purls: Iterable<string>): Package {
+  const dependsOn = [...new Set(purls)].sort();
+  return dependsOn.length === 0 ? found : { ...found, dependsOn };
+}
