@@ -18,8 +18,10 @@ interface Spec {
   readonly release: string;
   readonly buildArch: 'noarch' | 'x86_64';
   readonly license: string;
+  /** `Requires:` of the main package, as Fedora's specs write them. */
+  readonly requires?: readonly string[];
   /** `%package <suffix>` subpackages: binary rpms named `<name>-<suffix>` from the same source rpm. */
-  readonly subpackages?: readonly { readonly suffix: string; readonly license: string }[];
+  readonly subpackages?: readonly { readonly suffix: string; readonly license: string; readonly provides?: readonly string[] }[];
 }
 
 const SPECS: readonly Spec[] = [
@@ -30,7 +32,10 @@ const SPECS: readonly Spec[] = [
     release: '27.el9',
     buildArch: 'x86_64',
     license: 'Apache-2.0',
-    subpackages: [{ suffix: 'libs', license: 'Apache-2.0 AND (MIT OR BSD-3-Clause)' }],
+    // What the real openssl requires (its sonames come from rpmbuild's dependency generator,
+    // written out here as nothing is compiled): rpmbuild adds `openssl-libs(x86-64) = …` itself.
+    requires: ['openssl-libs%{?_isa} = %{epoch}:%{version}-%{release}', 'libcrypto.so.3()(64bit)', '/bin/sh', 'coreutils'],
+    subpackages: [{ suffix: 'libs', license: 'Apache-2.0 AND (MIT OR BSD-3-Clause)', provides: ['libcrypto.so.3()(64bit)'] }],
   },
   { name: 'tzdata', version: '2024a', release: '3.el9', buildArch: 'noarch', license: 'LicenseRef-Fedora-Public-Domain' },
   { name: 'rocky-release', epoch: 0, version: '9.3', release: '1.2.el9', buildArch: 'noarch', license: 'BSD-3-Clause' },
@@ -86,9 +91,17 @@ function specText(spec: Spec): string {
     `Summary: Slipway test package ${spec.name}`,
     `License: ${spec.license}`,
     `BuildArch: ${spec.buildArch}`,
+    ...(spec.requires ?? []).map((requirement) => `Requires: ${requirement}`),
     '%description',
     'A Slipway test package.',
-    ...(spec.subpackages ?? []).flatMap(({ suffix, license }) => [`%package ${suffix}`, `Summary: ${spec.name} ${suffix}`, `License: ${license}`, `%description ${suffix}`, 'A Slipway test subpackage.']),
+    ...(spec.subpackages ?? []).flatMap(({ suffix, license, provides }) => [
+      `%package ${suffix}`,
+      `Summary: ${spec.name} ${suffix}`,
+      `License: ${license}`,
+      ...(provides ?? []).map((capability) => `Provides: ${capability}`),
+      `%description ${suffix}`,
+      'A Slipway test subpackage.',
+    ]),
     '%install',
     `mkdir -p ${dir}`,
     ...packages.map(({ name }) => `echo ${name} > ${dir}/${name}`),

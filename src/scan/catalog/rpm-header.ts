@@ -11,9 +11,12 @@ export interface RpmHeader {
   readonly license: string | undefined;
   /** `openssl-3.0.7-27.el9.src.rpm` */
   readonly sourceRpm: string | undefined;
+  /** The capabilities it provides (`openssl-libs`, `libcrypto.so.3()(64bit)`) and requires (those, `/bin/sh`, `rpmlib(…)`). */
+  readonly provides: readonly string[];
+  readonly requires: readonly string[];
 }
 
-export const RPM_TAG = { name: 1000, version: 1001, release: 1002, epoch: 1003, license: 1014, arch: 1022, sourceRpm: 1044 } as const;
+export const RPM_TAG = { name: 1000, version: 1001, release: 1002, epoch: 1003, license: 1014, arch: 1022, sourceRpm: 1044, provideName: 1047, requireName: 1049 } as const;
 export const RPM_TYPE = { int32: 4, string: 6, bin: 7, stringArray: 8, i18nString: 9 } as const;
 
 /** rpm's own sanity bounds (hdrchkTags, hdrchkData). */
@@ -44,7 +47,30 @@ export function parseRpmHeader(blob: Uint8Array): RpmHeader | undefined {
   const text = (tag: number) => stringAt(data, index.get(tag));
   const [name, version, release] = [text(RPM_TAG.name), text(RPM_TAG.version), text(RPM_TAG.release)];
   if (name === undefined || version === undefined || release === undefined) return undefined;
-  return { name, version, release, epoch: int32At(data, index.get(RPM_TAG.epoch)), arch: text(RPM_TAG.arch), license: text(RPM_TAG.license), sourceRpm: text(RPM_TAG.sourceRpm) };
+  return {
+    name,
+    version,
+    release,
+    epoch: int32At(data, index.get(RPM_TAG.epoch)),
+    arch: text(RPM_TAG.arch),
+    license: text(RPM_TAG.license),
+    sourceRpm: text(RPM_TAG.sourceRpm),
+    provides: stringsAt(data, index.get(RPM_TAG.provideName)),
+    requires: stringsAt(data, index.get(RPM_TAG.requireName)),
+  };
+}
+
+/** The `count` strings of a STRING_ARRAY, each NUL-terminated; fewer when the data ends first (a damaged header). */
+function stringsAt(data: Buffer, entry: IndexEntry | undefined): string[] {
+  if (entry === undefined || entry.type !== RPM_TYPE.stringArray || entry.offset < 0) return [];
+  const strings: string[] = [];
+  for (let at = entry.offset, i = 0; i < entry.count && at < data.byteLength; i += 1) {
+    const end = data.indexOf(0, at);
+    if (end === -1) break;
+    strings.push(data.toString('utf8', at, end));
+    at = end + 1;
+  }
+  return strings;
 }
 
 /** A STRING, or the first element of a STRING_ARRAY / I18NSTRING. */

@@ -91,6 +91,13 @@ describe('rpm cataloger on a rpmdb written by the real rpm', () => {
     assert.ok(packages.every((p) => p.type === 'rpm' && p.foundBy === 'rpm' && p.location === DATABASE && p.layerDiffId === base.diffId && p.layerDigest === base.digest));
   });
 
+  it('links what each package requires to the package that provides it (sonames, arch-qualified names)', async () => {
+    const packages = new Map((await catalog([base])).map((p) => [p.name, p]));
+    // openssl requires libcrypto.so.3()(64bit), libssl.so.3(OPENSSL_3.0.0)(64bit), openssl-libs(x86-64) = 1:3.0.7-27.el9: all openssl-libs.
+    assert.deepEqual(packages.get('openssl')?.dependsOn, [packages.get('openssl-libs')?.purl]);
+    assert.ok([...packages.values()].every((p) => (p.dependsOn ?? []).every((purl) => purl !== p.purl && [...packages.values()].some((q) => q.purl === purl))));
+  });
+
   it('maps a subpackage to its source rpm and keeps an explicit Epoch 0, with Rocky 9.3 purls', async () => {
     const packages = new Map((await catalog([base])).map((p) => [p.name, p]));
     assert.deepEqual(reported([packages.get('openssl-libs'), packages.get('rocky-release'), packages.get('tzdata')].filter((p) => p !== undefined)), [

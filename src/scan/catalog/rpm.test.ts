@@ -115,7 +115,7 @@ it('refuses an unreadable database or header as a whole, still removing its temp
 
 it('parses header blobs defensively and source rpm names', () => {
   const bash = HEADERS[0] ?? Buffer.alloc(0);
-  assert.deepEqual(parseRpmHeader(bash), { name: 'bash', version: '5.1.8', release: '9.el9', epoch: undefined, arch: 'x86_64', license: 'GPLv3+', sourceRpm: 'bash-5.1.8-9.el9.src.rpm' });
+  assert.deepEqual(parseRpmHeader(bash), { name: 'bash', version: '5.1.8', release: '9.el9', epoch: undefined, arch: 'x86_64', license: 'GPLv3+', sourceRpm: 'bash-5.1.8-9.el9.src.rpm', provides: [], requires: [] });
   assert.equal(parseRpmHeader(new Uint8Array(bash))?.name, 'bash');
   for (const bad of [Buffer.alloc(0), bash.subarray(0, bash.byteLength - 1), Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([0x7f, 0, 0, 0, 0, 0, 0, 0]), headerBlob([[name, 'x'], [version, '1']])]) {
     assert.equal(parseRpmHeader(bad), undefined);

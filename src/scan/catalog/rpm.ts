@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
+import { linkByName, type Requirements } from './dependencies.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 import { parseRpmHeader, type RpmHeader } from './rpm-header.ts';
 import { ScanError } from '../scan-error.ts';
@@ -18,12 +19,12 @@ const DATABASES: readonly string[] = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysim
  */
 export const rpm: Cataloger = {
   name: 'rpm',
-  version: 1,
+  version: 2,
   wants: (path) => DATABASES.some((database) => path === database || path === `${database}-wal`),
   catalog(files, { distro }) {
     for (const path of DATABASES) {
       const database = files.get(path);
-      if (database !== undefined) return readHeaders(database, files.get(`${path}-wal`)).flatMap((blob) => packageOf(blob, database, distro));
+      if (database !== undefined) return linkByName(readHeaders(database, files.get(`${path}-wal`)).flatMap((blob) => packageOf(blob, database, distro)));
     }
     return [];
   },
@@ -54,26 +55,30 @@ function readHeaders(database: CatalogFile, wal: CatalogFile | undefined): reado
   }
 }
 
-function packageOf(blob: Uint8Array, database: CatalogFile, distro: Distro | undefined): Package[] {
+/**
+ * One package with what it requires and provides: capabilities are linked by name (a library's
+ * soname, `openssl-libs(x86-64)`); file requirements (`/bin/sh`) and `rpmlib(…)` features, which no
+ * package provides by name, are left out.
+ */
+function packageOf(blob: Uint8Array, database: CatalogFile, distro: Distro | undefined): Requirements[] {
   const header = parseRpmHeader(blob) ?? invalid(database, `a ${blob.byteLength}-byte header blob does not parse`);
   if (header.name === 'gpg-pubkey') return [];
   const source = parseSourceRpm(header.sourceRpm);
   const epoch = header.epoch === undefined ? '' : `${header.epoch}:`;
-  return [
-    {
-      type: 'rpm',
-      name: header.name,
-      version: `${epoch}${header.version}-${header.release}`,
-      ...(source === undefined ? {} : { sourceName: source.name, sourceVersion: `${epoch}${source.version}` }),
-      ...(header.arch === undefined ? {} : { arch: header.arch }),
-      licenses: header.license === undefined ? [] : [header.license],
-      purl: rpmPurl(header, distro),
-      location: database.path,
-      foundBy: 'rpm',
-      layerDiffId: database.layerDiffId,
-      layerDigest: database.layerDigest,
-    },
-  ];
+  const found: Package = {
+    type: 'rpm',
+    name: header.name,
+    version: `${epoch}${header.version}-${header.release}`,
+    ...(source === undefined ? {} : { sourceName: source.name, sourceVersion: `${epoch}${source.version}` }),
+    ...(header.arch === undefined ? {} : { arch: header.arch }),
+    licenses: header.license === undefined ? [] : [header.license],
+    purl: rpmPurl(header, distro),
+    location: database.path,
+    foundBy: 'rpm',
+    layerDiffId: database.layerDiffId,
+    layerDigest: database.layerDigest,
+  };
+  return [{ found, requires: header.requires.map((name) => [name]), provides: header.provides }];
 }
 
 /** `openssl-3.0.7-27.el9.src.rpm` → `openssl`, `3.0.7-27.el9`. */
