@@ -90,6 +90,8 @@ it('reports the esbuild module, its dependency and stdlib', () => {
   );
   const file = files.get('usr/local/bin/esbuild');
   assert.ok(packages.every((found) => found.type === 'golang' && found.location === 'usr/local/bin/esbuild' && found.layerDiffId === file?.layerDiffId && found.layerDigest === file?.layerDigest));
+  assert.deepEqual(packages[0]?.dependsOn, ['pkg:golang/golang.org/x/sys@v0.0.0-20220715151400-c0bba94af5f8', 'pkg:golang/stdlib@1.20.4'], 'the main module depends on what is linked into it');
+  assert.ok(packages.slice(1).every((found) => found.dependsOn === undefined));
 });
 
 it('finds the build info without section headers, by its aligned magic', () => {

@@ -8,6 +8,7 @@ import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.
 import { EMPTY_RESULT, evidence, mergeResults, parseSafely, type CatalogResult } from './catalog-result.ts';
 import { parseModInfo, type GoBuildInfo, type GoModule } from './go-build-info.ts';
 import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
+import { withDependencies } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
 const MIN_SIZE = 1024;
@@ -39,10 +40,13 @@ export function catalogGoBinaries(files: CatalogFiles): CatalogResult {
 export function goPackages(file: CatalogFile, info: GoBuildInfo | undefined): CatalogResult {
   if (info === undefined) return EMPTY_RESULT;
   const modinfo = parseModInfo(info.modinfo);
-  const modules = modinfo.main === undefined ? modinfo.deps : [{ ...modinfo.main, version: modinfo.main.version === '' ? '(devel)' : modinfo.main.version }, ...modinfo.deps];
-  const packages = modules.filter((module) => module.version !== '').map((module) => toPackage(file, module));
+  const linked = modinfo.deps.filter((module) => module.version !== '').map((module) => toPackage(file, module));
   const stdlib = stdlibVersion(info.goVersion);
-  if (stdlib !== undefined) packages.push(toPackage(file, { path: 'stdlib', version: stdlib }));
+  if (stdlib !== undefined) linked.push(toPackage(file, { path: 'stdlib', version: stdlib }));
+  // The build info lists every module linked into the binary, not who imports whom: the main
+  // module depends on them all (as Trivy and Syft relate them).
+  const main = modinfo.main === undefined ? undefined : toPackage(file, { ...modinfo.main, version: modinfo.main.version === '' ? '(devel)' : modinfo.main.version });
+  const packages = main === undefined ? linked : [withDependencies(main, linked.map((found) => found.purl)), ...linked];
   return stdlib === undefined ? { packages, warnings: [`${file.path}: unrecognised Go version ${JSON.stringify(info.goVersion)}`] } : { packages, warnings: [] };
 }
 
@@ -61,7 +65,7 @@ function toPackage(file: CatalogFile, module: GoModule): Package {
 
 export const goBinary: Cataloger = {
   name: 'go-binary',
-  version: 2,
+  version: 3,
   wants: () => false,
   extract: (_path, info) => (maybeGoBinary(info.mode, info.size) ? new GoBuildInfoExtractor(info.size) : undefined),
   catalog: (files) => catalogGoBinaries(files).packages,
