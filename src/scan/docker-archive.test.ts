@@ -45,7 +45,10 @@ const scan = async (file: string) => scanImage(await openDockerArchive(file), { 
 const isScanError = (code: ScanError['code'], pattern: RegExp) => (error: unknown) => error instanceof ScanError && error.code === code && pattern.test(error.message);
 
 it('scans a docker-archive, its layer checked against the diff_id (also when the layer file is gzip-compressed)', async () => {
-  assert.deepEqual((await scan(await archive())).packages.map((p) => p.name), ['zlib1g']);
+  const plain = await scan(await archive());
+  assert.deepEqual(plain.packages.map((p) => p.name), ['zlib1g']);
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(LAYER)] } });
+  assert.equal(plain.artifact.imageId, digestOf(Buffer.from(config)), 'the image ID is the digest of the config file');
   assert.deepEqual((await scan(await archive({ layers: { 'layer.tar.gz': gzipSync(LAYER) } }))).packages.map((p) => p.name), ['zlib1g']);
 });
 

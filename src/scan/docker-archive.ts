@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { BLOCK_SIZE, cString, isZeroBlock, parsePaxRecords, parseTarHeader, type RawTarHeader } from '../core/archive/tar-header.ts';
 import { MAX_EXTENDED_HEADER_BYTES } from '../core/archive/tar-parser.ts';
-import { isDigest } from '../core/oci/digest.ts';
+import { digestOf, isDigest } from '../core/oci/digest.ts';
 import { ScanError } from './scan-error.ts';
 import { parseConfig, type ScanImage } from './image-config.ts';
 
@@ -28,13 +28,14 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
   });
   try {
     const entries = await indexTar(handle, file, options.signal);
-    const readText = async (name: string): Promise<string> => {
+    const readBytes = async (name: string): Promise<Buffer> => {
       const entry = resolveEntry(entries, name, file);
       if (entry.size > MAX_JSON) throw new ScanError('ARCHIVE_INVALID', `${file}: ${name} is too large`);
       const buffer = Buffer.alloc(entry.size);
       await handle.read(buffer, 0, entry.size, entry.offset);
-      return buffer.toString('utf8');
+      return buffer;
     };
+    const readText = async (name: string): Promise<string> => (await readBytes(name)).toString('utf8');
     let manifest: unknown;
     try {
       manifest = JSON.parse(await readText('manifest.json'));
@@ -47,7 +48,8 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
     const image = manifestEntry(first as Record<string, unknown>, `${file}: manifest.json [0]`);
     // The config's text goes to parseConfig as it is: parsed here and serialised again, a deeply
     // nested config overflowed the stack in JSON.stringify.
-    const config = parseConfig(await readText(image.Config), file);
+    const configBytes = await readBytes(image.Config);
+    const config = parseConfig(configBytes.toString('utf8'), file);
     if (config.diffIds.length !== image.Layers.length) {
       throw new ScanError('ARCHIVE_INVALID', `${file}: the config lists ${config.diffIds.length} layers (rootfs.diff_ids), manifest.json ${image.Layers.length}`);
     }
@@ -71,6 +73,8 @@ export async function openDockerArchive(file: string, options: { signal?: AbortS
     return {
       // The file scanned, as Trivy names an --input archive; the tags it carries are the repo tags.
       name: `docker-archive:${file}`,
+      // The image ID, as `docker images` shows it: the digest of the config's bytes.
+      configDigest: digestOf(configBytes),
       ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
       ...(config.os === undefined ? {} : { os: config.os }),
       repoTags: tags,

@@ -1,23 +1,16 @@
-import type { Readable } from 'node:stream';
+import type { LayerSource } from './catalog/layer-stream.ts';
 import { ScanError } from './scan-error.ts';
 
-/** One layer of the image to scan: opened only when the walker reaches it. */
-export interface ScanLayer {
-  readonly digest: string;
-  readonly diffId: string;
-  readonly mediaType: string;
-  /** The stored blob's size, checked with `digest` as the layer streams. */
-  readonly size?: number;
-  /** What the walker checks the bytes against (see LayerSource): `digest` unless said. */
-  readonly verify?: 'digest' | 'diffId';
-  open(options?: { signal?: AbortSignal }): Promise<Readable>;
-}
+/** One layer of the image to scan: opened (streamed, or read in place) only when the walker reaches it. */
+export type ScanLayer = LayerSource;
 
 /** An image as the scanner sees it: config facts and layers in order, from any source. */
 export interface ScanImage {
   readonly name: string;
   readonly digest?: string;
   readonly mediaType?: string;
+  /** The image ID: the digest of its config (what `docker images` and Trivy's `ImageID` show). */
+  readonly configDigest?: string;
   readonly architecture?: string;
   readonly os?: string;
   readonly repoTags: readonly string[];

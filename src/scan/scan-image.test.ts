@@ -42,6 +42,7 @@ const image = buildImage({ files: [{ 'etc/os-release': OS_RELEASE, 'var/lib/dpkg
 it('scans an OCI layout whose blobs match their digests', async () => {
   const result = await scan(`oci:${await layoutOf('good', image)}:v1`);
   assert.deepEqual(result.packages.map((p) => p.name), ['zlib1g']);
+  assert.equal(result.artifact.imageId, image.config.descriptor.digest, 'the image ID is the config digest');
 });
 
 it('refuses a layout whose layer or config was replaced, naming the digest expected and the one found', async () => {

@@ -95,6 +95,7 @@ export async function imageFromSource(
     name,
     digest,
     mediaType: found.mediaType,
+    configDigest: manifest.config.digest,
     ...(config.architecture === undefined ? {} : { architecture: config.architecture }),
     ...(config.os === undefined ? {} : { os: config.os }),
     // A registry tag is a `repo:tag`; a layout's ref name is not (`oci:dir:ref` is not a reference).

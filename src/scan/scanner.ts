@@ -68,6 +68,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
       name: image.name,
       ...(image.digest === undefined ? {} : { digest: image.digest }),
       ...(image.mediaType === undefined ? {} : { mediaType: image.mediaType }),
+      ...(image.configDigest === undefined ? {} : { imageId: image.configDigest }),
       repoTags: [...image.repoTags],
       repoDigests: [...image.repoDigests],
       config: { ...(image.architecture === undefined ? {} : { architecture: image.architecture }), ...(image.os === undefined ? {} : { os: image.os }) },

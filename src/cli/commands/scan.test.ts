@@ -218,7 +218,7 @@ describe('slipway db, scan and sbom', () => {
     const fromArchive = await cli(['scan', archive, '--format', 'json', '--severity', 'CRITICAL']);
     assert.equal(fromArchive.code, 0, fromArchive.stderr);
     assert.match(fromArchive.stdout, /CVE-2021-44906/);
-    const report = JSON.parse(fromArchive.stdout) as { ArtifactName: string; Metadata: { RepoTags?: string[] } };
+    const report = JSON.parse(fromArchive.stdout) as { ArtifactName: string; Metadata: { ImageID?: string; RepoTags?: string[] } };
     assert.equal(report.ArtifactName, `docker-archive:${archive}`, 'named by the file scanned, as Trivy names an --input archive');
     assert.deepEqual(report.Metadata.RepoTags, ['docker.io/cli/scan:v1'], 'with the tag skopeo wrote into manifest.json');
 
@@ -231,6 +231,10 @@ describe('slipway db, scan and sbom', () => {
       const fromRegistry = await cli(['scan', `${server.host}/platform-dev/scanned:v1`, '--insecure', '--format', 'json', '--severity', 'CRITICAL']);
       assert.equal(fromRegistry.code, 0, fromRegistry.stderr);
       assert.match(fromRegistry.stdout, /CVE-2021-44906/);
+      // skopeo writes the config unchanged: one image ID from the archive, the registry and the layout.
+      const imageId = (JSON.parse(fromRegistry.stdout) as { Metadata: { ImageID?: string } }).Metadata.ImageID;
+      assert.equal(imageId, image.config.descriptor.digest);
+      assert.equal(report.Metadata.ImageID, imageId);
     } finally {
       await server?.stop();
     }

@@ -97,6 +97,7 @@ export function scanFixture(overrides: Omit<Partial<ScanResult>, 'distro'> & { r
       name: 'registry.example/team/api:1.4',
       digest: IMAGE_DIGEST,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      imageId: `sha256:${'c0'.repeat(32)}`,
       repoTags: ['registry.example/team/api:1.4'],
       repoDigests: [`registry.example/team/api@${IMAGE_DIGEST}`],
       config: { architecture: 'amd64', os: 'linux' },

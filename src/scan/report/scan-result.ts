@@ -18,6 +18,8 @@ export interface ScanArtifact {
   /** The manifest digest, when known. */
   readonly digest?: string;
   readonly mediaType?: string;
+  /** The image ID: its config's digest. */
+  readonly imageId?: string;
   readonly repoTags?: readonly string[];
   readonly repoDigests?: readonly string[];
   readonly config?: { readonly architecture?: string; readonly os?: string };

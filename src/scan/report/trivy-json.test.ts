@@ -12,6 +12,8 @@ describe('toTrivyJson', () => {
     assert.equal(report.ArtifactName, 'registry.example/team/api:1.4');
     assert.equal(report.ArtifactType, 'container_image');
     assert.deepEqual(report.Metadata.OS, { Family: 'debian', Name: '12' });
+    assert.equal(report.Metadata.ImageID, `sha256:${'c0'.repeat(32)}`);
+    assert.deepEqual(Object.keys(report.Metadata).slice(0, 3), ['OS', 'ImageID', 'DiffIDs'], "Trivy's order");
     assert.equal(report.Metadata.DiffIDs.length, 2);
     assert.deepEqual(report.Metadata.RepoDigests, [`registry.example/team/api@${IMAGE_DIGEST}`]);
     assert.deepEqual(report.Metadata.ImageConfig, { architecture: 'amd64', os: 'linux' });

@@ -53,6 +53,7 @@ export interface TrivyReport {
   readonly ArtifactType: 'container_image' | 'filesystem';
   readonly Metadata: {
     readonly OS?: { readonly Family: string; readonly Name: string };
+    readonly ImageID?: string;
     readonly DiffIDs: readonly string[];
     readonly RepoTags?: readonly string[];
     readonly RepoDigests?: readonly string[];
@@ -172,6 +173,7 @@ function metadata(result: ScanResult): TrivyReport['Metadata'] {
   const config = artifact.config;
   return {
     ...(distro === undefined ? {} : { OS: { Family: distro.id, Name: distro.versionId } }),
+    ...(artifact.imageId === undefined ? {} : { ImageID: artifact.imageId }),
     DiffIDs: artifact.layers.map((l) => l.diffId),
     ...(artifact.repoTags === undefined || artifact.repoTags.length === 0 ? {} : { RepoTags: artifact.repoTags }),
     ...(artifact.repoDigests === undefined || artifact.repoDigests.length === 0 ? {} : { RepoDigests: artifact.repoDigests }),
