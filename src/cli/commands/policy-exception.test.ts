@@ -136,4 +136,28 @@ describe('slipway policy exception', () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no such exception/);
   });
+
+  it('lists exceptions a page at a time over the API, as Harbor does, and every page in the CLI', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(`admin:${server.adminPassword}`).toString('base64')}`, 'content-type': 'application/json' };
+    const existing = (await list()).length;
+    for (let i = 0; i < 12; i += 1) {
+      const response = await fetch(`${server.url}/api/v2.0/projects/vexed/scan-exceptions`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ digest, vulnerability: `CVE-2030-${String(1000 + i)}`, justification: 'component_not_present', expires_at: null }),
+      });
+      assert.equal(response.status, 201, await response.text());
+    }
+    const page = await fetch(`${server.url}/api/v2.0/projects/vexed/scan-exceptions?page=2&page_size=5`, { headers: auth });
+    assert.equal(page.status, 200);
+    assert.equal((await page.json() as unknown[]).length, 5);
+    assert.equal(page.headers.get('x-total-count'), String(existing + 12));
+    assert.match(page.headers.get('link') ?? '', /page=1&page_size=5>; rel="prev" , <.*page=3&page_size=5>; rel="next"$/);
+    const all = await list();
+    assert.equal(all.length, existing + 12, 'the CLI reads every page');
+    assert.equal(new Set(all.map((e) => e.id)).size, all.length);
+    const vex = parseOpenVex((await cli(['policy', 'exception', 'list', 'vexed', '--openvex'])).stdout);
+    assert.equal(vex.statements.length, existing + 12, 'the OpenVEX document holds them all, unpaged');
+    for (const e of all.slice(existing)) assert.equal((await cli(['policy', 'exception', 'delete', 'vexed', String(e.id)])).code, 0);
+  });
 });

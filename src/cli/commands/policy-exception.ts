@@ -152,7 +152,8 @@ export function registerPolicyException(policy: Command): void {
       .option('--openvex', 'print them as an OpenVEX 0.2.0 document (what slipway scan --vex reads)'),
   ).action(
     managed(
-      (client, flags, project: string) => client.call<ScanException[] | Record<string, unknown>>('GET', `${exceptionsPath(project)}${flags['openvex'] === true ? '?format=openvex' : ''}`),
+      (client, flags, project: string): Promise<ScanException[] | Record<string, unknown>> =>
+        flags['openvex'] === true ? client.call<Record<string, unknown>>('GET', `${exceptionsPath(project)}?format=openvex`) : client.all<ScanException>(exceptionsPath(project)),
       (result) => (Array.isArray(result) ? showList(result) : JSON.stringify(result, null, 2)),
     ),
   );

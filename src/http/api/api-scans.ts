@@ -5,6 +5,7 @@ import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute } from './api-route.ts';
 import { audit, created, done, intParam, ok, projectOf } from './api-guards.ts';
 import { publicOrigin } from '../public-origin.ts';
+import { PAGING_QUERY, pagedOk } from './paging.ts';
 
 const R = '/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}';
 
@@ -125,12 +126,13 @@ export const scanRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/projects/{project_name_or_id}/scan-exceptions',
     tag: 'scan',
-    summary: "The project's per-image exceptions; `format=openvex` gives them as an OpenVEX 0.2.0 document that `slipway scan --vex` reads.",
-    query: { format: { enum: ['json', 'openvex'] } },
+    summary:
+      "The project's per-image exceptions, a page at a time (Harbor's `page`, `page_size`, `X-Total-Count` and `Link`); `format=openvex` gives them all as one OpenVEX 0.2.0 document that `slipway scan --vex` reads.",
+    query: { format: { enum: ['json', 'openvex'] }, ...PAGING_QUERY },
     async handle(req) {
       const project = await projectOf(req, 'scan', 'read');
       const list = await req.services.scans.exceptions(project.project_id);
-      if (req.query.get('format') !== 'openvex') return ok(list);
+      if (req.query.get('format') !== 'openvex') return pagedOk(req, list);
       return ok(exceptionsAsOpenVex(list, { id: `${publicOrigin(req.ctx.req, req.services.externalUrl)}${API_PREFIX}/projects/${project.project_id}/scan-exceptions?format=openvex`, author: `Slipway project ${project.name}` }));
     },
   },
