@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { compareStrings } from '../../../core/format/compare-strings.ts';
-import type { Package } from '../../model.ts';
+import type { CatalogFile, Package } from '../../model.ts';
 import { catalogerConformance } from './cataloger-conformance.ts';
 import { catalogFilesFromDir, memoryCatalogFiles } from './memory-catalog-files.ts';
-import { catalogNpm, npm } from './npm.ts';
+import { catalogNpm, linkInstalled, npm, parseInstalledManifest } from './npm.ts';
 import { sharedData } from '../../../testing/shared-data.ts';
 
 const APP = sharedData('pkgdb/npm/legacy-web-app');
@@ -75,6 +75,24 @@ it('links each package to the copy Node would load: its own node_modules first, 
   }
   const edges = (packages: readonly Package[]) => [...new Set(packages.flatMap((found) => (found.dependsOn ?? []).map((purl) => `${found.purl} -> ${purl}`)))].sort(compareStrings);
   assert.deepEqual(edges(installed), edges(locked));
+});
+
+it('bounds the work of linking a hostile tree: thousands of levels deep, each manifest naming hundreds of absent packages', { timeout: 60_000 }, () => {
+  const depth = 2000;
+  const absent = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`absent-${i}`, '*']));
+  const files = Array.from({ length: depth }, (_, level) => ({
+    path: `${'node_modules/deep/'.repeat(level + 1)}package.json`,
+    content: JSON.stringify({ name: 'deep', version: `1.0.${level}`, dependencies: { ...absent, deep: '*' } }),
+  }));
+  // 2 000 packages x 201 names, each walked up ~2 000 levels of paths up to 36 000 characters
+  // long: ~10^13 characters unbounded (hours); the budget stops it in a fraction of a second.
+  const packages = npm.catalog(memoryCatalogFiles(files), context);
+  assert.equal(packages.length, depth);
+  assert.ok(packages.every((found) => found.dependsOn === undefined), 'left unlinked past the budget (each resolves only itself or nothing)');
+  const few = parseInstalledManifest(memoryCatalogFiles([{ path: 'node_modules/a/package.json', content: JSON.stringify({ name: 'a', version: '1.0.0', dependencies: { b: '1' } }) }]).list()[0] as CatalogFile);
+  const b = parseInstalledManifest(memoryCatalogFiles([{ path: 'node_modules/b/package.json', content: JSON.stringify({ name: 'b', version: '1.0.0' }) }]).list()[0] as CatalogFile);
+  assert.deepEqual(linkInstalled([...few.packages, ...b.packages]).map((found) => found.dependsOn), [['pkg:npm/b@1.0.0'], undefined]);
+  assert.deepEqual(linkInstalled([...few.packages, ...b.packages], { left: 10 }).map((found) => found.dependsOn), [undefined, undefined], 'nothing once the budget is spent');
 });
 
 it('reads lockfile v1 dependency trees and v2 packages maps, aliases and links included', () => {

@@ -42,16 +42,23 @@ export function catalogNpm(files: CatalogFiles): CatalogResult {
 }
 
 /**
+ * Path characters the resolution may walk: a 5 000-package app takes a few million, while a
+ * hostile tree (thousands of levels deep, a million names a manifest) would take hours. Past it,
+ * the packages not yet linked are reported without their dependencies.
+ */
+const LINK_BUDGET = 200_000_000;
+
+/**
  * Each package's dependencies resolved as Node resolves them: the nearest `node_modules/<name>`
  * from its own directory up (installed manifests and lock v2/v3 entries alike).
  */
-function linkInstalled(packages: readonly Package[]): Package[] {
+export function linkInstalled(packages: readonly Package[], budget = { left: LINK_BUDGET }): Package[] {
   const byDir = new Map<string, Package>();
   for (const found of packages) for (const dir of installs.get(found)?.dirs ?? []) if (!byDir.has(dir)) byDir.set(dir, found);
   return packages.map((found) => {
     const install = installs.get(found);
-    if (install === undefined) return found;
-    const purls = install.dirs.flatMap((dir) => install.requires.map((name) => resolveFrom(dir, name, byDir)?.purl));
+    if (install === undefined || budget.left <= 0) return found;
+    const purls = install.dirs.flatMap((dir) => install.requires.map((name) => resolveFrom(dir, name, byDir, budget)?.purl));
     return withDependencies(
       found,
       purls.filter((purl): purl is string => purl !== undefined && purl !== found.purl),
@@ -59,8 +66,10 @@ function linkInstalled(packages: readonly Package[]): Package[] {
   });
 }
 
-function resolveFrom(dir: string, name: string, byDir: ReadonlyMap<string, Package>): Package | undefined {
+function resolveFrom(dir: string, name: string, byDir: ReadonlyMap<string, Package>, budget: { left: number }): Package | undefined {
   for (let at = dir; ; ) {
+    budget.left -= at.length + name.length;
+    if (budget.left < 0) return undefined;
     if (!at.endsWith('node_modules')) {
       const hit = byDir.get(at === '' ? `node_modules/${name}` : `${at}/node_modules/${name}`);
       if (hit !== undefined) return hit;
