@@ -1,5 +1,5 @@
 import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
-import { linkByName, type Requirements } from './dependencies.ts';
+import { linkByName, MAX_DEPENDENCY_EDGES, type Requirements } from './dependencies.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 
 /** `lib/apk/db/installed`; newer Alpine moves it under `usr/` (the walker follows a `lib` symlink). */
@@ -17,11 +17,12 @@ export const apk: Cataloger = {
   catalog(files, { distro }) {
     const seen = new Set<string>();
     const packages: Package[] = [];
+    const edges = { left: MAX_DEPENDENCY_EDGES };
     for (const path of DATABASES) {
       const file = files.get(path);
       if (file === undefined || seen.has(file.path)) continue;
       seen.add(file.path);
-      packages.push(...linkByName(packagesIn(file, distro)));
+      for (const found of linkByName(packagesIn(file, distro), edges)) packages.push(found);
     }
     return packages;
   },

@@ -10,14 +10,26 @@ export interface Requirements {
 }
 
 /**
+ * Dependency edges one package database may add to a scan. Real ones have a few per package
+ * (bookworm's 88 packages: ~250; a 5 000-package node_modules: ~20 000); a hostile database,
+ * each of thousands of packages depending on all the others, would have tens of millions, and
+ * the SBOM gigabytes. Past the budget, packages are reported without their dependencies.
+ */
+export const MAX_DEPENDENCY_EDGES = 1_000_000;
+
+/** What is left of the edge budget of one linking run. */
+export interface EdgeBudget {
+  left: number;
+}
+
+/**
  * The packages with `dependsOn` filled in from what they require, linked by name among the
  * packages found beside them (one package database): for each requirement, the first alternative
  * that is installed, or that an installed package provides (a real package's name before a
- * virtual one of the same name). A requirement nothing
- * installed satisfies is left out (optional, or met by something no cataloger reads); a package
- * never depends on itself.
+ * virtual one of the same name). A requirement nothing installed satisfies is left out (optional,
+ * or met by something no cataloger reads); a package never depends on itself.
  */
-export function linkByName(entries: readonly Requirements[]): Package[] {
+export function linkByName(entries: readonly Requirements[], budget: EdgeBudget = { left: MAX_DEPENDENCY_EDGES }): Package[] {
   const byName = new Map<string, Package>();
   for (const { found } of entries) if (!byName.has(found.name)) byName.set(found.name, found);
   const byProvided = new Map<string, Package>();
@@ -28,12 +40,14 @@ export function linkByName(entries: readonly Requirements[]): Package[] {
       const met = alternatives.map((name) => byName.get(name) ?? byProvided.get(name)).find((p) => p !== undefined);
       if (met !== undefined && met !== found && met.purl !== found.purl) purls.add(met.purl);
     }
-    return withDependencies(found, purls);
+    return withDependencies(found, purls, budget);
   });
 }
 
-/** `found` with `dependsOn` (sorted), or as it is when it depends on nothing found. */
-export function withDependencies(found: Package, purls: Iterable<string>): Package {
+/** `found` with `dependsOn` (sorted), or as it is when it depends on nothing found or the budget is spent. */
+export function withDependencies(found: Package, purls: Iterable<string>, budget: EdgeBudget): Package {
   const dependsOn = [...new Set(purls)].sort();
-  return dependsOn.length === 0 ? found : { ...found, dependsOn };
+  if (dependsOn.length === 0 || dependsOn.length > budget.left) return found;
+  budget.left -= dependsOn.length;
+  return { ...found, dependsOn };
 }

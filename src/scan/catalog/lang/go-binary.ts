@@ -8,7 +8,7 @@ import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.
 import { EMPTY_RESULT, evidence, mergeResults, parseSafely, type CatalogResult } from './catalog-result.ts';
 import { parseModInfo, type GoBuildInfo, type GoModule } from './go-build-info.ts';
 import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
-import { withDependencies } from '../dependencies.ts';
+import { MAX_DEPENDENCY_EDGES, withDependencies, type EdgeBudget } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
 const MIN_SIZE = 1024;
@@ -28,16 +28,17 @@ export function stdlibVersion(goVersion: string): string | undefined {
 
 /** Every Go binary in `files` (what the walker's extractor kept of it); executables without build info were dropped then. */
 export function catalogGoBinaries(files: CatalogFiles): CatalogResult {
+  const budget = { left: MAX_DEPENDENCY_EDGES };
   return mergeResults(
     files.list().flatMap((file) => {
       const kept = file.extracts?.get(goBinary.name);
-      return kept === undefined ? [] : [parseSafely(file, () => goPackages(file, keptBuildInfo(kept)))];
+      return kept === undefined ? [] : [parseSafely(file, () => goPackages(file, keptBuildInfo(kept), budget))];
     }),
   );
 }
 
 /** One binary's modules and `stdlib`, from its build info. */
-export function goPackages(file: CatalogFile, info: GoBuildInfo | undefined): CatalogResult {
+export function goPackages(file: CatalogFile, info: GoBuildInfo | undefined, budget: EdgeBudget = { left: MAX_DEPENDENCY_EDGES }): CatalogResult {
   if (info === undefined) return EMPTY_RESULT;
   const modinfo = parseModInfo(info.modinfo);
   const linked = modinfo.deps.filter((module) => module.version !== '').map((module) => toPackage(file, module));
@@ -46,7 +47,7 @@ export function goPackages(file: CatalogFile, info: GoBuildInfo | undefined): Ca
   // The build info lists every module linked into the binary, not who imports whom: the main
   // module depends on them all (as Trivy and Syft relate them).
   const main = modinfo.main === undefined ? undefined : toPackage(file, { ...modinfo.main, version: modinfo.main.version === '' ? '(devel)' : modinfo.main.version });
-  const packages = main === undefined ? linked : [withDependencies(main, linked.map((found) => found.purl)), ...linked];
+  const packages = main === undefined ? linked : [withDependencies(main, linked.map((found) => found.purl), budget), ...linked];
   return stdlib === undefined ? { packages, warnings: [`${file.path}: unrecognised Go version ${JSON.stringify(info.goVersion)}`] } : { packages, warnings: [] };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
 import { evidence, mergeResults, parseSafely, warning, type CatalogResult } from './catalog-result.ts';
-import { withDependencies } from '../dependencies.ts';
+import { MAX_DEPENDENCY_EDGES, withDependencies, type EdgeBudget } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
 const INSTALLED_MANIFEST = /(?:^|\/)node_modules\/(?:@[^/]+\/)?[^/]+\/package\.json$/;
@@ -52,7 +52,7 @@ const LINK_BUDGET = 200_000_000;
  * Each package's dependencies resolved as Node resolves them: the nearest `node_modules/<name>`
  * from its own directory up (installed manifests and lock v2/v3 entries alike).
  */
-export function linkInstalled(packages: readonly Package[], budget = { left: LINK_BUDGET }): Package[] {
+export function linkInstalled(packages: readonly Package[], budget = { left: LINK_BUDGET }, edges: EdgeBudget = { left: MAX_DEPENDENCY_EDGES }): Package[] {
   const byDir = new Map<string, Package>();
   for (const found of packages) for (const dir of installs.get(found)?.dirs ?? []) if (!byDir.has(dir)) byDir.set(dir, found);
   return packages.map((found) => {
@@ -62,6 +62,7 @@ export function linkInstalled(packages: readonly Package[], budget = { left: LIN
     return withDependencies(
       found,
       purls.filter((purl): purl is string => purl !== undefined && purl !== found.purl),
+      edges,
     );
   });
 }

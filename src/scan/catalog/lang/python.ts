@@ -6,7 +6,7 @@
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
 import { evidence, mergeResults, parseSafely, warning, type CatalogResult } from './catalog-result.ts';
-import { linkByName, type Requirements } from '../dependencies.ts';
+import { linkByName, MAX_DEPENDENCY_EDGES, type Requirements } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
 const METADATA = /(?:^|\/)[^/]+\.dist-info\/METADATA$/;
@@ -50,7 +50,8 @@ export function catalogPython(files: CatalogFiles): CatalogResult {
     }),
   );
   // Linked within one site-packages directory: that is what one interpreter imports.
-  const linked = [...bySite.values()].flatMap((site) => linkByName(site));
+  const edges = { left: MAX_DEPENDENCY_EDGES };
+  const linked = [...bySite.values()].flatMap((site) => linkByName(site, edges));
   return { ...merged, packages: linked.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0)) };
 }
 
