@@ -34,7 +34,8 @@ export interface Package {
    * The purls of the packages found in the same image that it depends on, as its package database
    * or manifest says (dpkg `Depends`/`Pre-Depends`, apk `D:`, rpm requires, npm `dependencies`
    * resolved the way Node resolves them, Python `Requires-Dist`, a Go binary's main module on every
-   * module linked into it); absent when none are known.
+   * module linked into it). Empty: it depends on nothing found in the image; absent: unknown (a
+   * cataloger that reads no dependencies, or a hostile database past the linking budget).
    */
   readonly dependsOn?: readonly string[];
   /** The layer that introduced the file it was found in (diff id, `sha256:…`), when known. */

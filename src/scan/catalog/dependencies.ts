@@ -44,10 +44,13 @@ export function linkByName(entries: readonly Requirements[], budget: EdgeBudget 
   });
 }
 
-/** `found` with `dependsOn` (sorted), or as it is when it depends on nothing found or the budget is spent. */
+/**
+ * `found` with `dependsOn`, sorted: empty when it depends on nothing found beside it (known: a
+ * leaf). Once the budget is spent, `found` as it is: its dependencies unknown.
+ */
 export function withDependencies(found: Package, purls: Iterable<string>, budget: EdgeBudget): Package {
   const dependsOn = [...new Set(purls)].sort();
-  if (dependsOn.length === 0 || dependsOn.length > budget.left) return found;
+  if (dependsOn.length > budget.left) return found;
   budget.left -= dependsOn.length;
   return { ...found, dependsOn };
 }

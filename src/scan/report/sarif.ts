@@ -8,6 +8,7 @@ import type { Finding, Severity } from '../model.ts';
 import { primaryUrl } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { compareFindings, severityRank, trivySeverity } from './severity-rank.ts';
+import { isOsPackage } from './applications.ts';
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 
@@ -49,7 +50,6 @@ export interface SarifLog {
   }[];
 }
 
-const OS_TYPES: ReadonlySet<string> = new Set(['deb', 'apk', 'rpm']);
 /** Trivy's scores for findings without a CVSS score. Unknown gets none: GitHub then uses the level. */
 const FALLBACK_SCORES: Readonly<Record<Severity, string | undefined>> = { Critical: '9.5', High: '8.0', Medium: '5.5', Low: '2.0', Negligible: '2.0', Unknown: undefined };
 
@@ -81,7 +81,7 @@ function rule(finding: Finding): SarifRule {
   const help = `Vulnerability ${finding.id}\nSeverity: ${sev}\nPackage: ${finding.package.name}\nInstalled Version: ${finding.package.version}\nFixed Version: ${finding.fixedVersions.join(', ')}`;
   return {
     id: finding.id,
-    name: OS_TYPES.has(finding.package.type) ? 'OsPackageVulnerability' : 'LanguageSpecificPackageVulnerability',
+    name: isOsPackage(finding.package) ? 'OsPackageVulnerability' : 'LanguageSpecificPackageVulnerability',
     shortDescription: { text: title.slice(0, 1024) },
     fullDescription: { text: title.slice(0, 1024) },
     defaultConfiguration: { level },

@@ -3,7 +3,8 @@
  * `trivy image -f json` reads Slipway's output. OS packages form one `os-pkgs` result; language
  * packages one `lang-pkgs` result per file they were found in.
  */
-import type { Finding, Package, PackageType } from '../model.ts';
+import type { Finding, Package } from '../model.ts';
+import { applicationOf, isOsPackage } from './applications.ts';
 import { advisorySource, cvssVersion, primaryUrl } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { trivySeverity, type TrivySeverity } from './severity-rank.ts';
@@ -63,28 +64,6 @@ export interface TrivyReport {
   readonly Results: readonly TrivyResult[];
 }
 
-const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
-
-/** The file a language package came from decides Trivy's `Type` (lockfile vs installed package). */
-const LANG_TYPES: readonly { readonly type: PackageType; readonly file: RegExp; readonly trivy: string }[] = [
-  { type: 'npm', file: /(^|\/)package-lock\.json$/, trivy: 'npm' },
-  { type: 'npm', file: /(^|\/)yarn\.lock$/, trivy: 'yarn' },
-  { type: 'npm', file: /(^|\/)pnpm-lock\.yaml$/, trivy: 'pnpm' },
-  { type: 'npm', file: /./, trivy: 'node-pkg' },
-  { type: 'pypi', file: /(^|\/)requirements\.txt$/, trivy: 'pip' },
-  { type: 'pypi', file: /(^|\/)poetry\.lock$/, trivy: 'poetry' },
-  { type: 'pypi', file: /(^|\/)Pipfile\.lock$/, trivy: 'pipenv' },
-  { type: 'pypi', file: /./, trivy: 'python-pkg' },
-  { type: 'golang', file: /(^|\/)go\.mod$/, trivy: 'gomod' },
-  { type: 'golang', file: /./, trivy: 'gobinary' },
-  { type: 'maven', file: /(^|\/)pom\.xml$/, trivy: 'pom' },
-  { type: 'maven', file: /./, trivy: 'jar' },
-];
-
-function langType(pkg: Package): string {
-  return LANG_TYPES.find((t) => t.type === pkg.type && t.file.test(pkg.location))?.trivy ?? pkg.type;
-}
-
 function cvss(finding: Finding): Record<string, TrivyCvss> | undefined {
   if (finding.cvss === undefined) return undefined;
   const { vector, score } = finding.cvss;
@@ -136,13 +115,8 @@ interface Group {
   readonly findings: Finding[];
 }
 
-/** Installed packages Trivy gathers into one result per language, named so (its `PkgTargets`); lockfiles and binaries keep their path. */
-const GATHERED: Readonly<Record<string, string>> = { 'node-pkg': 'Node.js', 'python-pkg': 'Python', jar: 'Java' };
-
 function groupKey(pkg: Package): string {
-  if (OS_TYPES.has(pkg.type)) return '\0os';
-  const type = langType(pkg);
-  return GATHERED[type] === undefined ? `${pkg.location}\0${type}` : `\0${type}`;
+  return isOsPackage(pkg) ? '\0os' : applicationOf(pkg).key;
 }
 
 /**
@@ -157,10 +131,13 @@ function groups(result: ScanResult): readonly Group[] {
   for (const pkg of [...result.packages, ...result.findings.map((f) => f.package)]) {
     const key = groupKey(pkg);
     if (map.has(key)) continue;
-    const os = key === '\0os';
-    const type = os ? (distro?.id ?? 'unknown') : langType(pkg);
-    const target = os ? (distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.versionId})`) : (GATHERED[type] ?? pkg.location);
-    map.set(key, { target, cls: os ? 'os-pkgs' : 'lang-pkgs', type, findings: [] });
+    if (key === '\0os') {
+      const target = distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.versionId})`;
+      map.set(key, { target, cls: 'os-pkgs', type: distro?.id ?? 'unknown', findings: [] });
+    } else {
+      const { target, type } = applicationOf(pkg);
+      map.set(key, { target, cls: 'lang-pkgs', type, findings: [] });
+    }
   }
   for (const finding of result.findings) map.get(groupKey(finding.package))?.findings.push(finding);
   const os = map.get('\0os');

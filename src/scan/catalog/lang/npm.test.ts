@@ -39,6 +39,7 @@ it('finds the installed packages of legacy-web-app, nested copies included, not 
     layerDiffId: files.get('srv/app/node_modules/lodash/package.json')?.layerDiffId,
     layerDigest: files.get('srv/app/node_modules/lodash/package.json')?.layerDigest,
     foundBy: 'npm',
+    dependsOn: [],
   });
   const nested = packages.find((found) => found.name === 'minimist' && found.version === '0.0.8');
   assert.equal(nested?.location, 'srv/app/node_modules/mkdirp/node_modules/minimist/package.json');
@@ -88,10 +89,10 @@ it('bounds the work of linking a hostile tree: thousands of levels deep, each ma
   // long: ~10^13 characters unbounded (hours); the budget stops it in a fraction of a second.
   const packages = npm.catalog(memoryCatalogFiles(files), context);
   assert.equal(packages.length, depth);
-  assert.ok(packages.every((found) => found.dependsOn === undefined), 'left unlinked past the budget (each resolves only itself or nothing)');
+  assert.ok(packages.every((found) => found.dependsOn === undefined), 'unknown past the budget, not "depends on nothing"');
   const few = parseInstalledManifest(memoryCatalogFiles([{ path: 'node_modules/a/package.json', content: JSON.stringify({ name: 'a', version: '1.0.0', dependencies: { b: '1' } }) }]).list()[0] as CatalogFile);
   const b = parseInstalledManifest(memoryCatalogFiles([{ path: 'node_modules/b/package.json', content: JSON.stringify({ name: 'b', version: '1.0.0' }) }]).list()[0] as CatalogFile);
-  assert.deepEqual(linkInstalled([...few.packages, ...b.packages]).map((found) => found.dependsOn), [['pkg:npm/b@1.0.0'], undefined]);
+  assert.deepEqual(linkInstalled([...few.packages, ...b.packages]).map((found) => found.dependsOn), [['pkg:npm/b@1.0.0'], []]);
   assert.deepEqual(linkInstalled([...few.packages, ...b.packages], { left: 10 }).map((found) => found.dependsOn), [undefined, undefined], 'nothing once the budget is spent');
 });
 

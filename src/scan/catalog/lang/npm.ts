@@ -59,6 +59,8 @@ export function linkInstalled(packages: readonly Package[], budget = { left: LIN
     const install = installs.get(found);
     if (install === undefined || budget.left <= 0) return found;
     const purls = install.dirs.flatMap((dir) => install.requires.map((name) => resolveFrom(dir, name, byDir, budget)?.purl));
+    // Ran out while resolving this one: what it depends on is unknown, not nothing.
+    if (budget.left < 0) return found;
     return withDependencies(
       found,
       purls.filter((purl): purl is string => purl !== undefined && purl !== found.purl),

@@ -1,0 +1,46 @@
+/**
+ * Where a package belongs in a report, as Trivy arranges an image (harbor-trivy.md §6,
+ * sbom-vuln.md §1): OS packages under the operating system; language packages in one application
+ * per lockfile or binary, except installed packages, which are gathered per language (`Node.js`,
+ * `Python`, `Java`). The Trivy JSON results and the SBOMs' application packages both follow it.
+ */
+import type { Package, PackageType } from '../model.ts';
+
+const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
+
+/** The file a language package came from decides Trivy's `Type` (lockfile vs installed package). */
+const LANG_TYPES: readonly { readonly type: PackageType; readonly file: RegExp; readonly trivy: string }[] = [
+  { type: 'npm', file: /(^|\/)package-lock\.json$/, trivy: 'npm' },
+  { type: 'npm', file: /(^|\/)yarn\.lock$/, trivy: 'yarn' },
+  { type: 'npm', file: /(^|\/)pnpm-lock\.yaml$/, trivy: 'pnpm' },
+  { type: 'npm', file: /./, trivy: 'node-pkg' },
+  { type: 'pypi', file: /(^|\/)requirements\.txt$/, trivy: 'pip' },
+  { type: 'pypi', file: /(^|\/)poetry\.lock$/, trivy: 'poetry' },
+  { type: 'pypi', file: /(^|\/)Pipfile\.lock$/, trivy: 'pipenv' },
+  { type: 'pypi', file: /./, trivy: 'python-pkg' },
+  { type: 'golang', file: /(^|\/)go\.mod$/, trivy: 'gomod' },
+  { type: 'golang', file: /./, trivy: 'gobinary' },
+  { type: 'maven', file: /(^|\/)pom\.xml$/, trivy: 'pom' },
+  { type: 'maven', file: /./, trivy: 'jar' },
+];
+
+/** Installed packages Trivy gathers into one result per language, named so (its `PkgTargets`); lockfiles and binaries keep their path. */
+const GATHERED: Readonly<Record<string, string>> = { 'node-pkg': 'Node.js', 'python-pkg': 'Python', jar: 'Java' };
+
+/** A package of the operating system (dpkg, apk, rpm). */
+export function isOsPackage(pkg: Package): boolean {
+  return OS_TYPES.has(pkg.type);
+}
+
+/** The application a language package belongs to: `key` tells applications apart, `target` names it, `type` is Trivy's. */
+export interface Application {
+  readonly key: string;
+  readonly target: string;
+  readonly type: string;
+}
+
+export function applicationOf(pkg: Package): Application {
+  const type = LANG_TYPES.find((t) => t.type === pkg.type && t.file.test(pkg.location))?.trivy ?? pkg.type;
+  const gathered = GATHERED[type];
+  return gathered === undefined ? { key: `${pkg.location}\0${type}`, target: pkg.location, type } : { key: `\0${type}`, target: gathered, type };
+}
