@@ -48,11 +48,30 @@ describe('toCycloneDx', () => {
     assert.equal(bom.components.find((c) => c.name === 'golang.org/x/net')?.licenses, undefined);
   });
 
-  it('makes the image depend on every component, and each component on those it depends on', () => {
-    assert.deepEqual(bom.dependencies, [{ ref: 'image', dependsOn: bom.components.map((c) => c['bom-ref']) }]);
-    const linked = toCycloneDx(scanFixture({ packages: [{ ...LIBSSL, dependsOn: [ZLIB.purl, 'pkg:deb/debian/not-installed@1?arch=amd64'] }, ZLIB, LODASH], findings: [] }));
-    assert.deepEqual(linked.dependencies.slice(1), [{ ref: packageRef(LIBSSL), dependsOn: [packageRef(ZLIB)] }]);
+  it('writes dependencies as Trivy does: the image on the OS and the applications, each of those on its packages, each package on its own', () => {
+    const nameOf = new Map(bom.components.map((c) => [c['bom-ref'], c.name]));
+    const names = (refs: readonly string[]) => refs.map((ref) => nameOf.get(ref) ?? ref);
+    assert.deepEqual(
+      bom.dependencies.map((d) => [nameOf.get(d.ref) ?? d.ref, names(d.dependsOn)]),
+      [
+        ['image', ['debian', 'Node.js', 'usr/local/bin/server']],
+        ['debian', ['base-files', 'libssl3', 'zlib1g']],
+        ['Node.js', ['lodash', 'core']],
+        ['usr/local/bin/server', ['golang.org/x/net']],
+      ],
+      'the fixture knows no package-level dependencies: none listed, which CycloneDX reads as unknown',
+    );
+    assert.deepEqual(bom.components.filter((c) => c.type === 'application').map((c) => [c.name, c.properties]), [
+      ['Node.js', [{ name: 'slipway:type', value: 'node-pkg' }]],
+      ['usr/local/bin/server', [{ name: 'slipway:type', value: 'gobinary' }]],
+    ]);
+    const linked = toCycloneDx(scanFixture({ packages: [{ ...LIBSSL, dependsOn: [ZLIB.purl, 'pkg:deb/debian/not-installed@1?arch=amd64'] }, { ...ZLIB, dependsOn: [] }, LODASH], findings: [] }));
+    assert.deepEqual(linked.dependencies.slice(-2), [
+      { ref: packageRef(LIBSSL), dependsOn: [packageRef(ZLIB)] },
+      { ref: packageRef(ZLIB), dependsOn: [] },
+    ], 'a known leaf gets dependsOn [], an unknown one (lodash here) no entry');
     const refs = new Set(linked.components.map((c) => c['bom-ref']));
+    assert.equal(new Set(linked.dependencies.map((d) => d.ref)).size, linked.dependencies.length, 'one entry per ref');
     assert.ok(linked.dependencies.every((d) => (d.ref === 'image' || refs.has(d.ref)) && d.dependsOn.every((ref) => refs.has(ref))));
   });
 

@@ -1,13 +1,17 @@
 /**
  * CycloneDX 1.6 JSON (sbom-vuln.md §2): the image is `metadata.component` (a container), the
- * distribution an operating-system component, each package a library; findings become
- * `vulnerabilities`. The serial number is a name-based UUID of the scan result.
+ * distribution an operating-system component, each lockfile or binary (installed packages
+ * gathered per language) an application component, each package a library. `dependencies`, as
+ * Trivy writes them: the image on the OS and the applications, the OS on its packages, each
+ * application on its packages, each package on what its database says (`[]` for a known leaf,
+ * absent when unknown). Findings become `vulnerabilities`. The serial number is a name-based UUID
+ * of the scan result.
  */
 import type { Finding, Package, Severity } from '../model.ts';
 import { advisorySource, cvssVersion } from './advisory-source.ts';
 import { contentUuid } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
-import { dependencyRefs, packageRef, reportPackages, sanitizeId } from './package-ref.ts';
+import { dependencyRefs, packageRef, sanitizeId, sbomLayout, type SbomApplication } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { spdxLicenseId, toSpdxExpression } from './spdx-expression.ts';
 
@@ -187,11 +191,17 @@ function vulnerability(finding: Finding): CdxVulnerability {
   };
 }
 
+function applicationComponent(application: SbomApplication): CdxComponent {
+  return { type: 'application', 'bom-ref': application.ref, name: application.target, properties: [{ name: 'slipway:type', value: application.type }] };
+}
+
 /** The scan result as a CycloneDX 1.6 JSON BOM, with `vulnerabilities` when there are findings. */
 export function toCycloneDx(result: ScanResult): CycloneDxBom {
   const os = osComponent(result);
-  const packages = reportPackages(result);
-  const components = [...(os === undefined ? [] : [os]), ...packages.map(libraryComponent)];
+  const { packages, osPackages, applications } = sbomLayout(result);
+  const components = [...(os === undefined ? [] : [os]), ...applications.map(applicationComponent), ...packages.map(libraryComponent)];
+  const osRefs = osPackages.map(packageRef);
+  const osRef = os?.['bom-ref'];
   const tool: CdxComponent = { type: 'application', name: 'slipway', version: result.scanner.version };
   return {
     $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
@@ -201,7 +211,12 @@ export function toCycloneDx(result: ScanResult): CycloneDxBom {
     version: 1,
     metadata: { timestamp: isoSeconds(result.createdAt), tools: { components: [tool] }, component: rootComponent(result) },
     components,
-    dependencies: [{ ref: ROOT_REF, dependsOn: components.map((c) => c['bom-ref'] ?? '') }, ...[...dependencyRefs(packages)].map(([ref, dependsOn]) => ({ ref, dependsOn }))],
+    dependencies: [
+      { ref: ROOT_REF, dependsOn: [...(osRef === undefined ? osRefs : [osRef]), ...applications.map((a) => a.ref)] },
+      ...(osRef === undefined ? [] : [{ ref: osRef, dependsOn: osRefs }]),
+      ...applications.map((a) => ({ ref: a.ref, dependsOn: a.packages.map(packageRef) })),
+      ...[...dependencyRefs(packages)].map(([ref, dependsOn]) => ({ ref, dependsOn })),
+    ],
     ...(result.findings.length === 0 ? {} : { vulnerabilities: result.findings.map(vulnerability) }),
   };
 }

@@ -69,15 +69,35 @@ describe('toSpdx', () => {
     assert.equal(byName.get('@babel/core')?.licenseDeclared, 'MIT OR Apache-2.0');
     assert.equal(byName.get('golang.org/x/net')?.licenseDeclared, 'NOASSERTION');
     assert.equal(byName.get('debian')?.primaryPackagePurpose, 'OPERATING_SYSTEM');
-    assert.equal(doc.packages.length, 8);
+    assert.deepEqual([byName.get('Node.js')?.primaryPackagePurpose, byName.get('Node.js')?.comment], ['APPLICATION', 'type: node-pkg']);
+    // The image, the OS, two applications (installed npm packages, a Go binary), six packages.
+    assert.equal(doc.packages.length, 10);
   });
 
-  it('relates DOCUMENT DESCRIBES image and image CONTAINS every other package', () => {
+  it('arranges the image as Trivy does: the image CONTAINS the OS, which CONTAINS its packages, and each application, which CONTAINS its own', () => {
     const doc = toSpdx(scanFixture());
     assert.deepEqual(doc.documentDescribes, ['SPDXRef-Image']);
     assert.deepEqual(doc.relationships[0], { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-Image' });
+    const nameOf = new Map(doc.packages.map((p) => [p.SPDXID, p.name]));
+    const contains = (d: typeof doc) => d.relationships.filter((r) => r.relationshipType === 'CONTAINS').map((r) => `${nameOf.get(r.spdxElementId)} > ${nameOf.get(r.relatedSpdxElement)}`);
+    const image = 'registry.example/team/api:1.4';
+    assert.deepEqual(contains(doc), [
+      `${image} > debian`,
+      'debian > base-files',
+      'debian > libssl3',
+      'debian > zlib1g',
+      `${image} > Node.js`,
+      'Node.js > lodash',
+      'Node.js > @babel/core',
+      `${image} > usr/local/bin/server`,
+      'usr/local/bin/server > golang.org/x/net',
+    ]);
     const contained = doc.relationships.filter((r) => r.relationshipType === 'CONTAINS').map((r) => r.relatedSpdxElement);
-    assert.deepEqual(contained, doc.packages.slice(1).map((p) => p.SPDXID));
+    assert.deepEqual([...contained].sort(), doc.packages.slice(1).map((p) => p.SPDXID).sort(), 'every package but the image, once');
+    // Without a distribution the image holds the OS packages itself.
+    const bare = toSpdx(scanFixture({ distro: null }));
+    assertValid(bare);
+    assert.ok(bare.relationships.some((r) => r.spdxElementId === 'SPDXRef-Image' && r.relatedSpdxElement === spdxPackageId(LIBSSL) && r.relationshipType === 'CONTAINS'));
   });
 
   it('relates each package to those it depends on (DEPENDS_ON), only among the packages it lists', () => {

@@ -1,12 +1,14 @@
 /**
- * SPDX 2.3 JSON (sbom-vuln.md §1). The image is the root package (CONTAINER), the distribution an
- * OPERATING_SYSTEM package, every catalogued package a LIBRARY; `DOCUMENT DESCRIBES image` and
- * `image CONTAINS` each of the others. Ids and the namespace are hashes of the scan result.
+ * SPDX 2.3 JSON (sbom-vuln.md §1), in Trivy's layout: the image is the root package (CONTAINER);
+ * `DOCUMENT DESCRIBES image`; `image CONTAINS` the distribution (OPERATING_SYSTEM), which
+ * `CONTAINS` the OS packages, and one APPLICATION per lockfile or binary (installed packages
+ * gathered per language), which `CONTAINS` its packages (LIBRARY); `DEPENDS_ON` where a package's
+ * database says so. Ids and the namespace are hashes of the scan result.
  */
 import type { Package } from '../model.ts';
 import { contentHash } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
-import { dependencyRefs, packageRef, reportPackages, sanitizeId } from './package-ref.ts';
+import { dependencyRefs, packageRef, sanitizeId, sbomLayout, type SbomApplication } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { toSpdxExpression } from './spdx-expression.ts';
 
@@ -22,7 +24,7 @@ export interface SpdxPackage {
   readonly versionInfo?: string;
   readonly downloadLocation: string;
   readonly filesAnalyzed: false;
-  readonly primaryPackagePurpose: 'CONTAINER' | 'OPERATING_SYSTEM' | 'LIBRARY';
+  readonly primaryPackagePurpose: 'CONTAINER' | 'OPERATING_SYSTEM' | 'APPLICATION' | 'LIBRARY';
   readonly checksums?: readonly { readonly algorithm: 'SHA256'; readonly checksumValue: string }[];
   readonly licenseConcluded?: string;
   readonly licenseDeclared?: string;
@@ -130,12 +132,26 @@ function documentNamespace(result: ScanResult): string {
   return `https://slipway.dev/spdxdocs/${name}-${contentHash(result)}`;
 }
 
+const applicationId = (application: SbomApplication): string => `SPDXRef-Application-${application.ref}`;
+
+function applicationPackage(application: SbomApplication): SpdxPackage {
+  return {
+    SPDXID: applicationId(application),
+    name: application.target,
+    downloadLocation: NOASSERTION,
+    filesAnalyzed: false,
+    primaryPackagePurpose: 'APPLICATION',
+    comment: `type: ${application.type}`,
+  };
+}
+
+const contains = (parent: string, child: string): SpdxRelationship => ({ spdxElementId: parent, relationshipType: 'CONTAINS', relatedSpdxElement: child });
+
 /** The scan result as an SPDX 2.3 JSON document. */
 export function toSpdx(result: ScanResult): SpdxDocument {
   const os = osPackage(result);
-  const packages = reportPackages(result);
-  const libraries = packages.map(libraryPackage);
-  const contained = [...(os === undefined ? [] : [os]), ...libraries];
+  const { packages, osPackages, applications } = sbomLayout(result);
+  const osParent = os?.SPDXID ?? ROOT_ID;
   const dependsOn = [...dependencyRefs(packages)].flatMap(([from, to]) =>
     to.map((ref): SpdxRelationship => ({ spdxElementId: `${PACKAGE_ID_PREFIX}${from}`, relationshipType: 'DEPENDS_ON', relatedSpdxElement: `${PACKAGE_ID_PREFIX}${ref}` })),
   );
@@ -147,10 +163,12 @@ export function toSpdx(result: ScanResult): SpdxDocument {
     documentNamespace: documentNamespace(result),
     creationInfo: { created: isoSeconds(result.createdAt), creators: [`Tool: slipway-${result.scanner.version}`] },
     documentDescribes: [ROOT_ID],
-    packages: [rootPackage(result), ...contained],
+    packages: [rootPackage(result), ...(os === undefined ? [] : [os]), ...applications.map(applicationPackage), ...packages.map(libraryPackage)],
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: ROOT_ID },
-      ...contained.map((p): SpdxRelationship => ({ spdxElementId: ROOT_ID, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID })),
+      ...(os === undefined ? [] : [contains(ROOT_ID, os.SPDXID)]),
+      ...osPackages.map((pkg) => contains(osParent, spdxPackageId(pkg))),
+      ...applications.flatMap((application) => [contains(ROOT_ID, applicationId(application)), ...application.packages.map((pkg) => contains(applicationId(application), spdxPackageId(pkg)))]),
       ...dependsOn,
     ],
   };
