@@ -79,6 +79,13 @@ export interface CatalogFiles {
  * every regular file while layers stream past; only wanted files are kept (and only up to the
  * walker's size limit); `catalog` then reads them. `version` feeds the scan cache key.
  */
+/** What a cataloger is told besides the files: the distribution, and where to say what it could not read. */
+export interface CatalogContext {
+  readonly distro: Distro | undefined;
+  /** A file it skipped and why (`app/node_modules/x/package.json: not a JSON object`): the scan's warnings. */
+  readonly warn?: (message: string) => void;
+}
+
 export interface Cataloger {
   readonly name: string;
   readonly version: number;
@@ -88,7 +95,7 @@ export interface Cataloger {
    * extractor fed the body as it streams, keeping what it returns instead of the file.
    */
   extract?(path: string, info: { readonly mode: number; readonly size: number }): BodyExtractor | undefined;
-  catalog(files: CatalogFiles, context: { readonly distro: Distro | undefined }): readonly Package[];
+  catalog(files: CatalogFiles, context: CatalogContext): readonly Package[];
 }
 
 /** Harbor's severity scale. */

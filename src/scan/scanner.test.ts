@@ -151,3 +151,17 @@ it('lists the files a cataloger wanted and did not get, so that no gate passes t
   assert.match(result.unexamined?.[0] ?? '', /entry "srv\/node_modules\/minimist\/package.json": hardlink to "srv\/blob", whose content was not kept; not cataloged$/);
   assert.equal((await scanImage(layered, { catalogers, version: 'test' })).unexamined, undefined, 'absent when every wanted file was read');
 });
+
+it('says which files a cataloger skipped and why, among the warnings, a bounded number of them', async () => {
+  const broken = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`srv/node_modules/broken-${String(i).padStart(3, '0')}/package.json`, '{ not json']));
+  const result = await scanImage(image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', 'srv/node_modules/lodash/package.json': JSON.stringify({ name: 'lodash', version: '4.17.15' }), ...broken }]), {
+    catalogers,
+    version: 'test',
+  });
+  assert.deepEqual(result.packages.map((p) => p.name), ['lodash']);
+  const skipped = result.warnings.filter((w) => w.startsWith('npm: '));
+  assert.equal(skipped[0], 'npm: srv/node_modules/broken-000/package.json: not a JSON object');
+  assert.equal(skipped.length, 101);
+  assert.equal(result.warnings.at(-1), 'npm: 50 more warnings not shown');
+  assert.equal(result.unexamined, undefined, 'a file read and found malformed is not unexamined: Node would not load that package either');
+});

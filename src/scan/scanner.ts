@@ -5,6 +5,10 @@ import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
 import { ScanError } from './scan-error.ts';
 import type { VulnDb, VulnDbStatus } from './vulndb/vulndb.ts';
+import { createWarningLog } from './catalog/warning-log.ts';
+
+/** Warnings kept per cataloger (files it skipped); the rest are counted. */
+const MAX_CATALOGER_WARNINGS = 100;
 
 export interface ScanOptions {
   readonly catalogers: readonly Cataloger[];
@@ -49,17 +53,20 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
   const packages: Package[] = [];
   const warnings = [...walked.warnings];
   for (const cataloger of options.catalogers) {
+    // Bounded per cataloger, as the walker's are: a hostile image may hold a million bad manifests.
+    const skipped = createWarningLog(MAX_CATALOGER_WARNINGS, `${cataloger.name}: `);
     // A cataloger that fails fails the scan: the packages it would have found are not known, so
     // the image cannot be called clean (an unreadable rpmdb, a tree too large to catalog).
     let found: readonly Package[];
     try {
-      found = cataloger.catalog(walked.files, { distro: walked.distro });
+      found = cataloger.catalog(walked.files, { distro: walked.distro, warn: (message) => skipped.add(message) });
     } catch (error) {
       if (error instanceof ScanError) throw error;
       throw new ScanError('CATALOGER_FAILED', `cataloger ${cataloger.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     // One at a time: spreading a few hundred thousand packages into push() overflows the stack.
     for (const pkg of found) packages.push(pkg);
+    for (const message of skipped.list()) warnings.push(message);
   }
   packages.sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.name, b.name) || compareStrings(a.version, b.version) || compareStrings(a.location, b.location));
   const findings: Finding[] = (await vulndb?.matchAll(packages, walked.distro, signal)) ?? [];

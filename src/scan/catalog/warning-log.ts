@@ -6,14 +6,15 @@ export interface WarningLog {
 
 export const MAX_WARNINGS = 1000;
 
-export function createWarningLog(max: number = MAX_WARNINGS): WarningLog {
+/** `prefix` goes before every message, the count of those dropped included (`npm: 3 more warnings not shown`). */
+export function createWarningLog(max: number = MAX_WARNINGS, prefix = ''): WarningLog {
   const messages: string[] = [];
   let dropped = 0;
   return {
     add(message) {
-      if (messages.length < max) messages.push(message);
+      if (messages.length < max) messages.push(`${prefix}${message}`);
       else dropped += 1;
     },
-    list: () => (dropped === 0 ? [...messages] : [...messages, `${dropped} more warnings not shown`]),
+    list: () => (dropped === 0 ? [...messages] : [...messages, `${prefix}${dropped} more warnings not shown`]),
   };
 }

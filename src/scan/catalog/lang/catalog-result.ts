@@ -1,5 +1,5 @@
 /** What a language cataloger's parse functions return, and where a package's evidence came from. */
-import type { CatalogFile, Package } from '../../model.ts';
+import type { CatalogContext, CatalogFile, Package } from '../../model.ts';
 
 /** Packages found in some files, and why other files gave none (malformed, too large, …). */
 export interface CatalogResult {
@@ -38,4 +38,10 @@ export function parseSafely(file: CatalogFile, parse: (file: CatalogFile) => Cat
   } catch (error) {
     return warning(file, `unreadable (${error instanceof Error ? error.message : String(error)})`);
   }
+}
+
+/** The packages of a result, its warnings told to the scan (the cataloger's `catalog`). */
+export function reported(result: CatalogResult, context: CatalogContext): readonly Package[] {
+  for (const message of result.warnings) context.warn?.(message);
+  return result.packages;
 }

@@ -5,7 +5,7 @@
  * standard library as `stdlib` at the toolchain's version (`go1.20.4` → `1.20.4`).
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
-import { EMPTY_RESULT, evidence, mergeResults, parseSafely, type CatalogResult } from './catalog-result.ts';
+import { EMPTY_RESULT, evidence, mergeResults, parseSafely, reported, type CatalogResult } from './catalog-result.ts';
 import { parseModInfo, type GoBuildInfo, type GoModule } from './go-build-info.ts';
 import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
 import { MAX_DEPENDENCY_EDGES, withDependencies, type EdgeBudget } from '../dependencies.ts';
@@ -69,5 +69,5 @@ export const goBinary: Cataloger = {
   version: 3,
   wants: () => false,
   extract: (_path, info) => (maybeGoBinary(info.mode, info.size) ? new GoBuildInfoExtractor(info.size) : undefined),
-  catalog: (files) => catalogGoBinaries(files).packages,
+  catalog: (files, context) => reported(catalogGoBinaries(files), context),
 };

@@ -9,7 +9,7 @@
  */
 import { openZip, ZipError, type ZipArchive, type ZipEntry } from '../../../core/archive/zip-reader.ts';
 import type { BodyExtractor, CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
-import { evidence, mergeResults, parseSafely, type CatalogResult } from './catalog-result.ts';
+import { evidence, mergeResults, parseSafely, reported, type CatalogResult } from './catalog-result.ts';
 import { parseJarManifest } from './jar-manifest.ts';
 import { parseJavaProperties } from './java-properties.ts';
 import { packageUrl } from './package-url.ts';
@@ -232,5 +232,5 @@ export const javaArchive: Cataloger = {
   version: 2,
   wants: () => false,
   extract: (path, info) => (ARCHIVE.test(path) ? new JavaArchiveExtractor(path, info.size) : undefined),
-  catalog: (files) => catalogJavaArchives(files).packages,
+  catalog: (files, context) => reported(catalogJavaArchives(files), context),
 };

@@ -5,7 +5,7 @@
  * `node_modules` location; the lock's root project is never reported.
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
-import { evidence, mergeResults, parseSafely, warning, type CatalogResult } from './catalog-result.ts';
+import { evidence, mergeResults, parseSafely, reported, warning, type CatalogResult } from './catalog-result.ts';
 import { MAX_DEPENDENCY_EDGES, withDependencies, type EdgeBudget } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
@@ -212,5 +212,5 @@ export const npm: Cataloger = {
   name: 'npm',
   version: 2,
   wants: (path) => INSTALLED_MANIFEST.test(path) || isProjectLock(path),
-  catalog: (files) => catalogNpm(files).packages,
+  catalog: (files, context) => reported(catalogNpm(files), context),
 };

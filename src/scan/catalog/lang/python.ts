@@ -5,7 +5,7 @@
  * directory is reported once, from the dist-info.
  */
 import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
-import { evidence, mergeResults, parseSafely, warning, type CatalogResult } from './catalog-result.ts';
+import { evidence, mergeResults, parseSafely, reported, warning, type CatalogResult } from './catalog-result.ts';
 import { linkByName, MAX_DEPENDENCY_EDGES, type Requirements } from '../dependencies.ts';
 import { packageUrl } from './package-url.ts';
 
@@ -138,5 +138,5 @@ export const python: Cataloger = {
   name: 'python',
   version: 2,
   wants: (path) => METADATA.test(path) || PKG_INFO.test(path),
-  catalog: (files) => catalogPython(files).packages,
+  catalog: (files, context) => reported(catalogPython(files), context),
 };
