@@ -77,7 +77,7 @@ export interface CatalogFiles {
 /**
  * One cataloger: a plain object in the explicit list (`catalogers.ts`). `wants` is asked about
  * every regular file while layers stream past; only wanted files are kept (and only up to the
- * walker's size limit); `catalog` then reads them. `version` feeds the scan cache key.
+ * walker's size limit); `catalog` then reads them. `version` goes up when what it reports changes.
  */
 /** What a cataloger is told besides the files: the distribution, and where to say what it could not read. */
 export interface CatalogContext {
