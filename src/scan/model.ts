@@ -74,11 +74,6 @@ export interface CatalogFiles {
   list(): readonly CatalogFile[];
 }
 
-/**
- * One cataloger: a plain object in the explicit list (`catalogers.ts`). `wants` is asked about
- * every regular file while layers stream past; only wanted files are kept (and only up to the
- * walker's size limit); `catalog` then reads them. `version` goes up when what it reports changes.
- */
 /** What a cataloger is told besides the files: the distribution, and where to say what it could not read. */
 export interface CatalogContext {
   readonly distro: Distro | undefined;
@@ -86,6 +81,12 @@ export interface CatalogContext {
   readonly warn?: (message: string) => void;
 }
 
+/**
+ * One cataloger: a plain object in the explicit list (`catalogers.ts`). `wants` is asked about
+ * every regular file while layers stream past; only wanted files are kept (and only up to the
+ * walker's size limit); `catalog` then reads them. `version` goes up when what it reports changes;
+ * it feeds the scan cache key (a result other catalogers made is not current: scan-service.ts).
+ */
 export interface Cataloger {
   readonly name: string;
   readonly version: number;

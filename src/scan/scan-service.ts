@@ -98,6 +98,8 @@ export function createScanService(deps: {
 }) {
   const { db } = deps.database;
   const clock = deps.clock ?? Date.now;
+  // The scan cache key, with the digest (DESIGN.md): a result other catalogers made is not current.
+  const catalogers = deps.external === undefined ? deps.catalogers.map((c) => `${c.name}@${c.version}`).join(' ') : null;
 
   /** The image, or why it is not scannable (an index: its children are; an artifact that is not a container image). */
   async function open(repository: string, digest: string, signal?: AbortSignal): Promise<ScanImage | string | undefined> {
@@ -120,6 +122,7 @@ export function createScanService(deps: {
       error: values.error ?? null,
       db_updated_at: values.dbUpdatedAt ?? null,
       scanner_version: deps.version,
+      catalogers,
       finished_at: values.finished === true ? now : null,
     };
     await db
@@ -136,8 +139,9 @@ export function createScanService(deps: {
      * or a scan of it is already waiting or running — started less than {@link IN_FLIGHT_MS} ago,
      * so that a scan lost with its node does not block the digest for good. Returns `queued` when a
      * scan job is needed (a failed scan is tried again); `stale` when a result stands but was made
-     * with older vulnerability data than the database now holds (arriving in another project, it is
-     * scanned again, its result standing meanwhile); `scanned` when a current result stands;
+     * with older vulnerability data than the database now holds, or by other catalogers (an older
+     * Slipway's: the cache key is the digest and the catalogers' versions), so that arriving in
+     * another project it is scanned again, its result standing meanwhile; `scanned` when a current result stands;
      * `in-flight` otherwise. Pushing an index after its children, or asking twice, scans each
      * image once.
      */
@@ -157,8 +161,9 @@ export function createScanService(deps: {
         )
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return 'queued';
-      const current = await db.selectFrom('scan_reports').select(['status', 'db_updated_at']).where('digest', '=', digest).executeTakeFirst();
+      const current = await db.selectFrom('scan_reports').select(['status', 'db_updated_at', 'catalogers']).where('digest', '=', digest).executeTakeFirst();
       if (current?.status !== 'Success' && current?.status !== 'Unsupported') return 'in-flight';
+      if (catalogers !== null && current.catalogers !== catalogers) return 'stale';
       const { lastImportAt } = await deps.vulndb.status();
       return lastImportAt !== null && (current.db_updated_at ?? 0) < lastImportAt ? 'stale' : 'scanned';
     },

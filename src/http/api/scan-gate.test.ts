@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedCredentials } from '../../core/oci/client/credentials.ts';
 import { createRegistryClient, type RegistryClient } from '../../core/oci/client/registry-client.ts';
 import { MediaType } from '../../core/oci/media-types.ts';
-import { importOsv, parseOpenVex } from '../../scan/index.ts';
+import { catalogers, importOsv, parseOpenVex } from '../../scan/index.ts';
 import { databaseKinds } from '../../testing/databases.ts';
 import { apiCaller, type ApiCaller } from '../../testing/management-api.ts';
 import { registryHttp } from '../../testing/registry-http.ts';
@@ -276,6 +276,17 @@ for (const kind of databaseKinds) {
       for (let i = 0; i < 200 && (await scanJobs()) === beforeArrival; i++) await sleep(25);
       assert.equal(await scanJobs(), beforeArrival + 1, 'one scan job for the arrival');
       assert.equal((await reportOf('guarded/again', digest)).scan_status, 'Success');
+
+      // A result made by other catalogers (an older Slipway's) is not current either: the cache
+      // key is the digest and the catalogers' versions. Arriving again, it is scanned again.
+      for (let i = 0; i < 200 && (await server.app.jobs.list({ kind: 'scan' })).some((j) => j.status === 'queued' || j.status === 'running'); i++) await sleep(25);
+      const row = await server.app.database.db.selectFrom('scan_reports').select(['catalogers', 'status']).where('digest', '=', digest).executeTakeFirstOrThrow();
+      assert.deepEqual({ ...row }, { catalogers: catalogers.map((c) => `${c.name}@${c.version}`).join(' '), status: 'Success' });
+      await server.app.database.db.updateTable('scan_reports').set({ catalogers: 'dpkg@1 npm@1' }).where('digest', '=', digest).execute();
+      const beforeUpgrade = await scanJobs();
+      await pushToRegistry(client.repository(server.host, 'lenient/upgraded'), [image.config, ...image.layers], image.manifest, '1');
+      for (let i = 0; i < 200 && (await scanJobs()) === beforeUpgrade; i++) await sleep(25);
+      assert.equal(await scanJobs(), beforeUpgrade + 1, 'one scan job for the result of older catalogers');
     });
 
     it('passes an index pushed with BuildKit attestation manifests on its image alone: the attestations are neither scanned nor gated', async () => {

@@ -359,8 +359,20 @@ const trustPolicies: Migration = {
   },
 };
 
+/**
+ * Which catalogers (names and versions) made a scan result: with the digest, the scan cache key. A
+ * result made by other catalogers (an older Slipway's) is not current; null for one an external
+ * scanner made, or made before this was recorded.
+ */
+const scanCatalogers: Migration = {
+  name: '0007_scan_catalogers',
+  async up(db) {
+    await db.schema.alterTable('scan_reports').addColumn('catalogers', 'text').execute();
+  },
+};
+
 /** Every migration, in the order it is applied. Append only. */
-export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities, scans, trustPolicies];
+export const migrations: readonly Migration[] = [registry, projects, labels, vulnerabilities, scans, trustPolicies, scanCatalogers];
 
 /**
  * Applies the pending migrations in one transaction and returns the names applied (empty when the

@@ -309,6 +309,8 @@ export interface ScanReportsTable {
   /** When the vulnerability data used was imported (scans state its age). */
   db_updated_at: Millis | null;
   scanner_version: string;
+  /** `dpkg@2 apk@2 …`: the catalogers that made the result (null: an external scanner, or unknown). */
+  catalogers: ColumnType<string | null, string | null | undefined, string | null>;
   started_at: Millis;
   finished_at: Millis | null;
 }
