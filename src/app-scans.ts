@@ -7,7 +7,7 @@ import type { AuditLog } from './core/events/audit-log.ts';
 import type { JobHandler } from './core/jobs/job-worker.ts';
 import type { JobQueue } from './core/jobs/job-queue.ts';
 import { isAttestationManifest } from './core/oci/descriptor.ts';
-import { parseManifest } from './core/oci/manifest.ts';
+import { parseManifest, type Manifest } from './core/oci/manifest.ts';
 import type { MetadataDatabase } from './core/storage/metadata/database.ts';
 import { ServerWriter, type EventFanout } from './app-events.ts';
 import { Readable } from 'node:stream';
@@ -31,14 +31,19 @@ interface ScanJobPayload {
 }
 
 
+/** The images `digest` stands for: itself, or an index's children that are images (BuildKit's attestation manifests are not). */
+function imagesOf(manifest: Manifest, digest: string): string[] {
+  return manifest.kind === 'index' ? manifest.manifests.filter((m) => !isAttestationManifest(m)).map((m) => m.digest) : [digest];
+}
+
 export function createScanRequests(deps: { database: MetadataDatabase; registry: Registry; scans: ScanService; jobs: JobQueue }): ScanRequests {
-  const request: ScanRequests['request'] = async (repository, digest, operator, options = {}) => {
+  const manifestOf = async (repository: string, digest: string): Promise<Manifest | undefined> => {
     const found = await deps.registry.content.manifest(repository, digest);
-    if (found === undefined) return [];
-    const manifest = parseManifest(found.bytes, found.mediaType);
-    const digests = manifest.kind === 'index' ? manifest.manifests.filter((m) => !isAttestationManifest(m)).map((m) => m.digest) : [digest];
+    return found === undefined ? undefined : parseManifest(found.bytes, found.mediaType);
+  };
+  const enqueue = async (repository: string, digest: string, manifest: Manifest, operator: string, options: Parameters<ScanRequests['request']>[3] = {}): Promise<number[]> => {
     const ids: number[] = [];
-    for (const d of digests) {
+    for (const d of imagesOf(manifest, digest)) {
       const state = await deps.scans.pending(d);
       if (state === 'in-flight' || (state === 'scanned' && options.rescan !== true)) continue;
       const tags = d === digest ? (options.tags ?? []) : [];
@@ -49,17 +54,23 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
     return ids;
   };
   return {
-    request,
+    async request(repository, digest, operator, options) {
+      const manifest = await manifestOf(repository, digest);
+      return manifest === undefined ? [] : enqueue(repository, digest, manifest, operator, options);
+    },
+    async images(repository, digest) {
+      const manifest = await manifestOf(repository, digest);
+      return manifest === undefined ? undefined : imagesOf(manifest, digest);
+    },
     async afterPush(project, repository, digest, tags = []) {
       if ((await projectMetadata(deps.database, project))['auto_scan'] !== 'true') return;
-      const found = await deps.registry.content.manifest(repository, digest);
-      if (found === undefined) return;
-      const manifest = parseManifest(found.bytes, found.mediaType);
+      const manifest = await manifestOf(repository, digest);
+      if (manifest === undefined) return;
       // Signatures, SBOMs and other referrers are not images, nor is a manifest without a layer a
       // runtime could run (BuildKit's attestation manifests, pushed before their index): not scanned.
       if (manifest.subject !== undefined) return;
       if (manifest.kind === 'image' && manifest.layers.length > 0 && !manifest.layers.some((layer) => isRunnableLayerMediaType(layer.mediaType))) return;
-      await request(repository, digest, 'auto', { tags });
+      await enqueue(repository, digest, manifest, 'auto', { tags });
     },
   };
 }

@@ -72,6 +72,8 @@ export interface ScanRequests {
    * successful scan is attested with the server's key whatever the project's `auto_attest`.
    */
   request(repository: string, digest: string, operator: string, options?: { readonly attest?: boolean; readonly rescan?: boolean; readonly tags?: readonly string[] }): Promise<number[]>;
+  /** The images an artifact stands for (itself, or an index's images); undefined when it is not in the registry. */
+  images(repository: string, digest: string): Promise<readonly string[] | undefined>;
   /** After a push (of `tags`, if any): scans when the project asks for it. */
   afterPush(project: string, repository: string, digest: string, tags?: readonly string[]): Promise<void>;
 }
@@ -141,8 +143,8 @@ export function createScanService(deps: {
      * scan job is needed (a failed scan is tried again); `stale` when a result stands but was made
      * with older vulnerability data than the database now holds, or by other catalogers (an older
      * Slipway's: the cache key is the digest and the catalogers' versions), so that arriving in
-     * another project it is scanned again, its result standing meanwhile; `scanned` when a current result stands;
-     * `in-flight` otherwise. Pushing an index after its children, or asking twice, scans each
+     * another project it is scanned again, its result standing meanwhile; `scanned` when a current
+     * result stands; `in-flight` otherwise. Pushing an index after its children, or asking twice, scans each
      * image once.
      */
     async pending(digest: string): Promise<'queued' | 'stale' | 'scanned' | 'in-flight'> {

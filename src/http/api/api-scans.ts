@@ -1,5 +1,3 @@
-import { isAttestationManifest } from '../../core/oci/descriptor.ts';
-import { parseManifest } from '../../core/oci/manifest.ts';
 import { AdapterMediaType, exceptionsAsOpenVex, storedHarborReport } from '../../scan/index.ts';
 import { HttpError } from '../http-error.ts';
 import { API_PREFIX, type ApiRequest, type ApiRoute } from './api-route.ts';
@@ -29,20 +27,10 @@ async function artifactOf(req: ApiRequest, resource: 'scan' | 'artifact', action
  * what is scanned and run; BuildKit's attestation manifests are neither).
  */
 async function scanGateOf(req: ApiRequest, project: string, repository: string, artifact: { digest: string; references: readonly string[] }) {
-  const digests = artifact.references.length > 0 ? await imagesOf(req, repository, artifact.digest, artifact.references) : [artifact.digest];
+  const digests = (await req.services.scanRequests.images(repository, artifact.digest)) ?? (artifact.references.length > 0 ? artifact.references : [artifact.digest]);
   const verdicts = await Promise.all(digests.map((d) => req.services.scanGate.check(project, repository, d)));
   const reasons = verdicts.flatMap((v, i) => v.reasons.map((r) => (digests.length > 1 ? `${digests[i] ?? ''}: ${r}` : r)));
   return { passed: verdicts.every((v) => v.passed), reasons };
-}
-
-/** An index's children that are images (attestation manifests left out). */
-async function imagesOf(req: ApiRequest, repository: string, digest: string, children: readonly string[]): Promise<readonly string[]> {
-  const found = await req.services.registry.content.manifest(repository, digest);
-  if (found === undefined) return children;
-  const manifest = parseManifest(found.bytes, found.mediaType);
-  if (manifest.kind !== 'index') return children;
-  const attestations = new Set<string>(manifest.manifests.filter(isAttestationManifest).map((m) => m.digest));
-  return children.filter((child) => !attestations.has(child));
 }
 
 export const scanRoutes: readonly ApiRoute[] = [
