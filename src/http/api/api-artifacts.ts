@@ -3,7 +3,7 @@ import { AdapterMediaType } from '../../scan/index.ts';
 import type { ApiRequest, ApiRoute } from './api-route.ts';
 import { audit, done, ok, projectOf } from './api-guards.ts';
 import { harborReportTypes } from './api-scans.ts';
-import { PAGING_QUERY, pagedOk, pageHeaders, pagingOf } from './paging.ts';
+import { PAGING_QUERY, pagedOk, pageHeaders, pageOf, pagingOf } from './paging.ts';
 
 const P = '/projects/{project_name_or_id}';
 const R = `${P}/repositories/{repository_name}`;
@@ -70,9 +70,8 @@ export const artifactRoutes: readonly ApiRoute[] = [
     async handle(req) {
       const repo = await repositoryOf(req, 'artifact', 'list');
       const all = await req.services.registry.artifacts.list(repo, { all: req.query.get('all') === 'true' });
-      const paging = pagingOf(req.query);
-      const page = all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize);
-      return ok(await withScanOverview(req, page), pageHeaders(req.ctx.url, paging, all.length));
+      const { items, headers } = pageOf(req, all);
+      return ok(await withScanOverview(req, items), headers);
     },
   },
   {

@@ -39,6 +39,12 @@ export function pageHeaders(url: URL, paging: Paging, total: number): Record<str
  * whole (robots, users, an artifact's tags…), each item through `view`, and Harbor's headers.
  */
 export function pagedOk<T>(req: ApiRequest, all: readonly T[], view: (item: T) => unknown = (item) => item) {
+  const { items, headers } = pageOf(req, all);
+  return ok(items.map(view), headers);
+}
+
+/** The page of `all` the request asks for, and Harbor's headers for it (for a view that must be awaited). */
+export function pageOf<T>(req: ApiRequest, all: readonly T[]): { items: T[]; headers: Record<string, string> } {
   const paging = pagingOf(req.query);
-  return ok(all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize).map(view), pageHeaders(req.ctx.url, paging, all.length));
+  return { items: all.slice((paging.page - 1) * paging.pageSize, paging.page * paging.pageSize), headers: pageHeaders(req.ctx.url, paging, all.length) };
 }
