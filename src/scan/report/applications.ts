@@ -5,6 +5,9 @@
  * `Python`, `Java`). The Trivy JSON results and the SBOMs' application packages both follow it.
  */
 import type { Package, PackageType } from '../model.ts';
+import { contentHash } from './content-hash.ts';
+import { reportPackages, sanitizeId } from './package-ref.ts';
+import type { ScanResult } from './scan-result.ts';
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
 
@@ -43,4 +46,37 @@ export function applicationOf(pkg: Package): Application {
   const type = LANG_TYPES.find((t) => t.type === pkg.type && t.file.test(pkg.location))?.trivy ?? pkg.type;
   const gathered = GATHERED[type];
   return gathered === undefined ? { key: `${pkg.location}\0${type}`, target: pkg.location, type } : { key: `\0${type}`, target: gathered, type };
+}
+
+/** An application of the image as the SBOMs list it, with its packages. */
+export interface SbomApplication {
+  /** `app-<type>-<hash>`: a bom-ref, and the tail of an SPDXID. */
+  readonly ref: string;
+  readonly target: string;
+  readonly type: string;
+  readonly packages: readonly Package[];
+}
+
+/**
+ * How the SBOM writers arrange the image (sbom-vuln.md §1, Trivy's layout): the OS packages under
+ * the operating system, the language packages under their applications, in report order.
+ */
+export function sbomLayout(result: ScanResult): { readonly packages: readonly Package[]; readonly osPackages: readonly Package[]; readonly applications: readonly SbomApplication[] } {
+  const packages = reportPackages(result);
+  const osPackages: Package[] = [];
+  const applications = new Map<string, SbomApplication & { packages: Package[] }>();
+  for (const pkg of packages) {
+    if (isOsPackage(pkg)) {
+      osPackages.push(pkg);
+      continue;
+    }
+    const { key, target, type } = applicationOf(pkg);
+    let application = applications.get(key);
+    if (application === undefined) {
+      application = { ref: `app-${sanitizeId(type) || 'application'}-${contentHash(['application', key]).slice(0, 16)}`, target, type, packages: [] };
+      applications.set(key, application);
+    }
+    application.packages.push(pkg);
+  }
+  return { packages, osPackages, applications: [...applications.values()] };
 }

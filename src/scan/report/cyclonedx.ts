@@ -11,7 +11,8 @@ import type { Finding, Package, Severity } from '../model.ts';
 import { advisorySource, cvssVersion } from './advisory-source.ts';
 import { contentUuid } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
-import { dependencyRefs, packageRef, sanitizeId, sbomLayout, type SbomApplication } from './package-ref.ts';
+import { sbomLayout, type SbomApplication } from './applications.ts';
+import { dependencyRefs, packageRef, sanitizeId } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { spdxLicenseId, toSpdxExpression } from './spdx-expression.ts';
 

@@ -1,6 +1,5 @@
 /** Stable per-package references shared by the SBOM writers (SPDX ids, CycloneDX bom-refs). */
 import type { Package } from '../model.ts';
-import { applicationOf, isOsPackage } from './applications.ts';
 import { contentHash } from './content-hash.ts';
 import type { ScanResult } from './scan-result.ts';
 
@@ -46,37 +45,4 @@ export function dependencyRefs(packages: readonly Package[]): ReadonlyMap<string
     edges.set(packageRef(pkg), [...new Set(pkg.dependsOn.map((purl) => byPurl.get(purl)).filter((ref): ref is string => ref !== undefined))]);
   }
   return edges;
-}
-
-/** An application of the image (see applications.ts) as the SBOMs list it, with its packages. */
-export interface SbomApplication {
-  /** `app-<type>-<hash>`: a bom-ref, and the tail of an SPDXID. */
-  readonly ref: string;
-  readonly target: string;
-  readonly type: string;
-  readonly packages: readonly Package[];
-}
-
-/**
- * How the SBOM writers arrange the image (sbom-vuln.md §1, Trivy's layout): the OS packages under
- * the operating system, the language packages under their applications, in report order.
- */
-export function sbomLayout(result: ScanResult): { readonly packages: readonly Package[]; readonly osPackages: readonly Package[]; readonly applications: readonly SbomApplication[] } {
-  const packages = reportPackages(result);
-  const osPackages: Package[] = [];
-  const applications = new Map<string, SbomApplication & { packages: Package[] }>();
-  for (const pkg of packages) {
-    if (isOsPackage(pkg)) {
-      osPackages.push(pkg);
-      continue;
-    }
-    const { key, target, type } = applicationOf(pkg);
-    let application = applications.get(key);
-    if (application === undefined) {
-      application = { ref: `app-${sanitizeId(type) || 'application'}-${contentHash(['application', key]).slice(0, 16)}`, target, type, packages: [] };
-      applications.set(key, application);
-    }
-    application.packages.push(pkg);
-  }
-  return { packages, osPackages, applications: [...applications.values()] };
 }

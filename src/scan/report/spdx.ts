@@ -8,7 +8,8 @@
 import type { Package } from '../model.ts';
 import { contentHash } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
-import { dependencyRefs, packageRef, sanitizeId, sbomLayout, type SbomApplication } from './package-ref.ts';
+import { sbomLayout, type SbomApplication } from './applications.ts';
+import { dependencyRefs, packageRef, sanitizeId } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { toSpdxExpression } from './spdx-expression.ts';
 
