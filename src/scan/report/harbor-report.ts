@@ -4,10 +4,10 @@
  * `application/vnd.security.vulnerability.report; version=1.1`, plus the `layer` and `status`
  * fields harbor-scanner-trivy adds.
  */
-import { SEVERITIES, type Finding, type Severity } from '../model.ts';
+import type { Finding, Severity } from '../model.ts';
 import { advisorySource, cvssVersion } from './advisory-source.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
-import { compareFindings, maxSeverity } from './severity-rank.ts';
+import { compareFindings, maxSeverity, severityRank } from './severity-rank.ts';
 import type { TrivyCvss } from './trivy-json.ts';
 
 export interface HarborPreferredCvss {
@@ -210,7 +210,8 @@ export function harborScanOverview(stored: {
 export function combineScanOverviews(overviews: readonly HarborScanOverview[]): HarborScanOverview | undefined {
   const [first, ...rest] = overviews;
   if (first === undefined || rest.length === 0) return first;
-  const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
+  // `None` and `` (no finding, no result) rank below every severity.
+  const rank = (s: string) => severityRank(s as Severity);
   const failed = overviews.find((o) => o.scan_status !== 'Success');
   const counts: Record<string, number> = {};
   for (const o of overviews) for (const [severity, n] of Object.entries(o.summary?.summary ?? {})) counts[severity] = (counts[severity] ?? 0) + n;
