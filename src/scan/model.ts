@@ -110,7 +110,9 @@ export interface Finding {
   readonly aliases: readonly string[];
   readonly package: Package;
   readonly severity: Severity;
-  /** The vector the severity came from, when it was computed, and the advisory whose record carried it. */
+  /** The id of the advisory record the severity is from (its rating, else its vector): reports name its source. */
+  readonly advisory?: string;
+  /** The advisory's CVSS vector and score (the severity is computed from it when no rating is given), and the record that carried it. */
   readonly cvss?: { readonly vector: string; readonly score: number; readonly source?: string };
   /** Empty when no fix is known. */
   readonly fixedVersions: readonly string[];

@@ -95,10 +95,13 @@ describe('slipway db, scan and sbom', () => {
   it('gates CI on Critical findings with --exit-code, and a VEX statement lifts the gate', async () => {
     const gated = await cli(['scan', `oci:${layout}:v1`, '--format', 'json', '--severity', 'CRITICAL', '--exit-code', '3']);
     assert.equal(gated.code, 3, gated.stderr);
-    const report = JSON.parse(gated.stdout) as { SchemaVersion: number; Results: { Vulnerabilities?: { VulnerabilityID: string; PkgName: string; FixedVersion: string; Severity: string }[] }[] };
+    type Vulnerability = { VulnerabilityID: string; PkgName: string; FixedVersion: string; Severity: string; SeveritySource?: string; CVSS?: object };
+    const report = JSON.parse(gated.stdout) as { SchemaVersion: number; Results: { Vulnerabilities?: Vulnerability[] }[] };
     assert.equal(report.SchemaVersion, 2);
     const vulns = report.Results.flatMap((r) => r.Vulnerabilities ?? []);
     assert.deepEqual(vulns.map((v) => [v.VulnerabilityID, v.PkgName, v.FixedVersion, v.Severity]), [['CVE-2021-44906', 'minimist', '1.2.6', 'CRITICAL']]);
+    // GHSA's own rating, and the record's vector scored beside it.
+    assert.deepEqual([vulns[0]?.SeveritySource, vulns[0]?.CVSS], ['ghsa', { ghsa: { V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', V3Score: 9.8 } }]);
 
     const vex = join(dir, 'vex.json');
     await writeFile(

@@ -1,27 +1,48 @@
 /** Where an advisory id comes from (by its prefix), and which CVSS version a vector is. */
 
+import type { Finding } from '../model.ts';
+
 export interface AdvisorySource {
-  /** Trivy's source key (`nvd`, `ghsa`, …), used for `CVSS` maps. */
+  /** Trivy's source key (`nvd`, `ghsa`, …), used for `CVSS`, `VendorSeverity` and `SeveritySource`. */
   readonly key: string;
   readonly name: string;
   /** The advisory's page. */
   readonly url: string;
+  /** The database's own page (Trivy's `DataSource.URL`). */
+  readonly home: string;
 }
 
-const SOURCES: readonly { readonly prefix: RegExp; readonly key: string; readonly name: string; readonly url: (id: string) => string }[] = [
-  { prefix: /^CVE-/, key: 'nvd', name: 'NVD', url: (id) => `https://nvd.nist.gov/vuln/detail/${id}` },
-  { prefix: /^GHSA-/, key: 'ghsa', name: 'GitHub Advisory Database', url: (id) => `https://github.com/advisories/${id}` },
-  { prefix: /^GO-/, key: 'go', name: 'Go Vulnerability Database', url: (id) => `https://pkg.go.dev/vuln/${id}` },
-  { prefix: /^(DSA|DLA|DTSA)-/, key: 'debian', name: 'Debian Security Tracker', url: (id) => `https://security-tracker.debian.org/tracker/${id}` },
-  { prefix: /^(USN|UBUNTU)-/, key: 'ubuntu', name: 'Ubuntu Security Notices', url: (id) => `https://ubuntu.com/security/notices/${id.replace(/^UBUNTU-/, '')}` },
-  { prefix: /^PYSEC-/, key: 'pypa', name: 'PyPA Advisory Database', url: (id) => `https://osv.dev/vulnerability/${id}` },
+const SOURCES: readonly { readonly prefix: RegExp; readonly key: string; readonly name: string; readonly home: string; readonly url: (id: string) => string }[] = [
+  { prefix: /^CVE-/, key: 'nvd', name: 'NVD', home: 'https://nvd.nist.gov/', url: (id) => `https://nvd.nist.gov/vuln/detail/${id}` },
+  { prefix: /^GHSA-/, key: 'ghsa', name: 'GitHub Advisory Database', home: 'https://github.com/advisories', url: (id) => `https://github.com/advisories/${id}` },
+  { prefix: /^GO-/, key: 'go', name: 'Go Vulnerability Database', home: 'https://pkg.go.dev/vuln/', url: (id) => `https://pkg.go.dev/vuln/${id}` },
+  {
+    prefix: /^(DSA|DLA|DTSA|DEBIAN)-/,
+    key: 'debian',
+    name: 'Debian Security Tracker',
+    home: 'https://security-tracker.debian.org/tracker/',
+    url: (id) => `https://security-tracker.debian.org/tracker/${id.replace(/^DEBIAN-/, '')}`,
+  },
+  { prefix: /^ALPINE-/, key: 'alpine', name: 'Alpine Security Tracker', home: 'https://security.alpinelinux.org/', url: (id) => `https://security.alpinelinux.org/vuln/${id.replace(/^ALPINE-/, '')}` },
+  { prefix: /^(USN|UBUNTU)-/, key: 'ubuntu', name: 'Ubuntu Security Notices', home: 'https://ubuntu.com/security/notices', url: (id) => `https://ubuntu.com/security/notices/${id.replace(/^UBUNTU-/, '')}` },
+  { prefix: /^PYSEC-/, key: 'pypa', name: 'PyPA Advisory Database', home: 'https://github.com/pypa/advisory-database', url: (id) => `https://osv.dev/vulnerability/${id}` },
 ];
 
 /** The naming authority of an advisory id; anything unrecognised is looked up on OSV. */
 export function advisorySource(id: string): AdvisorySource {
   const source = SOURCES.find((s) => s.prefix.test(id));
-  if (source === undefined) return { key: 'osv', name: 'OSV', url: `https://osv.dev/vulnerability/${encodeURIComponent(id)}` };
-  return { key: source.key, name: source.name, url: source.url(id) };
+  if (source === undefined) return { key: 'osv', name: 'OSV', home: 'https://osv.dev/', url: `https://osv.dev/vulnerability/${encodeURIComponent(id)}` };
+  return { key: source.key, name: source.name, home: source.home, url: source.url(id) };
+}
+
+/** Where a finding's severity is from (Trivy's `SeveritySource`, `DataSource`): the advisory that rated it; none when it is Unknown. */
+export function severitySource(finding: Finding): AdvisorySource | undefined {
+  return finding.severity === 'Unknown' ? undefined : advisorySource(finding.advisory ?? finding.id);
+}
+
+/** The source key a finding's CVSS vector is filed under: the record that carried it (a GHSA record's is `ghsa`, even when the finding is named by its CVE). */
+export function cvssSourceKey(finding: Finding): string {
+  return advisorySource(finding.cvss?.source ?? finding.id).key;
 }
 
 /** Pages that are an advisory itself (not a commit, a mailing-list post or a source line). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cdxLicenses, toCycloneDx } from './cyclonedx.ts';
 import { packageRef } from './package-ref.ts';
-import { GO_NET, IMAGE_DIGEST, LIBSSL, LODASH, ZLIB, scanFixture } from './scan-result-fixture.ts';
+import { FINDINGS, GO_NET, IMAGE_DIGEST, LIBSSL, LODASH, ZLIB, scanFixture } from './scan-result-fixture.ts';
 
 const TYPES = ['application', 'framework', 'library', 'container', 'platform', 'operating-system', 'device', 'device-driver', 'firmware', 'file', 'machine-learning-model', 'data', 'cryptographic-asset'];
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info', 'none', 'unknown'];
@@ -91,10 +91,19 @@ describe('toCycloneDx', () => {
     assert.deepEqual(ssl?.references, [{ id: 'DSA-5764-1', source: { name: 'Debian Security Tracker', url: 'https://security-tracker.debian.org/tracker/DSA-5764-1' } }]);
     assert.deepEqual(ssl?.affects, [{ ref: packageRef(LIBSSL), versions: [{ version: '3.0.11-1~deb12u2', status: 'affected' }] }]);
     assert.equal(vulns.filter((v) => v.affects[0]?.ref === packageRef(LODASH)).length, 2);
-    assert.deepEqual(vulns.find((v) => v.id === 'CVE-2023-45853')?.ratings, [{ severity: 'info' }]);
+    assert.deepEqual(vulns.find((v) => v.id === 'CVE-2023-45853')?.ratings, [
+      { source: { name: 'Debian Security Tracker', url: 'https://security-tracker.debian.org/tracker/CVE-2023-45853' }, severity: 'info' },
+    ]);
     const go = vulns.find((v) => v.affects[0]?.ref === packageRef(GO_NET));
     assert.deepEqual(go?.ratings, [{ severity: 'unknown' }]);
     assert.deepEqual(go?.source, { name: 'Go Vulnerability Database', url: 'https://pkg.go.dev/vuln/GO-2024-2687' });
+    // A vendor's rating that is not its vector's: both, each with its method.
+    const rated = toCycloneDx(scanFixture({ findings: [{ ...FINDINGS[1]!, severity: 'Medium' }] })).vulnerabilities?.[0];
+    const ghsa = { name: 'GitHub Advisory Database', url: 'https://github.com/advisories/GHSA-35jh-r3h4-6jhm' };
+    assert.deepEqual(rated?.ratings, [
+      { source: ghsa, score: 7.2, severity: 'high', method: 'CVSSv31', vector: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' },
+      { source: ghsa, severity: 'medium', method: 'other' },
+    ]);
     const redos = vulns.find((v) => v.id === 'CVE-2020-28500');
     assert.match(redos?.detail ?? '', /^All versions of package lodash/);
     assert.deepEqual([redos?.cwes, redos?.published, redos?.updated], [[1333, 400], '2022-01-06T20:30:46.000Z', '2023-09-05T22:58:25.000Z']);

@@ -8,7 +8,8 @@
  * of the scan result.
  */
 import type { Finding, Package, Severity } from '../model.ts';
-import { advisorySource, cvssVersion } from './advisory-source.ts';
+import { advisorySource, cvssVersion, severitySource } from './advisory-source.ts';
+import { cvssSeverity } from '../vulndb/advisory-severity.ts';
 import { contentUuid } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
 import { sbomLayout, type SbomApplication } from './applications.ts';
@@ -35,7 +36,7 @@ export interface CdxRating {
   readonly source?: { readonly name: string; readonly url?: string };
   readonly score?: number;
   readonly severity: CdxSeverity;
-  readonly method?: 'CVSSv2' | 'CVSSv3' | 'CVSSv31' | 'CVSSv4';
+  readonly method?: 'CVSSv2' | 'CVSSv3' | 'CVSSv31' | 'CVSSv4' | 'other';
   readonly vector?: string;
 }
 
@@ -157,19 +158,31 @@ function rootComponent(result: ScanResult): CdxComponent {
   };
 }
 
-function rating(finding: Finding): CdxRating {
-  const severity = cdxSeverity(finding.severity);
-  if (finding.cvss === undefined) return { severity };
-  const method = { '2': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' } as const;
-  const version = cvssVersion(finding.cvss.vector);
-  const from = finding.cvss.source === undefined ? undefined : advisorySource(finding.cvss.source);
-  return {
-    ...(from === undefined ? {} : { source: { name: from.name, url: from.url } }),
-    score: finding.cvss.score,
-    severity,
-    ...(version === undefined ? {} : { method: method[version] }),
-    vector: finding.cvss.vector,
-  };
+/**
+ * The advisory's CVSS score (its severity the score's), and its own rating when that differs (a
+ * GHSA record may rate `MODERATE` what its vector scores 7.5): one rating per method, as CycloneDX
+ * keeps them apart.
+ */
+function ratings(finding: Finding): CdxRating[] {
+  const out: CdxRating[] = [];
+  const { cvss } = finding;
+  if (cvss !== undefined) {
+    const method = { '2': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' } as const;
+    const version = cvssVersion(cvss.vector);
+    const from = cvss.source === undefined ? undefined : advisorySource(cvss.source);
+    out.push({
+      ...(from === undefined ? {} : { source: { name: from.name, url: from.url } }),
+      score: cvss.score,
+      severity: cdxSeverity(cvssSeverity(cvss.score)),
+      ...(version === undefined ? {} : { method: method[version] }),
+      vector: cvss.vector,
+    });
+  }
+  if (cvss === undefined || cvssSeverity(cvss.score) !== finding.severity) {
+    const rater = severitySource(finding);
+    out.push({ ...(rater === undefined ? {} : { source: { name: rater.name, url: rater.url } }), severity: cdxSeverity(finding.severity), ...(cvss === undefined ? {} : { method: 'other' }) });
+  }
+  return out;
 }
 
 function vulnerability(finding: Finding): CdxVulnerability {
@@ -180,7 +193,7 @@ function vulnerability(finding: Finding): CdxVulnerability {
     id: finding.id,
     source: { name: source.name, url: source.url },
     ...(aliases.length === 0 ? {} : { references: aliases.map((id) => ({ id, source: { name: advisorySource(id).name, url: advisorySource(id).url } })) }),
-    ratings: [rating(finding)],
+    ratings: ratings(finding),
     ...(finding.summary === '' ? {} : { description: finding.summary }),
     ...(finding.description === undefined ? {} : { detail: finding.description }),
     ...(fixed.length === 0 ? {} : { recommendation: `Upgrade ${finding.package.name} to ${fixed.join(' or ')}` }),

@@ -5,7 +5,7 @@
  * fields harbor-scanner-trivy adds.
  */
 import type { Finding, Severity } from '../model.ts';
-import { advisorySource, cvssVersion } from './advisory-source.ts';
+import { advisorySource, cvssSourceKey, cvssVersion } from './advisory-source.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
 import { compareFindings, maxSeverity, severityRank } from './severity-rank.ts';
 import type { TrivyCvss } from './trivy-json.ts';
@@ -93,7 +93,7 @@ function item(finding: Finding): HarborVulnerability {
     links: finding.references.length === 0 ? [advisorySource(finding.id).url] : [...new Set(finding.references)],
     ...(preferred === undefined ? {} : { preferred_cvss: preferred }),
     cwe_ids: finding.cweIds ?? [],
-    ...(vendor === undefined ? {} : { vendor_attributes: { CVSS: { [advisorySource(finding.id).key]: vendor } } }),
+    ...(vendor === undefined ? {} : { vendor_attributes: { CVSS: { [cvssSourceKey(finding)]: vendor } } }),
     ...(Object.keys(layer).length === 0 ? {} : { layer }),
     status: finding.fixedVersions.length === 0 ? 'affected' : 'fixed',
   };

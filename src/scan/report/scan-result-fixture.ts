@@ -55,12 +55,13 @@ function finding(pkg: Package, fields: Partial<Finding> & Pick<Finding, 'id' | '
 }
 
 export const FINDINGS: readonly Finding[] = [
-  finding(ZLIB, { id: 'CVE-2023-45853', severity: 'Negligible', summary: 'zlib: integer overflow in MiniZip zipOpenNewFileInZip4_64' }),
+  finding(ZLIB, { id: 'CVE-2023-45853', advisory: 'DEBIAN-CVE-2023-45853', severity: 'Negligible', summary: 'zlib: integer overflow in MiniZip zipOpenNewFileInZip4_64' }),
   finding(LODASH, {
     id: 'CVE-2021-23337',
     aliases: ['GHSA-35jh-r3h4-6jhm'],
     severity: 'High',
-    cvss: { vector: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H', score: 7.2 },
+    advisory: 'GHSA-35jh-r3h4-6jhm',
+    cvss: { vector: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H', score: 7.2, source: 'GHSA-35jh-r3h4-6jhm' },
     fixedVersions: ['4.17.21'],
     summary: 'Command injection in lodash template',
     references: ['https://github.com/advisories/GHSA-35jh-r3h4-6jhm', 'https://nvd.nist.gov/vuln/detail/CVE-2021-23337'],

@@ -49,6 +49,13 @@ describe('toTrivyJson', () => {
     assert.deepEqual(ssl?.VendorIDs, ['DSA-5764-1']);
     assert.equal(ssl?.PkgPath, undefined);
     assert.equal(os[1]?.FixedVersion, undefined);
+    // Who rated it: the advisory record the severity is from, as Trivy's SeveritySource / VendorSeverity / DataSource.
+    const zlib = os[1];
+    assert.deepEqual([zlib?.SeveritySource, zlib?.VendorSeverity, zlib?.DataSource], [
+      'debian',
+      { debian: 1 },
+      { ID: 'debian', Name: 'Debian Security Tracker', URL: 'https://security-tracker.debian.org/tracker/' },
+    ]);
     const lodash = report.Results[1]?.Vulnerabilities ?? [];
     assert.deepEqual(lodash.map((v) => [v.VulnerabilityID, v.Severity, v.PkgPath]), [
       ['CVE-2020-28500', 'MEDIUM', 'app/node_modules/lodash/package.json'],
@@ -60,8 +67,10 @@ describe('toTrivyJson', () => {
     assert.deepEqual([redos?.PublishedDate, redos?.LastModifiedDate, redos?.CweIDs], ['2022-01-06T20:30:46.000Z', '2023-09-05T22:58:25.000Z', ['CWE-1333', 'CWE-400']]);
     assert.deepEqual(redos?.CVSS, { ghsa: { V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L', V3Score: 5.3 } });
     assert.equal(lodash[1]?.Description, undefined, 'none invented where the advisory has none');
+    assert.deepEqual([lodash[1]?.SeveritySource, lodash[1]?.VendorSeverity], ['ghsa', { ghsa: 3 }]);
     const go = report.Results[2]?.Vulnerabilities?.[0];
     assert.equal(go?.Severity, 'UNKNOWN');
+    assert.deepEqual([go?.SeveritySource, go?.VendorSeverity, go?.DataSource], [undefined, undefined, undefined], 'nobody rated it');
     assert.equal(go?.PrimaryURL, 'https://pkg.go.dev/vuln/GO-2024-2687');
   });
 

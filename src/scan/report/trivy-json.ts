@@ -5,7 +5,7 @@
  */
 import type { Finding, Package } from '../model.ts';
 import { applicationOf, isOsPackage } from './applications.ts';
-import { advisorySource, cvssVersion, primaryUrl } from './advisory-source.ts';
+import { cvssSourceKey, cvssVersion, primaryUrl, severitySource } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { trivySeverity, type TrivySeverity } from './severity-rank.ts';
 
@@ -29,11 +29,14 @@ export interface TrivyVulnerability {
   readonly FixedVersion?: string;
   readonly Status: 'fixed' | 'affected';
   readonly Layer?: { readonly Digest?: string; readonly DiffID?: string };
+  readonly SeveritySource?: string;
   readonly PrimaryURL?: string;
+  readonly DataSource?: { readonly ID: string; readonly Name: string; readonly URL: string };
   readonly Title?: string;
   readonly Description?: string;
   readonly Severity: TrivySeverity;
   readonly CweIDs?: readonly string[];
+  readonly VendorSeverity?: Readonly<Record<string, number>>;
   readonly CVSS?: Readonly<Record<string, TrivyCvss>>;
   readonly References?: readonly string[];
   readonly PublishedDate?: string;
@@ -64,14 +67,16 @@ export interface TrivyReport {
   readonly Results: readonly TrivyResult[];
 }
 
+/** `VendorSeverity` values: Trivy's scale as numbers. */
+const TRIVY_SEVERITIES: readonly TrivySeverity[] = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+
 function cvss(finding: Finding): Record<string, TrivyCvss> | undefined {
   if (finding.cvss === undefined) return undefined;
   const { vector, score } = finding.cvss;
   const version = cvssVersion(vector);
   if (version === undefined) return undefined;
   const fields: TrivyCvss = version === '2' ? { V2Vector: vector, V2Score: score } : version === '4.0' ? { V40Vector: vector, V40Score: score } : { V3Vector: vector, V3Score: score };
-  // Keyed by where the vector came from (a GHSA record's is `ghsa`, even when the finding is named by its CVE).
-  return { [advisorySource(finding.cvss.source ?? finding.id).key]: fields };
+  return { [cvssSourceKey(finding)]: fields };
 }
 
 function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
@@ -80,6 +85,8 @@ function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
   const layer = { ...(pkg.layerDigest === undefined ? {} : { Digest: pkg.layerDigest }), ...(pkg.layerDiffId === undefined ? {} : { DiffID: pkg.layerDiffId }) };
   const scores = cvss(finding);
   const primary = primaryUrl(finding);
+  const rater = severitySource(finding);
+  const severity = trivySeverity(finding.severity);
   return {
     VulnerabilityID: finding.id,
     ...(vendorIds.length === 0 ? {} : { VendorIDs: vendorIds }),
@@ -91,11 +98,14 @@ function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
     ...(finding.fixedVersions.length === 0 ? {} : { FixedVersion: finding.fixedVersions.join(', ') }),
     Status: finding.fixedVersions.length === 0 ? 'affected' : 'fixed',
     ...(Object.keys(layer).length === 0 ? {} : { Layer: layer }),
+    ...(rater === undefined ? {} : { SeveritySource: rater.key }),
     PrimaryURL: primary,
+    ...(rater === undefined ? {} : { DataSource: { ID: rater.key, Name: rater.name, URL: rater.home } }),
     ...(finding.summary === '' ? {} : { Title: finding.summary }),
     ...(finding.description === undefined ? {} : { Description: finding.description }),
-    Severity: trivySeverity(finding.severity),
+    Severity: severity,
     ...(finding.cweIds === undefined ? {} : { CweIDs: finding.cweIds }),
+    ...(rater === undefined ? {} : { VendorSeverity: { [rater.key]: TRIVY_SEVERITIES.indexOf(severity) } }),
     ...(scores === undefined ? {} : { CVSS: scores }),
     ...(finding.references.length === 0 ? {} : { References: finding.references }),
     ...(finding.published === undefined ? {} : { PublishedDate: new Date(finding.published).toISOString() }),

@@ -24,6 +24,7 @@ export function advisoryFinding(record: OsvRecord, entries: readonly OsvAffected
     aliases: ids,
     package: pkg,
     severity,
+    advisory: record.id,
     ...(cvss === undefined ? {} : { cvss: { ...cvss, source: record.id } }),
     fixedVersions: evaluation.fixed,
     summary: evaluation.kind === 'incomparable' ? `${NOT_COMPARABLE}${evaluation.reason}${summary === '' ? '' : ` — ${summary}`}` : summary,
@@ -60,8 +61,10 @@ function merge(a: Finding, b: Finding): Finding {
   const published = Math.min(primary.published ?? Infinity, other.published ?? Infinity);
   const modified = Math.max(primary.modified ?? -Infinity, other.modified ?? -Infinity);
   const cweIds = union(primary.cweIds ?? [], other.cweIds ?? []);
+  const cvss = primary.cvss ?? other.cvss;
   return {
     ...primary,
+    ...(cvss === undefined ? {} : { cvss }),
     aliases: union(primary.aliases, other.aliases),
     fixedVersions: union(primary.fixedVersions, other.fixedVersions),
     summary,

@@ -12,8 +12,8 @@ function severityOf(record: object, affected: object = {}) {
 }
 
 describe('advisory severity', () => {
-  it("prefers the record's own rating to its vectors", () => {
-    assert.deepEqual(severityOf({ database_specific: { severity: 'MODERATE' }, severity: [{ type: 'CVSS_V3', score: V3 }] }), { severity: 'Medium' });
+  it("prefers the record's own rating to its vectors, and keeps the vector's score beside it", () => {
+    assert.deepEqual(severityOf({ database_specific: { severity: 'MODERATE' }, severity: [{ type: 'CVSS_V3', score: V3 }] }), { severity: 'Medium', cvss: { vector: V3, score: 9.8 } });
     assert.deepEqual(severityOf({ database_specific: { severity: 'low' } }), { severity: 'Low' });
     assert.deepEqual(severityOf({}, { severity: [{ type: 'Ubuntu', score: 'negligible' }] }), { severity: 'Negligible' });
     assert.deepEqual(severityOf({}, { ecosystem_specific: { urgency: 'high**' } }), { severity: 'High' });

@@ -3,7 +3,8 @@
  * wins: an `Ubuntu` priority, GHSA's `database_specific.severity`, Debian's
  * `ecosystem_specific.urgency` (the highest when entries differ). Without one (or when it is
  * Unknown) the severity is computed from a CVSS vector — v4.0 before v3.x, the matched
- * `affected[]` entries' before the record's — and the vector is reported with its score.
+ * `affected[]` entries' before the record's. That vector is reported with its score either way:
+ * a GHSA record rates a finding `HIGH` and scores it 7.5, and reports show both (as Trivy's do).
  */
 import type { Severity } from '../model.ts';
 import { SEVERITIES } from '../model.ts';
@@ -12,7 +13,7 @@ import type { OsvAffected, OsvRecord, OsvSeverity } from './osv-record.ts';
 
 export interface AdvisorySeverity {
   readonly severity: Severity;
-  /** Set when the severity was computed from a vector. */
+  /** The advisory's CVSS vector and score, whether or not the severity came from it. */
   readonly cvss?: { readonly vector: string; readonly score: number };
 }
 
@@ -22,9 +23,14 @@ const FROM_CVSS: Readonly<Record<CvssRating, Severity>> = { None: 'Negligible', 
 
 export function advisorySeverity(record: OsvRecord, entries: readonly OsvAffected[]): AdvisorySeverity {
   const rated = highest(ownRatings(record, entries));
-  if (rated !== 'Unknown') return { severity: rated };
-  const computed = computeFromVectors(entries.flatMap((entry) => entry.severity)) ?? computeFromVectors(record.severity);
-  return computed ?? { severity: 'Unknown' };
+  const cvss = scoredVector(entries.flatMap((entry) => entry.severity)) ?? scoredVector(record.severity);
+  const severity = rated !== 'Unknown' || cvss === undefined ? rated : cvssSeverity(cvss.score);
+  return { severity, ...(cvss === undefined ? {} : { cvss }) };
+}
+
+/** A CVSS score on Harbor's scale (0 is Negligible: CVSS's None). */
+export function cvssSeverity(score: number): Severity {
+  return FROM_CVSS[cvssRating(score)];
 }
 
 /** Debian's urgency (`low*`, `medium**`… carry the tracker's uncertainty marks). */
@@ -55,12 +61,12 @@ function highest(ratings: readonly Severity[]): Severity {
   return ratings.reduce<Severity>((best, rating) => (SEVERITIES.indexOf(rating) > SEVERITIES.indexOf(best) ? rating : best), 'Unknown');
 }
 
-function computeFromVectors(severities: readonly OsvSeverity[]): AdvisorySeverity | undefined {
+function scoredVector(severities: readonly OsvSeverity[]): AdvisorySeverity['cvss'] {
   for (const type of ['CVSS_V4', 'CVSS_V3']) {
     for (const { score: vector } of severities.filter((severity) => severity.type === type)) {
       try {
         const { score } = cvssScore(vector.trim());
-        return { severity: FROM_CVSS[cvssRating(score)], cvss: { vector: vector.trim(), score } };
+        return { vector: vector.trim(), score };
       } catch {
         // an unscorable vector: try the next one
       }
