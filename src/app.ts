@@ -126,6 +126,7 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     catalogers,
     vulndb: createVulnDb(database),
     version: SLIPWAY_VERSION,
+    registryHost: externalHost,
   });
   const signing = config.signing ?? {};
   const trustedRoot = signing.trustedRootFile === undefined ? undefined : await loadTrustedRoot(signing.trustedRootFile);

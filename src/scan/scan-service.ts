@@ -96,6 +96,8 @@ export function createScanService(deps: {
   version: string;
   /** When set, scans go to this external scanner (no SBOM or report referrers are produced then). */
   external?: ExternalScanner;
+  /** The registry's host as clients name it (`registry.example`, `localhost:5000`): reports name images `<host>/<repository>@<digest>`. */
+  registryHost?: () => string;
   clock?: () => number;
 }) {
   const { db } = deps.database;
@@ -106,7 +108,8 @@ export function createScanService(deps: {
   /** The image, or why it is not scannable (an index: its children are; an artifact that is not a container image). */
   async function open(repository: string, digest: string, signal?: AbortSignal): Promise<ScanImage | string | undefined> {
     try {
-      return await imageFromSource(contentSource(deps.content, repository), digest, `${repository}@${digest}`, { indexes: 'refuse', ...(signal === undefined ? {} : { signal }) });
+      const source = contentSource(deps.content, repository, deps.registryHost?.());
+      return await imageFromSource(source, digest, `${source.description}@${digest}`, { indexes: 'refuse', ...(signal === undefined ? {} : { signal }) });
     } catch (error) {
       if (error instanceof ScanError && error.code === 'IMAGE_UNKNOWN') return undefined;
       if (error instanceof ScanError && error.code === 'UNSUPPORTED') return error.message;
@@ -280,10 +283,11 @@ export function createScanService(deps: {
 }
 
 /** The registry's trusted reads of one repository, as an image source. */
-function contentSource(content: ImageContent, repository: string): ImageSource {
+function contentSource(content: ImageContent, repository: string, host: string | undefined): ImageSource {
   const openBlobFile = content.openBlobFile?.bind(content);
   return {
-    description: repository,
+    description: host === undefined ? repository : `${host}/${repository}`,
+    ...(host === undefined ? {} : { registry: { host, repository } }),
     async getManifest(reference, options) {
       if (reference === undefined) return undefined;
       const found = await content.manifest(repository, reference, options);

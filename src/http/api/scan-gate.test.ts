@@ -140,14 +140,16 @@ for (const kind of databaseKinds) {
       assert.match(error?.message ?? '', /^current image with \d+ vulnerabilit(y|ies) cannot be pulled due to configured policy in 'Prevent images with vulnerability severity of "Critical" or higher from running\.'.*CVE-2021-44906/);
       assert.doesNotMatch(error?.message ?? '', /CVE-2020-8203/, 'only what is at or above the threshold is named');
 
-      const expires = new Date(Date.now() + 1500).toISOString();
+      // Long enough that a loaded CI machine pulls before it; waited out below.
+      const expiresAt = Date.now() + 4000;
+      const expires = new Date(expiresAt).toISOString();
       const exception = await admin.call('POST', '/projects/guarded/scan-exceptions', { digest, vulnerability: 'CVE-2021-44906', justification: 'vulnerable_code_not_in_execute_path', expires_at: expires });
       assert.equal(exception.status, 201);
       assert.equal((await pull()).status, 200, 'under the exception the pull passes');
       const vex = parseOpenVex(await admin.ok('GET', '/projects/guarded/scan-exceptions?format=openvex'));
       assert.deepEqual(vex.statements.map((st) => [st.vulnerability.name, st.status, st.justification]), [['CVE-2021-44906', 'not_affected', 'vulnerable_code_not_in_execute_path']], 'exceptions export as OpenVEX');
       assert.match(vex['@id'], new RegExp(`^${server.url.replace(/[.]/g, '\\.')}/api/v2\\.0/projects/\\d+/scan-exceptions\\?format=openvex$`), 'the document id is where it is served');
-      await sleep(1600);
+      await sleep(Math.max(0, expiresAt - Date.now()) + 100);
       assert.equal((await pull()).status, 412, 'after the expiry it is refused again');
 
       const referrers = await http.request('GET', `/v2/guarded/web/referrers/${digest}`);
@@ -234,6 +236,10 @@ for (const kind of databaseKinds) {
       const layer = (await http.request('GET', `/v2/guarded/web/manifests/${reportManifest?.digest ?? ''}`, { headers: { accept: MediaType.ociManifest } })).json<{ layers: { digest: string }[] }>().layers[0];
       const attached = (await http.request('GET', `/v2/guarded/web/blobs/${layer?.digest ?? ''}`)).body.toString('utf8');
       assert.match(attached, /CVE-2099-0001/, "the attached report is the rescan's");
+      const named = JSON.parse(attached) as { ArtifactName: string; Metadata: { RepoDigests?: string[] } };
+      // As clients pull it: the server's external host (without externalUrl, localhost and its port).
+      const pulledAs = `localhost:${new URL(server.url).port}/guarded/web@${webDigest}`;
+      assert.deepEqual([named.ArtifactName, named.Metadata.RepoDigests], [pulledAs, [pulledAs]]);
       const audit = await admin.ok<{ resource: string; operation: string; username: string }[]>('GET', '/projects/guarded/audit-logs?page_size=100');
       assert.ok(audit.some((e) => e.operation === 'scan' && e.username === 'rescan' && e.resource === `guarded/web@${webDigest}`), 'the rescan is audited per image');
 
