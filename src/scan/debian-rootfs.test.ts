@@ -12,9 +12,12 @@ import type { ScanResult } from './report/scan-result.ts';
 import { scanImage } from './scanner.ts';
 import { importOsv } from './vulndb/osv-import.ts';
 import { createVulnDb } from './vulndb/vulndb.ts';
-import { sharedData } from '../testing/shared-data.ts';
+import { sharedData, sharedDataUrl } from '../testing/shared-data.ts';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { toSpdx } from './report/spdx.ts';
 
 const OSV_DEBIAN = sharedData('osv/Debian/');
+const validateSpdx = new Ajv2019({ allErrors: true, strict: false }).compile(JSON.parse(await readFile(new URL('sbom/spdx-2.3/spdx-schema.json', sharedDataUrl('')), 'utf8')) as object);
 
 /**
  * A real Debian bookworm rootfs (debootstrap minbase, built once into the test cache) scanned
@@ -77,5 +80,22 @@ describe('scanning a real Debian bookworm rootfs', () => {
       assert.deepEqual(found(id), binariesOf(source), `${id} for every package built from ${source}`);
     }
     for (const f of result.findings) assert.deepEqual(f.fixedVersions, [], `${f.id} has no fix in bookworm, so none is claimed`);
+  });
+
+  it('writes a valid SPDX 2.3 SBOM declaring the licenses its copyright files state, in SPDX terms', () => {
+    const doc = toSpdx(result);
+    assert.ok(validateSpdx(doc), JSON.stringify(validateSpdx.errors, null, 2));
+    // Each license a package's files are under, DEP-5 short names read as list ids (bash's `GPL-3+`, apt's `Expat`).
+    const terms = (name: string) => (doc.packages.find((p) => p.name === name)?.licenseDeclared ?? '').split(' AND ');
+    assert.ok(terms('bash').includes('GPL-3.0-or-later'), terms('bash').join(' AND '));
+    assert.deepEqual(terms('apt').toSorted(), ['BSD-3-Clause', 'GPL-2.0-only', 'GPL-2.0-or-later', 'MIT']);
+    assert.ok(terms('zlib1g').includes('Zlib'), terms('zlib1g').join(' AND '));
+    // Those without a list id are defined in the document, as their copyright file names them.
+    const refs = new Map((doc.hasExtractedLicensingInfos ?? []).map((l) => [l.licenseId, l.extractedText]));
+    for (const term of doc.packages.flatMap((p) => (p.licenseDeclared ?? '').split(/ AND | OR |[()]/)).filter((t) => t.startsWith('LicenseRef-'))) assert.ok(refs.has(term), term);
+    const debs = result.packages.filter((p) => p.type === 'deb');
+    const stated = debs.filter((p) => p.licenses.length > 0).length;
+    const unknown = doc.packages.filter((p) => p.primaryPackagePurpose === 'LIBRARY' && p.licenseDeclared === 'NOASSERTION').length;
+    assert.equal(unknown, debs.length - stated, 'every package whose copyright file names a license declares one');
   });
 });

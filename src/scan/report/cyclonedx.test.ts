@@ -121,7 +121,9 @@ describe('cdxLicenses', () => {
   it('uses ids, one expression, or names', () => {
     assert.deepEqual(cdxLicenses(['mit', 'Zlib']), [{ license: { id: 'MIT' } }, { license: { id: 'Zlib' } }]);
     assert.deepEqual(cdxLicenses(['MIT', 'BSD-3-Clause OR GPL-2.0-only']), [{ expression: 'MIT AND (BSD-3-Clause OR GPL-2.0-only)' }]);
-    assert.deepEqual(cdxLicenses(['MIT', 'GPL-2+']), [{ license: { id: 'MIT' } }, { license: { name: 'GPL-2+' } }]);
+    assert.deepEqual(cdxLicenses(['MIT', 'GPL-2+']), [{ license: { id: 'MIT' } }, { license: { id: 'GPL-2.0-or-later' } }]);
+    assert.deepEqual(cdxLicenses(['GPL-2+ or Artistic', 'MIT']), [{ expression: '(GPL-2.0-or-later OR Artistic-1.0) AND MIT' }]);
+    assert.deepEqual(cdxLicenses(['MIT', 'public-domain']), [{ license: { id: 'MIT' } }, { license: { name: 'public-domain' } }]);
     assert.equal(cdxLicenses([]), undefined);
   });
 });

@@ -15,7 +15,7 @@ import { imageDigest, imagePurl } from './image-purl.ts';
 import { sbomLayout, type SbomApplication } from './applications.ts';
 import { dependencyRefs, packageRef, sanitizeId } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
-import { spdxLicenseId, toSpdxExpression } from './spdx-expression.ts';
+import { conjunctionOf, normalizeLicense, spdxLicenseId } from './spdx-expression.ts';
 
 export type CdxLicense = { readonly license: { readonly id: string } | { readonly name: string } } | { readonly expression: string };
 export type CdxSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none' | 'unknown';
@@ -88,13 +88,18 @@ export function cdxSeverity(severity: Severity): CdxSeverity {
   }
 }
 
-/** `[{license:{id}}…]` when every name is a list id, one `{expression}` when they are expressions, else names. */
+/**
+ * `[{license:{id}}…]` when every name means one list id, one `{expression}` when each means an
+ * expression, else ids where they do and names for the rest (CycloneDX cannot mix an expression
+ * with names).
+ */
 export function cdxLicenses(licenses: readonly string[]): readonly CdxLicense[] | undefined {
   const names = [...new Set(licenses.map((l) => l.trim()).filter((l) => l !== ''))];
   if (names.length === 0) return undefined;
-  const ids = names.map(spdxLicenseId);
-  if (!ids.includes(undefined)) return (ids as string[]).map((id) => ({ license: { id } }));
-  const expression = toSpdxExpression(names);
+  const normalized = names.map(normalizeLicense);
+  const ids = normalized.map((expression) => (expression === undefined ? undefined : spdxLicenseId(expression)));
+  if (!ids.includes(undefined)) return [...new Set(ids as string[])].map((id) => ({ license: { id } }));
+  const expression = normalized.includes(undefined) ? undefined : conjunctionOf(normalized as string[]);
   if (expression !== undefined) return [{ expression }];
   return names.map((name, i) => {
     const id = ids[i];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { BASE_FILES, IMAGE_DIGEST, LIBSSL, ZLIB, scanFixture } from './scan-result-fixture.ts';
+import { BASE_FILES, IMAGE_DIGEST, LIBSSL, LODASH, ZLIB, scanFixture } from './scan-result-fixture.ts';
 import { spdxPackageId, toSpdx } from './spdx.ts';
 import { sharedDataUrl } from '../../testing/shared-data.ts';
 
@@ -54,6 +54,19 @@ describe('toSpdx', () => {
     assert.equal(pathScan?.externalRefs, undefined);
   });
 
+  it('names licenses outside the list with LicenseRefs, one per name, distinct where names would collide', () => {
+    const pkg = (name: string, licenses: readonly string[]) => ({ ...LODASH, name, purl: `pkg:npm/${name}@1.0.0`, licenses });
+    const doc = toSpdx(scanFixture({ packages: [pkg('a', ['BSD', 'Public Domain']), pkg('b', ['public domain', 'BSD']), pkg('c', ['GPLv2+ or Expat'])], findings: [] }));
+    const declared = new Map(doc.packages.map((p) => [p.name, p.licenseDeclared]));
+    const refs = doc.hasExtractedLicensingInfos ?? [];
+    assert.deepEqual(refs.map((l) => [l.licenseId.replace(/-[0-9a-f]{8}$/, '-<hash>'), l.name]), [
+      ['LicenseRef-BSD', 'BSD'],
+      ['LicenseRef-Public-Domain', 'Public Domain'],
+      ['LicenseRef-public-domain-<hash>', 'public domain'],
+    ]);
+    assert.deepEqual([declared.get('a'), declared.get('b'), declared.get('c')], ['LicenseRef-BSD AND LicenseRef-Public-Domain', `${refs[2]?.licenseId} AND LicenseRef-BSD`, 'GPL-2.0-or-later OR MIT']);
+  });
+
   it('writes every package with purl, licenses, source and layer', () => {
     const doc = toSpdx(scanFixture());
     const byName = new Map(doc.packages.map((p) => [p.name, p]));
@@ -65,7 +78,9 @@ describe('toSpdx', () => {
     assert.deepEqual(ssl?.externalRefs, [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: LIBSSL.purl }]);
     assert.equal(ssl?.sourceInfo, 'acquired package info from dpkg: /var/lib/dpkg/status; built package from: openssl 3.0.11-1~deb12u2');
     assert.match(ssl?.comment ?? '', /^layer diff id: sha256:(d1){32}; layer digest: sha256:(a1){32}$/);
-    assert.equal(byName.get('base-files')?.licenseDeclared, 'NOASSERTION');
+    // Debian's `GPL-2+` is GPL-2.0-or-later; `public-domain` has no list id: a LicenseRef the document defines.
+    assert.equal(byName.get('base-files')?.licenseDeclared, 'GPL-2.0-or-later AND LicenseRef-public-domain');
+    assert.deepEqual(doc.hasExtractedLicensingInfos?.map((l) => [l.licenseId, l.extractedText]), [['LicenseRef-public-domain', 'public-domain']]);
     assert.equal(byName.get('@babel/core')?.licenseDeclared, 'MIT OR Apache-2.0');
     assert.equal(byName.get('golang.org/x/net')?.licenseDeclared, 'NOASSERTION');
     assert.equal(byName.get('debian')?.primaryPackagePurpose, 'OPERATING_SYSTEM');

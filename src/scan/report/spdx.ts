@@ -5,13 +5,14 @@
  * gathered per language), which `CONTAINS` its packages (LIBRARY); `DEPENDS_ON` where a package's
  * database says so. Ids and the namespace are hashes of the scan result.
  */
+import { createHash } from 'node:crypto';
 import type { Package } from '../model.ts';
 import { contentHash } from './content-hash.ts';
 import { imageDigest, imagePurl } from './image-purl.ts';
 import { sbomLayout, type SbomApplication } from './applications.ts';
 import { dependencyRefs, packageRef, sanitizeId } from './package-ref.ts';
 import { isoSeconds, type ScanResult } from './scan-result.ts';
-import { toSpdxExpression } from './spdx-expression.ts';
+import { conjunctionOf, normalizeLicense } from './spdx-expression.ts';
 
 export interface SpdxExternalRef {
   readonly referenceCategory: 'SECURITY' | 'PACKAGE-MANAGER' | 'PERSISTENT-ID' | 'OTHER';
@@ -52,6 +53,15 @@ export interface SpdxDocument {
   readonly documentDescribes: readonly string[];
   readonly packages: readonly SpdxPackage[];
   readonly relationships: readonly SpdxRelationship[];
+  readonly hasExtractedLicensingInfos?: readonly SpdxExtractedLicense[];
+}
+
+/** A license the SPDX list has no id for, as the package database names it (`public-domain`, `BSD`). */
+export interface SpdxExtractedLicense {
+  readonly licenseId: string;
+  readonly name: string;
+  readonly extractedText: string;
+  readonly comment: string;
 }
 
 const ROOT_ID = 'SPDXRef-Image';
@@ -109,7 +119,34 @@ function layerComment(pkg: Package): string | undefined {
   return text === '' ? undefined : text;
 }
 
-function libraryPackage(pkg: Package): SpdxPackage {
+/**
+ * The document's `LicenseRef-`s: one per license name outside the SPDX list, its id made of the
+ * name (`LicenseRef-public-domain`), made unique by a hash of it where two names would collide
+ * (ids compare case-insensitively, SPDX 2.3 Annex D).
+ */
+function licenseRefs() {
+  const byName = new Map<string, SpdxExtractedLicense>();
+  const taken = new Set<string>();
+  return {
+    /** A package's licenses as one expression: list ids where the names mean one, `LicenseRef-`s for the rest. */
+    declared(licenses: readonly string[]): string | undefined {
+      const names = [...new Set(licenses.map((license) => license.trim()).filter((license) => license !== ''))];
+      return conjunctionOf(names.map((name) => normalizeLicense(name) ?? this.ref(name)));
+    },
+    ref(name: string): string {
+      const known = byName.get(name);
+      if (known !== undefined) return known.licenseId;
+      const base = `LicenseRef-${name.replace(/[^A-Za-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'unnamed'}`;
+      const licenseId = taken.has(base.toLowerCase()) ? `${base}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}` : base;
+      taken.add(licenseId.toLowerCase());
+      byName.set(name, { licenseId, name, extractedText: name, comment: 'the license as the package database names it; the SPDX license list has no id for it' });
+      return licenseId;
+    },
+    all: (): readonly SpdxExtractedLicense[] => [...byName.values()],
+  };
+}
+
+function libraryPackage(pkg: Package, licenses: ReturnType<typeof licenseRefs>): SpdxPackage {
   const comment = layerComment(pkg);
   return {
     SPDXID: spdxPackageId(pkg),
@@ -119,7 +156,7 @@ function libraryPackage(pkg: Package): SpdxPackage {
     filesAnalyzed: false,
     primaryPackagePurpose: 'LIBRARY',
     licenseConcluded: NOASSERTION,
-    licenseDeclared: toSpdxExpression(pkg.licenses) ?? NOASSERTION,
+    licenseDeclared: licenses.declared(pkg.licenses) ?? NOASSERTION,
     copyrightText: NOASSERTION,
     ...(pkg.purl === '' ? {} : { externalRefs: [purlRef(pkg.purl)] }),
     sourceInfo: sourceInfo(pkg),
@@ -153,6 +190,9 @@ export function toSpdx(result: ScanResult): SpdxDocument {
   const os = osPackage(result);
   const { packages, osPackages, applications } = sbomLayout(result);
   const osParent = os?.SPDXID ?? ROOT_ID;
+  const licenses = licenseRefs();
+  const libraries = packages.map((pkg) => libraryPackage(pkg, licenses));
+  const extracted = licenses.all();
   const dependsOn = [...dependencyRefs(packages)].flatMap(([from, to]) =>
     to.map((ref): SpdxRelationship => ({ spdxElementId: `${PACKAGE_ID_PREFIX}${from}`, relationshipType: 'DEPENDS_ON', relatedSpdxElement: `${PACKAGE_ID_PREFIX}${ref}` })),
   );
@@ -164,7 +204,7 @@ export function toSpdx(result: ScanResult): SpdxDocument {
     documentNamespace: documentNamespace(result),
     creationInfo: { created: isoSeconds(result.createdAt), creators: [`Tool: slipway-${result.scanner.version}`] },
     documentDescribes: [ROOT_ID],
-    packages: [rootPackage(result), ...(os === undefined ? [] : [os]), ...applications.map(applicationPackage), ...packages.map(libraryPackage)],
+    packages: [rootPackage(result), ...(os === undefined ? [] : [os]), ...applications.map(applicationPackage), ...libraries],
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: ROOT_ID },
       ...(os === undefined ? [] : [contains(ROOT_ID, os.SPDXID)]),
@@ -172,5 +212,6 @@ export function toSpdx(result: ScanResult): SpdxDocument {
       ...applications.flatMap((application) => [contains(ROOT_ID, applicationId(application)), ...application.packages.map((pkg) => contains(applicationId(application), spdxPackageId(pkg)))]),
       ...dependsOn,
     ],
+    ...(extracted.length === 0 ? {} : { hasExtractedLicensingInfos: extracted }),
   };
 }
