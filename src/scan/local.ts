@@ -13,6 +13,7 @@ export type { Severity } from './model.ts';
 export { SEVERITIES } from './model.ts';
 export type { ScanResult } from './report/scan-result.ts';
 export { filterFindings, parseOpenVex } from './report/filters.ts';
+export { imagePurl } from './report/image-purl.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'sarif', 'spdx-json', 'cyclonedx'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { RegistryClient } from '../../core/oci/client/registry-client.ts';
-import { REPORT_FORMATS, SEVERITIES, filterFindings, parseOpenVex, renderReport, scanTarget as scanWith, type ScanResult, type Severity } from '../../scan/local.ts';
+import { REPORT_FORMATS, SEVERITIES, filterFindings, imagePurl, parseOpenVex, renderReport, scanTarget as scanWith, type ScanResult, type Severity } from '../../scan/local.ts';
 import { SLIPWAY_VERSION } from '../../version.ts';
 import { dataOptions, localDatabaseConfig, type DataFlags } from '../local-database.ts';
 import { UsageError, writeReport } from '../output.ts';
@@ -84,11 +84,13 @@ export function registerScan(program: Command): void {
     const vex = flags.vex === undefined ? undefined : parseOpenVex(JSON.parse(await readFile(flags.vex, 'utf8')) as unknown);
     // CycloneDX carries the vulnerabilities as Trivy's does (`slipway sbom --format cyclonedx` does not); SPDX 2.3 has no place for them.
     const result = await scanTarget(target, flags, format !== 'spdx-json');
+    const purl = imagePurl(result.artifact);
     const { kept } = filterFindings(result.findings, {
       ...(severities === undefined ? {} : { severities }),
       ignoreUnfixed: flags.ignoreUnfixed === true,
       ...(vex === undefined ? {} : { vex }),
       ...(result.artifact.digest === undefined ? {} : { imageDigest: result.artifact.digest }),
+      ...(purl === undefined ? {} : { imagePurl: purl }),
     });
     await writeReport(`${await renderReport({ ...result, findings: kept }, format)}\n`, flags.outputFile);
     for (const warning of result.warnings) process.stderr.write(`slipway: warning: ${warning}\n`);

@@ -57,6 +57,19 @@ describe('filterFindings', () => {
     assert.deepEqual(filterFindings(FINDINGS, { vex: doc, now: NOW, imageDigest: `sha256:${'00'.repeat(32)}` }).suppressed, []);
   });
 
+  it("matches the image by its purl as go-vex does: versionless, each qualifier the statement gives present in the image's", () => {
+    const purl = `pkg:oci/api@${IMAGE_DIGEST}?arch=amd64&repository_url=registry.example%2Fteam%2Fapi&tag=1.4`;
+    const statement = (product: string) => vex([{ vulnerability: { name: 'CVE-2024-5535' }, products: [{ '@id': product, subcomponents: [{ '@id': 'pkg:deb/debian/libssl3' }] }], status: 'not_affected', justification: 'component_not_present' }]);
+    const suppressed = (product: string) => ids(filterFindings(FINDINGS, { vex: statement(product), now: NOW, imagePurl: purl }).suppressed.map((s) => s.finding));
+    assert.deepEqual(suppressed('pkg:oci/api'), ['CVE-2024-5535']);
+    assert.deepEqual(suppressed('pkg:oci/api?arch=amd64'), ['CVE-2024-5535']);
+    assert.deepEqual(suppressed('pkg:oci/API?repository_url=registry.example/team/api'), ['CVE-2024-5535']);
+    assert.deepEqual(suppressed('pkg:oci/api?arch=arm64'), [], 'another platform');
+    assert.deepEqual(suppressed('pkg:oci/web'), [], 'another image');
+    assert.deepEqual(suppressed(`pkg:oci/api@sha256:${'00'.repeat(32)}`), [], 'another digest');
+    assert.deepEqual(suppressed('pkg:npm/api'), [], 'not an image');
+  });
+
   it('ignores expired statements, statement-level or inherited from the document', () => {
     const statement = { vulnerability: { name: 'CVE-2024-5535' }, products: [{ '@id': LIBSSL.purl }], status: 'not_affected', justification: 'component_not_present' };
     const expiring = vex([{ ...statement, slipway_expires: '2025-01-31T00:00:00Z' }]);

@@ -5,8 +5,9 @@
  * VEX matching: a statement names the finding when its vulnerability `name`, `@id` or an alias
  * equals the finding's id or one of its aliases; it covers the package when a product (its `@id` or
  * `identifiers.purl`) matches the package purl (versionless and qualifier-subset purls match), or when
- * the product is the scanned image (a `pkg:oci/…@<digest>` purl, `…@<digest>` reference, the digest
- * itself or its `sha-256` hash; needs `imageDigest`) and either lists no subcomponents or lists one
+ * the product is the scanned image (a `pkg:oci/…` purl matching the image's own as a package's does,
+ * versionless included: needs `imagePurl`; a `pkg:oci/…@<digest>` purl, `…@<digest>` reference, the
+ * digest itself or its `sha-256` hash: needs `imageDigest`) and either lists no subcomponents or lists one
  * matching the package. A statement without products covers nothing. Among the statements that
  * apply to a finding the latest (`last_updated`, else `timestamp`, inherited from the document; ties
  * go to the later statement) decides; `not_affected` and `fixed` suppress. Expired statements
@@ -27,6 +28,8 @@ export interface FilterOptions {
   readonly vex?: OpenVexDocument | readonly OpenVexDocument[];
   /** The scanned image's manifest digest, so statements whose product is the image can apply. */
   readonly imageDigest?: string;
+  /** The scanned image's purl (`pkg:oci/api@sha256:…?arch=amd64&repository_url=…`), for products naming it by purl without a digest. */
+  readonly imagePurl?: string;
   /** For statement expiry; defaults to the current time. */
   readonly now?: number;
 }
@@ -83,24 +86,32 @@ function identifiesPackage(component: OpenVexComponent, pkg: Package): boolean {
   return pkg.purl !== '' && identifiers(component).some((id) => purlMatches(id, pkg.purl));
 }
 
-function identifiesImage(component: OpenVexComponent, digest: string | undefined): boolean {
+interface ScannedImage {
+  readonly digest?: string | undefined;
+  readonly purl?: string | undefined;
+}
+
+function identifiesImage(component: OpenVexComponent, image: ScannedImage): boolean {
+  const { digest, purl } = image;
+  const ids = identifiers(component);
+  if (purl !== undefined && ids.some((id) => parsePurl(id)?.type === 'oci' && purlMatches(id, purl))) return true;
   if (digest === undefined) return false;
-  const byId = identifiers(component).some((id) => id === digest || id.endsWith(`@${digest}`) || (parsePurl(id)?.type === 'oci' && parsePurl(id)?.version === digest));
+  const byId = ids.some((id) => id === digest || id.endsWith(`@${digest}`) || (parsePurl(id)?.type === 'oci' && parsePurl(id)?.version === digest));
   return byId || (digest.startsWith('sha256:') && component.hashes?.['sha-256'] === digest.slice('sha256:'.length));
 }
 
-function coversPackage(product: OpenVexProduct, pkg: Package, digest: string | undefined): boolean {
+function coversPackage(product: OpenVexProduct, pkg: Package, image: ScannedImage): boolean {
   const subcomponents = product.subcomponents ?? [];
-  if (subcomponents.length === 0) return identifiesPackage(product, pkg) || identifiesImage(product, digest);
-  return identifiesImage(product, digest) && subcomponents.some((sub) => identifiesPackage(sub, pkg));
+  if (subcomponents.length === 0) return identifiesPackage(product, pkg) || identifiesImage(product, image);
+  return identifiesImage(product, image) && subcomponents.some((sub) => identifiesPackage(sub, pkg));
 }
 
 /** The statement that decides a finding: the latest that names it and covers its package. */
-function deciding(finding: Finding, all: readonly Candidate[], digest: string | undefined): OpenVexStatement | undefined {
+function deciding(finding: Finding, all: readonly Candidate[], image: ScannedImage): OpenVexStatement | undefined {
   let best: Candidate | undefined;
   for (const candidate of all) {
     const { statement } = candidate;
-    if (!namesFinding(statement, finding) || !(statement.products ?? []).some((p) => coversPackage(p, finding.package, digest))) continue;
+    if (!namesFinding(statement, finding) || !(statement.products ?? []).some((p) => coversPackage(p, finding.package, image))) continue;
     if (best === undefined || candidate.time > best.time || (candidate.time === best.time && candidate.order > best.order)) best = candidate;
   }
   return best?.statement;
@@ -115,7 +126,7 @@ export function filterFindings(findings: readonly Finding[], options: FilterOpti
   for (const finding of findings) {
     if (severities !== undefined && !severities.includes(finding.severity)) continue;
     if (ignoreUnfixed && finding.fixedVersions.length === 0) continue;
-    const statement = deciding(finding, statements, options.imageDigest);
+    const statement = deciding(finding, statements, { digest: options.imageDigest, purl: options.imagePurl });
     if (statement !== undefined && (statement.status === 'not_affected' || statement.status === 'fixed')) suppressed.push({ finding, statement });
     else kept.push(finding);
   }
