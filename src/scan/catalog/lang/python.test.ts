@@ -23,16 +23,16 @@ it('normalises names as PEP 503 does', () => {
   assert.equal(normalizePythonName('Foo__Bar-._baz'), 'foo-bar-baz');
 });
 
-it('finds the wheel-installed dist-info packages with normalised names, versions and licences', () => {
+it('finds the wheel-installed dist-info packages named as their metadata spells them, with normalised purls, versions and licences', () => {
   const site = 'usr/local/lib/python3.11/site-packages';
   const packages = python.catalog(catalogFilesFromDir(`${DATA}/pypi-wheels-site-packages`, site, python), context);
   assert.deepEqual(
     packages.map((found) => [found.name, found.version, found.purl, found.licenses]),
     [
       ['cryptography', '48.0.0', 'pkg:pypi/cryptography@48.0.0', ['Apache-2.0 OR BSD-3-Clause']],
-      ['jinja2', '3.1.6', 'pkg:pypi/jinja2@3.1.6', ['BSD License']],
+      ['Jinja2', '3.1.6', 'pkg:pypi/jinja2@3.1.6', ['BSD License']],
       ['pip', '23.2.1', 'pkg:pypi/pip@23.2.1', ['MIT']],
-      ['pyyaml', '6.0.3', 'pkg:pypi/pyyaml@6.0.3', ['MIT']],
+      ['PyYAML', '6.0.3', 'pkg:pypi/pyyaml@6.0.3', ['MIT']],
       ['requests', '2.34.2', 'pkg:pypi/requests@2.34.2', ['Apache-2.0']],
       ['setuptools', '65.5.0', 'pkg:pypi/setuptools@65.5.0', ['MIT License']],
       ['urllib3', '2.7.0', 'pkg:pypi/urllib3@2.7.0', ['MIT']],
@@ -55,12 +55,12 @@ it('reads Requires-Dist as distribution names, leaving out what only an extra as
 it('reads Debian dist-packages: egg-info directories, and one package per installation', () => {
   const packages = python.catalog(catalogFilesFromDir(`${DATA}/debian-bookworm-debs`, '', python), context);
   assert.deepEqual(packages.map((found) => `${found.name}@${found.version}`).sort(), [
+    'Jinja2@3.1.2',
+    'PyYAML@6.0',
     'certifi@2022.9.24',
     'cryptography@38.0.4',
     'idna@3.3',
-    'jinja2@3.1.2',
     'pip@23.0.1',
-    'pyyaml@6.0',
     'requests@2.28.1',
     'setuptools@66.1.1',
     'urllib3@1.26.12',
@@ -68,6 +68,16 @@ it('reads Debian dist-packages: egg-info directories, and one package per instal
   // cryptography ships both a dist-info and an egg-info: the dist-info wins.
   assert.equal(packages.find((found) => found.name === 'cryptography')?.location, 'usr/lib/python3/dist-packages/cryptography-38.0.4.dist-info/METADATA');
   assert.deepEqual(packages.find((found) => found.name === 'requests')?.licenses, ['Apache 2.0']);
+});
+
+it('links requirements to distributions however either spells the name (PEP 503)', () => {
+  const files = memoryCatalogFiles([
+    { path: 'site-packages/flask-3.0.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.0\nRequires-Dist: jinja2>=3.1.2\nRequires-Dist: markupsafe\n' },
+    { path: 'site-packages/Jinja2-3.1.2.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: Jinja2\nVersion: 3.1.2\nRequires-Dist: MarkupSafe>=2.0\n' },
+    { path: 'site-packages/MarkupSafe-2.1.3.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: MarkupSafe\nVersion: 2.1.3\n' },
+  ]);
+  const byName = new Map(catalogPython(files).packages.map((found) => [found.name, found.dependsOn]));
+  assert.deepEqual(Object.fromEntries(byName), { Flask: ['pkg:pypi/jinja2@3.1.2', 'pkg:pypi/markupsafe@2.1.3'], Jinja2: ['pkg:pypi/markupsafe@2.1.3'], MarkupSafe: [] });
 });
 
 it('reads an egg-info file and continuation lines; skips metadata without Name or Version', () => {

@@ -36,14 +36,15 @@ export function catalogPython(files: CatalogFiles): CatalogResult {
     ordered.map((file) => {
       const result = parseSafely(file, parsePythonMetadata);
       const packages = result.packages.filter((found) => {
-        const key = `${siteOf(file.path)}\0${found.name}@${found.version}`;
+        const key = `${siteOf(file.path)}\0${normalizePythonName(found.name)}@${found.version}`;
         const fresh = !seen.has(key);
         seen.add(key);
         return fresh;
       });
       for (const found of packages) {
         const site = bySite.get(siteOf(file.path)) ?? [];
-        site.push({ found, requires: (requirements.get(found) ?? []).map((name) => [name]) });
+        // Requirements name distributions by their PEP 503 form; a package is listed as its metadata spells it.
+        site.push({ found, provides: [normalizePythonName(found.name)], requires: (requirements.get(found) ?? []).map((name) => [name]) });
         bySite.set(siteOf(file.path), site);
       }
       return { packages, warnings: result.warnings };
@@ -78,13 +79,13 @@ export function parsePythonMetadata(file: CatalogFile): CatalogResult {
   const name = metadata.fields.get('name');
   const version = metadata.fields.get('version');
   if (name === undefined || version === undefined || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || !/^\S+$/.test(version)) return warning(file, 'no Name and Version');
-  const normalized = normalizePythonName(name);
+  // Named as its metadata spells it (`PyYAML`), as Trivy and Syft report it; the purl has the PEP 503 form.
   const found: Package = {
     type: 'pypi',
-    name: normalized,
+    name,
     version,
     licenses: licensesOf(metadata),
-    purl: packageUrl('pypi', undefined, normalized, version),
+    purl: packageUrl('pypi', undefined, normalizePythonName(name), version),
     ...evidence(file),
     foundBy: python.name,
   };
@@ -136,7 +137,7 @@ function siteOf(path: string): string {
 
 export const python: Cataloger = {
   name: 'python',
-  version: 2,
+  version: 3,
   wants: (path) => METADATA.test(path) || PKG_INFO.test(path),
   catalog: (files, context) => reported(catalogPython(files), context),
 };
