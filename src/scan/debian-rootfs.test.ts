@@ -65,6 +65,7 @@ describe('scanning a real Debian bookworm rootfs', () => {
     assert.deepEqual(debs.map((p) => `${p.name}@${p.version}`).toSorted(), [...installed].map(([n, p]) => `${n}@${p.version}`).toSorted());
     for (const p of debs) assert.equal(p.sourceName ?? p.name, installed.get(p.name)?.source, `${p.name}'s source`);
     assert.deepEqual([result.distro?.id, result.distro?.versionId], ['debian', '12']);
+    assert.match(result.distro?.release ?? '', /^12\.\d+$/, 'the point release, from etc/debian_version');
     assert.deepEqual(result.packages.filter((p) => p.type !== 'deb'), [], 'a minbase holds no language packages');
   });
 

@@ -9,8 +9,11 @@ export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'golang' | 'm
 /** The distribution from `/etc/os-release` (`ID`, `VERSION_ID`, `PRETTY_NAME`). */
 export interface Distro {
   readonly id: string;
+  /** What advisories and purls name the release by (`12`, `3.19.1`). */
   readonly versionId: string;
   readonly prettyName: string;
+  /** The point release where the distribution says it elsewhere (Debian's `/etc/debian_version`: `12.15`), which reports show as Trivy does. */
+  readonly release?: string;
 }
 
 export interface Package {

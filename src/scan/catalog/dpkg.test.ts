@@ -58,7 +58,7 @@ it('finds exactly the installed packages of a real bookworm status file, sources
   assert.equal(byName.get('zlib1g')?.purl, 'pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12');
   assert.equal(byName.get('tzdata')?.arch, 'all');
   assert.equal(new Set(packages.map((p) => p.sourceName)).size, 63);
-  assert.deepEqual(result.distro, { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
+  assert.deepEqual(result.distro, { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', release: '12.15' });
 });
 
 it('drops packages a later layer removes from the status file or whites out', async () => {

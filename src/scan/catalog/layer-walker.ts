@@ -4,7 +4,7 @@ import type { BodyExtractor, CatalogFiles, Cataloger, Distro } from '../model.ts
 import { baseName, joinPath, linkEscapesRoot, normaliseEntryPath, parentOf } from './entry-path.ts';
 import { keptBytesOf, LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
 import { isDecompressionError, layerTarBytes, type ByteBudget, type LayerSource } from './layer-stream.ts';
-import { OS_RELEASE_PATHS, parseOsRelease } from './os-release.ts';
+import { DEBIAN_VERSION_PATH, DISTRO_PATHS, OS_RELEASE_PATHS, distroFrom } from './os-release.ts';
 import { ScanError } from '../scan-error.ts';
 import { createWarningLog, type WarningLog } from './warning-log.ts';
 
@@ -250,7 +250,7 @@ function addSymlink(tree: LayerTree, layer: LayerAt, path: string, target: strin
 
 function wanted(walk: Walk, path: string, info: { readonly mode: number; readonly size: number }): boolean {
   const asked = { mode: info.mode, size: info.size };
-  return OS_RELEASE_PATHS.includes(path) || walk.catalogers.some((cataloger) => cataloger.wants(path, asked));
+  return DISTRO_PATHS.includes(path) || walk.catalogers.some((cataloger) => cataloger.wants(path, asked));
 }
 
 /** The catalogers' extractors for a regular file, by cataloger name. */
@@ -294,7 +294,7 @@ function asScanError(error: unknown, layer: LayerSource, entry: string | undefin
 function distroOf(files: CatalogFiles): Distro | undefined {
   for (const path of OS_RELEASE_PATHS) {
     const file = files.get(path);
-    if (file !== undefined) return parseOsRelease(file.content.toString('utf8'));
+    if (file !== undefined) return distroFrom(file.content.toString('utf8'), files.get(DEBIAN_VERSION_PATH)?.content.toString('utf8'));
   }
   return undefined;
 }

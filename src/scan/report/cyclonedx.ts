@@ -146,7 +146,7 @@ function osComponent(result: ScanResult): CdxComponent | undefined {
     type: 'operating-system',
     'bom-ref': `os-${sanitizeId(`${distro.id}-${distro.versionId}`)}`,
     name: distro.id,
-    version: distro.versionId,
+    version: distro.release ?? distro.versionId,
     ...(distro.prettyName === '' ? {} : { description: distro.prettyName }),
   };
 }

@@ -100,7 +100,7 @@ function osPackage(result: ScanResult): SpdxPackage | undefined {
   return {
     SPDXID: `SPDXRef-OperatingSystem-${sanitizeId(`${distro.id}-${distro.versionId}`) || 'os'}`,
     name: distro.id,
-    versionInfo: distro.versionId,
+    versionInfo: distro.release ?? distro.versionId,
     downloadLocation: NOASSERTION,
     filesAnalyzed: false,
     primaryPackagePurpose: 'OPERATING_SYSTEM',

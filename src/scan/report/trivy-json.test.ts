@@ -12,6 +12,9 @@ describe('toTrivyJson', () => {
     assert.equal(report.ArtifactName, 'registry.example/team/api:1.4');
     assert.equal(report.ArtifactType, 'container_image');
     assert.deepEqual(report.Metadata.OS, { Family: 'debian', Name: '12' });
+    // Debian's point release, where the image says it, as Trivy names the OS and its target.
+    const pointRelease = toTrivyJson(scanFixture({ distro: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', release: '12.15' } }));
+    assert.deepEqual([pointRelease.Metadata.OS, pointRelease.Results[0]?.Target], [{ Family: 'debian', Name: '12.15' }, 'registry.example/team/api:1.4 (debian 12.15)']);
     assert.equal(report.Metadata.ImageID, `sha256:${'c0'.repeat(32)}`);
     assert.deepEqual(Object.keys(report.Metadata).slice(0, 3), ['OS', 'ImageID', 'DiffIDs'], "Trivy's order");
     assert.equal(report.Metadata.DiffIDs.length, 2);

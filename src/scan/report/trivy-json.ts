@@ -142,7 +142,7 @@ function groups(result: ScanResult): readonly Group[] {
     const key = groupKey(pkg);
     if (map.has(key)) continue;
     if (key === '\0os') {
-      const target = distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.versionId})`;
+      const target = distro === undefined ? result.artifact.name : `${result.artifact.name} (${distro.id} ${distro.release ?? distro.versionId})`;
       map.set(key, { target, cls: 'os-pkgs', type: distro?.id ?? 'unknown', findings: [] });
     } else {
       const { target, type } = applicationOf(pkg);
@@ -159,7 +159,7 @@ function metadata(result: ScanResult): TrivyReport['Metadata'] {
   const { artifact, distro } = result;
   const config = artifact.config;
   return {
-    ...(distro === undefined ? {} : { OS: { Family: distro.id, Name: distro.versionId } }),
+    ...(distro === undefined ? {} : { OS: { Family: distro.id, Name: distro.release ?? distro.versionId } }),
     ...(artifact.imageId === undefined ? {} : { ImageID: artifact.imageId }),
     DiffIDs: artifact.layers.map((l) => l.diffId),
     ...(artifact.repoTags === undefined || artifact.repoTags.length === 0 ? {} : { RepoTags: artifact.repoTags }),
