@@ -66,8 +66,16 @@ export interface BodyExtractor {
   /**
    * What to keep of the file (`CatalogFile.extracts`), or undefined for nothing. `warn` says why a
    * file that may hold packages was not read (the scan's warnings name the layer and entry).
+   * `inflation` is what is left of the scan's allowance for bytes inflated out of the file (nested
+   * archives): the extractor takes what it inflates, or tried to, off `left`; once it is spent the
+   * scan fails.
    */
-  end(warn: (reason: string) => void): Buffer | undefined;
+  end(warn: (reason: string) => void, inflation: InflationBudget): Buffer | undefined;
+}
+
+/** Bytes an extractor may still inflate, across the whole scan. */
+export interface InflationBudget {
+  left: number;
 }
 
 /** Read access to the files catalogers asked for, after every layer was applied (whiteouts honoured). */

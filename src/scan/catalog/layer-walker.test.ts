@@ -139,6 +139,11 @@ for (const via of ['stream', 'file'] as const) {
       const bomb = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, diffId: `sha256:${'d'.repeat(64)}`, open: async () => Readable.from(zeros()).pipe(createGzip()) };
       await assert.rejects(walk([bomb], [probe], { maxUncompressedBytes: 1024 * 1024 }), isScanError('LIMIT_EXCEEDED', new RegExp(`layer ${bomb.digest}: entry "zeros": more than 1048576 uncompressed layer bytes`), 'zeros'));
       assert.ok(produced < 256 * 1024 * 1024, `${produced} bytes of an 8 GiB bomb decompressed`);
+      // Archives inflated out of files count across the scan: many small jars of nested jars cannot add up unbounded.
+      const nested = buildJar({ 'lib/inner.jar': buildJar({ 'big.bin': Buffer.alloc(1024 * 1024) }) });
+      const jars = testLayer(Array.from({ length: 5 }, (_, i) => ({ path: `opt/app${i}.jar`, content: nested })));
+      await assert.rejects(walk([jars], [javaArchive], { maxInflatedBytes: 3000 }), isScanError('LIMIT_EXCEEDED', /entry "opt\/app\d\.jar": more than 3000 bytes inflated out of archives \(maxInflatedBytes\)/));
+      assert.deepEqual((await walk([jars], [javaArchive])).unexamined, [], 'within the default allowance');
     });
 
     it('keeps only what an extractor takes of an executable or archive, so they never count whole against the kept bytes', async () => {

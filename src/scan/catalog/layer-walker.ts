@@ -1,6 +1,6 @@
 import { TarError } from '../../core/archive/tar-error.ts';
 import { TarParser, type TarBodySink, type TarEntry } from '../../core/archive/tar-parser.ts';
-import type { BodyExtractor, CatalogFiles, Cataloger, Distro } from '../model.ts';
+import type { BodyExtractor, CatalogFiles, Cataloger, Distro, InflationBudget } from '../model.ts';
 import { baseName, joinPath, linkEscapesRoot, normaliseEntryPath, parentOf } from './entry-path.ts';
 import { keptBytesOf, LayerTree, MAX_LINK_HOPS } from './layer-tree.ts';
 import { isDecompressionError, layerTarBytes, type ByteBudget, type LayerSource } from './layer-stream.ts';
@@ -23,6 +23,8 @@ export interface WalkLimits {
   readonly maxEntries: number;
   /** Uncompressed tar bytes across all layers (the decompression-bomb guard); exceeding it fails the walk. */
   readonly maxUncompressedBytes: number;
+  /** Bytes extractors inflate out of files (a jar's nested jars) across all layers; spending it fails the walk. */
+  readonly maxInflatedBytes: number;
 }
 
 export const DEFAULT_WALK_LIMITS: WalkLimits = {
@@ -30,6 +32,7 @@ export const DEFAULT_WALK_LIMITS: WalkLimits = {
   maxTotalKeptBytes: 512 * 1024 ** 2,
   maxEntries: 2_000_000,
   maxUncompressedBytes: 32 * 1024 ** 3,
+  maxInflatedBytes: 4 * 1024 ** 3,
 };
 
 export interface WalkResult {
@@ -51,6 +54,7 @@ interface Walk {
   readonly warnings: WarningLog;
   readonly unexamined: string[];
   readonly budget: ByteBudget;
+  readonly inflation: InflationBudget;
   readonly signal: { signal?: AbortSignal };
   entries: number;
   layer: LayerAt | undefined;
@@ -81,6 +85,7 @@ export async function walkLayers(
     warnings: createWarningLog(),
     unexamined: [],
     budget: { used: 0, limit: limits.maxUncompressedBytes ?? DEFAULT_WALK_LIMITS.maxUncompressedBytes, exceeded: () => limitExceeded(walk, 'maxUncompressedBytes', 'uncompressed layer bytes') },
+    inflation: { left: limits.maxInflatedBytes ?? DEFAULT_WALK_LIMITS.maxInflatedBytes },
     signal: options.signal === undefined ? {} : { signal: options.signal },
     entries: 0,
     layer: undefined,
@@ -210,10 +215,12 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
       for (const [name, extractor] of extractors) {
         guarded(name, () => {
           // An extractor warns only of a file it could not read (see BodyExtractor.end).
-          const kept = extractor.end((reason) => unexamined(walk, layer, entry.path, reason));
+          const kept = extractor.end((reason) => unexamined(walk, layer, entry.path, reason), walk.inflation);
           if (kept !== undefined) extracts.set(name, kept);
         });
       }
+      // What the file did not get to inflate is unknown: the scan stops here, naming it.
+      if (walk.inflation.left <= 0) throw limitExceeded(walk, 'maxInflatedBytes', 'bytes inflated out of archives');
       if (!whole && extracts.size === 0) return;
       const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
       if (extracts.size > 0) reserve(walk, keptBytesOf(file));

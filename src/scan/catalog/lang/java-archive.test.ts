@@ -131,6 +131,30 @@ it('gives no package and no exception for malformed archives; warns instead', ()
   );
 });
 
+/** Every entry's CRC-32 flipped, in its local header and in the central directory. */
+function corruptCrcs(zip: Buffer): Buffer {
+  const out = Buffer.from(zip);
+  for (let at = out.indexOf('PK\u0003\u0004'); at >= 0; at = out.indexOf('PK\u0003\u0004', at + 4)) out.writeUInt32LE(~out.readUInt32LE(at + 14) >>> 0, at + 14);
+  for (let at = out.indexOf('PK\u0001\u0002'); at >= 0; at = out.indexOf('PK\u0001\u0002', at + 4)) out.writeUInt32LE(~out.readUInt32LE(at + 16) >>> 0, at + 16);
+  return out;
+}
+
+it('charges what an entry inflated to the budgets even when it then fails, and inflates nothing once the scan has spent its allowance', () => {
+  const MiB = 1024 * 1024;
+  // Eight nested jars of 4 MiB of zeros each whose CRC does not match: each is inflated whole before that shows.
+  const ear = corruptCrcs(buildJar(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`lib/n${i}.jar`, Buffer.alloc(4 * MiB)]))));
+  assert.ok(ear.length < 200_000);
+  const inflation = { left: 10 * MiB };
+  const warnings: string[] = [];
+  const extractor = javaArchive.extract?.('app.ear', { mode: 0o644, size: ear.length });
+  extractor?.push(ear);
+  const kept = JSON.parse(extractor?.end(() => undefined, inflation)?.toString('utf8') ?? '{}') as { warnings: string[] };
+  warnings.push(...kept.warnings);
+  assert.ok(inflation.left <= 0, `charged for the failed entries: ${inflation.left} bytes left`);
+  // Two full inflations fit in 10 MiB; a third would not: the allowance is spent, the rest refused without inflating.
+  assert.deepEqual(warnings.map((w) => /: (ZIP_[A-Z_]+)/.exec(w)?.[1]), ['ZIP_INVALID', 'ZIP_INVALID', 'ZIP_TOO_LARGE', 'ZIP_TOO_LARGE', 'ZIP_TOO_LARGE', 'ZIP_TOO_LARGE', 'ZIP_TOO_LARGE', 'ZIP_TOO_LARGE']);
+});
+
 it('reads jar, war and ear files as they stream, keeping only the packages found in them', () => {
   const info = { mode: 0o644, size: 100 };
   for (const path of ['a/b.jar', 'a/B.JAR', 'srv/app.war', 'app.ear']) assert.ok(javaArchive.extract?.(path, info) !== undefined, path);
@@ -138,13 +162,13 @@ it('reads jar, war and ear files as they stream, keeping only the packages found
   const big = buildJar({ ...pom('org.apache.commons', 'commons-lang3', '3.12.0'), 'org/apache/commons/lang3/Big.class': randomBytes(200_000) });
   const extractor = javaArchive.extract?.('lib/commons-lang3-3.12.0.jar', { mode: 0o644, size: big.length });
   for (let at = 0; at < big.length; at += 1000) extractor?.push(big.subarray(at, at + 1000));
-  const kept = extractor?.end(() => assert.fail('no warning'));
+  const kept = extractor?.end(() => assert.fail('no warning'), { left: Number.POSITIVE_INFINITY });
   assert.ok(kept !== undefined && kept.length < 1000, `${kept?.length} bytes kept of a ${big.length}-byte archive`);
   const files = { get: () => undefined, list: () => [{ path: 'lib/commons-lang3-3.12.0.jar', mode: 0o644, size: big.length, content: Buffer.alloc(0), extracts: new Map([['java-archive', kept]]), ...TEST_LAYER }] };
   assert.deepEqual(javaArchive.catalog(files, { distro: undefined }).map((found) => [found.purl, found.location]), [['pkg:maven/org.apache.commons/commons-lang3@3.12.0', 'lib/commons-lang3-3.12.0.jar']]);
   const warnings: string[] = [];
   const huge = javaArchive.extract?.('lib/huge.jar', { mode: 0o644, size: MAX_ARCHIVE_SIZE + 1 });
   huge?.push(commonsLang);
-  assert.equal(huge?.end((reason) => warnings.push(reason)), undefined);
+  assert.equal(huge?.end((reason) => warnings.push(reason), { left: Number.POSITIVE_INFINITY }), undefined);
   assert.deepEqual(warnings, [`${MAX_ARCHIVE_SIZE + 1}-byte archive exceeds ${MAX_ARCHIVE_SIZE} bytes; not cataloged`]);
 });

@@ -8,7 +8,7 @@
  * the packages found in it are kept for cataloging.
  */
 import { openZip, ZipError, type ZipArchive, type ZipEntry } from '../../../core/archive/zip-reader.ts';
-import type { BodyExtractor, CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
+import type { BodyExtractor, CatalogFile, CatalogFiles, Cataloger, InflationBudget, Package } from '../../model.ts';
 import { evidence, mergeResults, parseSafely, reported, type CatalogResult } from './catalog-result.ts';
 import { parseJarManifest } from './jar-manifest.ts';
 import { parseJavaProperties } from './java-properties.ts';
@@ -36,7 +36,10 @@ interface Maven {
 }
 
 interface Scan {
+  /** Left of this outer archive's allowance. */
   budget: number;
+  /** Left of the whole scan's. */
+  readonly scanWide: InflationBudget;
   readonly warnings: string[];
 }
 
@@ -87,12 +90,12 @@ class JavaArchiveExtractor implements BodyExtractor {
     if (this.#whole !== undefined) this.#bytes += chunk.copy(this.#whole, this.#bytes);
   }
 
-  end(warn: (reason: string) => void): Buffer | undefined {
+  end(warn: (reason: string) => void, inflation: InflationBudget): Buffer | undefined {
     if (this.#whole === undefined) {
       warn(`${this.#size}-byte archive exceeds ${MAX_ARCHIVE_SIZE} bytes; not cataloged`);
       return undefined;
     }
-    const scan: Scan = { budget: NESTED_BUDGET, warnings: [] };
+    const scan: Scan = { budget: NESTED_BUDGET, scanWide: inflation, warnings: [] };
     const found = scanArchive(scan, this.#whole.subarray(0, this.#bytes), this.#path, 1);
     const relative = (text: string) => text.slice(this.#path.length);
     const kept: Kept = { found: found.map(({ location, maven }) => ({ at: relative(location), maven })), warnings: scan.warnings.map(relative) };
@@ -113,9 +116,8 @@ function scanArchive(scan: Scan, content: Buffer, location: string, depth: numbe
   const own = found.length > 0 ? found : manifestPackage(scan, zip, location);
   const nested = depth >= MAX_DEPTH ? [] : zip.entries.filter((entry) => !entry.isDirectory && ARCHIVE.test(entry.name));
   const inner = nested.flatMap((entry) => {
-    const bytes = readEntry(scan, zip, entry, location, Math.min(MAX_NESTED_SIZE, scan.budget));
+    const bytes = readEntry(scan, zip, entry, location, MAX_NESTED_SIZE);
     if (bytes === undefined) return [];
-    scan.budget -= bytes.length;
     return scanArchive(scan, bytes, `${location}:${entry.name}`, depth + 1);
   });
   return [...own.map((maven) => ({ location, maven })), ...inner];
@@ -190,19 +192,33 @@ function isArchiveVersion(text: string): boolean {
   return true;
 }
 
-/** A pom.properties or manifest, charged to the archive's inflation budget like its nested archives. */
+/** A pom.properties or manifest, charged to the inflation budgets like nested archives. */
 function readMetadata(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: string, maxSize: number): Buffer | undefined {
-  const bytes = readEntry(scan, zip, entry, location, Math.min(maxSize, scan.budget));
-  if (bytes !== undefined) scan.budget -= bytes.length;
-  return bytes;
+  return readEntry(scan, zip, entry, location, maxSize);
 }
 
+/**
+ * An entry, inflated within what is left of the archive's and the scan's budgets, which are charged
+ * what it cost: its size, or for an entry that failed (a bad CRC, a lying header), as much as
+ * may have been inflated before it did (the declared size and a byte, up to the cap).
+ */
 function readEntry(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: string, maxSize: number): Buffer | undefined {
+  const cap = Math.max(0, Math.min(maxSize, scan.budget, scan.scanWide.left));
+  let cost = 0;
   try {
-    return zip.read(entry, { maxSize });
+    const bytes = zip.read(entry, { maxSize: cap });
+    cost = bytes.length;
+    return bytes;
   } catch (error) {
+    // Refused before inflating when the declared size is over the cap; when the scan's allowance is
+    // what refused it, that is spent (the scan fails: what the entry holds stays unknown).
+    if (entry.uncompressedSize > cap && cap === scan.scanWide.left && cap < Math.min(maxSize, scan.budget)) scan.scanWide.left = 0;
+    cost = entry.uncompressedSize > cap ? 0 : Math.min(cap, entry.uncompressedSize + 1);
     scan.warnings.push(`${location}:${entry.name}: ${describe(error)}`);
     return undefined;
+  } finally {
+    scan.budget -= cost;
+    scan.scanWide.left -= cost;
   }
 }
 

@@ -27,7 +27,7 @@ export function memoryCatalogFiles(files: readonly MemoryFile[]): CatalogFiles {
       for (const cataloger of catalogers) {
         const extractor = cataloger.extract?.(file.path, { mode, size: content.length });
         extractor?.push(content);
-        const extract = extractor?.end(() => undefined);
+        const extract = extractor?.end(() => undefined, { left: Number.POSITIVE_INFINITY });
         if (extract !== undefined) extracts.set(cataloger.name, extract);
       }
       return { path: file.path, mode, size: content.length, content, ...(extracts.size > 0 ? { extracts } : {}), ...TEST_LAYER };
