@@ -146,6 +146,18 @@ for (const via of ['stream', 'file'] as const) {
       assert.deepEqual((await walk([jars], [javaArchive])).unexamined, [], 'within the default allowance');
     });
 
+    it("refuses names, link targets and places in the tree longer than PATH_MAX, naming the entry, however deep", async () => {
+      const deep = `${'d/'.repeat(6000)}node_modules/x/package.json`;
+      await assert.rejects(walk([testLayer([{ path: deep, content: '{}' }])], [probe]), isScanError('LAYER_INVALID', /entry "(d\/)+"…: path longer than 4096 bytes \(PATH_MAX\)/));
+      const far = Array.from({ length: 130_000 }, () => 'a').join('/');
+      await assert.rejects(walk([testLayer([{ path: 'lnk', type: 'symlink', linkname: far }, { path: 'lnk/x', content: 'x' }])], [probe]), isScanError('LAYER_INVALID', /entry "lnk": link target longer than 4096 bytes/, 'lnk'));
+      // Each name within the limit, but through the symlink the place is not.
+      const through = testLayer([{ path: 'l', type: 'symlink', linkname: 'd'.repeat(3000) }, { path: `l/${'e'.repeat(2000)}`, content: 'x' }]);
+      await assert.rejects(walk([through], [probe]), isScanError('LAYER_INVALID', /path, its symlinks followed, longer than 4096 bytes/));
+      const fine = `${'d/'.repeat(1500)}keep/x`;
+      assert.deepEqual(paths(await walk([testLayer([{ path: fine, content: 'x' }])], [probe])), [fine], 'a deep path within the limit is walked');
+    });
+
     it('keeps only what an extractor takes of an executable or archive, so they never count whole against the kept bytes', async () => {
       const section = readFileSync(sharedData('pkgdb/go-buildinfo/esbuild-0.17.19-linux-x64/buildinfo-section.bin'));
       // An ELF header, then the build-info section at a 16-byte-aligned offset (found by the magic search).

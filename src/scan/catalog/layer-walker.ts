@@ -132,8 +132,21 @@ function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): TarBodySink | 
   return undefined;
 }
 
+/**
+ * Linux's PATH_MAX: no runtime unpacks an entry whose name, link target or place in the tree is
+ * longer, and none is walked (the tree's depth stays bounded, so walking it cannot exhaust the stack).
+ */
+export const MAX_PATH_BYTES = 4096;
+
+function tooLong(layer: LayerAt, entry: TarEntry, what: string): ScanError {
+  const detail = { layer: layer.source.digest, entry: entry.path.slice(0, 256) };
+  return new ScanError('LAYER_INVALID', `layer ${layer.source.digest}: entry ${JSON.stringify(detail.entry)}${entry.path.length > 256 ? '…' : ''}: ${what} longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`, { detail });
+}
+
 /** Where an entry lands in the tree (its directories resolved); undefined when it lands nowhere (hostile, a whiteout, the root). */
 function placeOf(walk: Walk, layer: LayerAt, entry: TarEntry, warn: (reason: string) => void): string | undefined {
+  if (Buffer.byteLength(entry.path) > MAX_PATH_BYTES) throw tooLong(layer, entry, 'path');
+  if (Buffer.byteLength(entry.linkname) > MAX_PATH_BYTES) throw tooLong(layer, entry, 'link target');
   const named = normaliseEntryPath(entry.path);
   if (named.kind === 'escapes') {
     warn('path escapes the image root; skipped');
@@ -147,6 +160,7 @@ function placeOf(walk: Walk, layer: LayerAt, entry: TarEntry, warn: (reason: str
     return undefined;
   }
   const name = baseName(named.path);
+  if (Buffer.byteLength(parent) + name.length > MAX_PATH_BYTES) throw tooLong(layer, entry, 'path, its symlinks followed,');
   if (name.startsWith('.wh.')) {
     applyWhiteout(walk.tree, layer, joinPath(parent, name), warn);
     return undefined;
