@@ -90,6 +90,17 @@ export interface CatalogContext {
   readonly distro: Distro | undefined;
   /** A file it skipped and why (`app/node_modules/x/package.json: not a JSON object`): the scan's warnings. */
   readonly warn?: (message: string) => void;
+  /** The scan's allowance of package records, taken as a cataloger reads them (absent: unbounded). */
+  readonly records?: RecordBudget;
+}
+
+/**
+ * Package records a scan may read, across its catalogers: each costs memory however few bytes it
+ * takes in a database (a hostile 60 MiB dpkg status holds a million), so past the allowance the
+ * scan fails with LIMIT_EXCEEDED naming the file.
+ */
+export interface RecordBudget {
+  take(count: number, file: string): void;
 }
 
 /**

@@ -135,6 +135,22 @@ it('takes hundreds of thousands of packages from one cataloger', async () => {
   assert.equal(result.packages.length, 300_000);
 });
 
+it('fails with LIMIT_EXCEEDED, naming the file, past the package records a scan reads, however few bytes each takes', async () => {
+  const stanza = (i: number) => `Package: p${i}\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\n`;
+  const status = Array.from({ length: 30 }, (_, i) => stanza(i)).join('');
+  const limited = (files: Record<string, string>) => scanImage(image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', ...files }]), { catalogers, version: 'test', maxPackageRecords: 20 });
+  const isLimit = (file: string) => (e: unknown) => e instanceof ScanError && e.code === 'LIMIT_EXCEEDED' && e.message === `${file}: more than 20 package records in the image (maxPackageRecords)`;
+  await assert.rejects(limited({ 'var/lib/dpkg/status': status }), isLimit('var/lib/dpkg/status'));
+  // Across files: a distroless status.d of many small databases.
+  const statusD = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`var/lib/dpkg/status.d/f${i}`, stanza(3 * i) + stanza(3 * i + 1) + stanza(3 * i + 2)]));
+  await assert.rejects(limited(statusD), isLimit('var/lib/dpkg/status.d/f6'));
+  await assert.rejects(limited({ 'lib/apk/db/installed': Array.from({ length: 30 }, (_, i) => `P:p${i}\nV:1-r0\n\n`).join('') }), isLimit('lib/apk/db/installed'));
+  // Language catalogers, across their files.
+  const modules = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`app/node_modules/p${i}/package.json`, JSON.stringify({ name: `p${i}`, version: '1.0.0' })]));
+  await assert.rejects(limited(modules), (e: unknown) => e instanceof ScanError && e.code === 'LIMIT_EXCEEDED');
+  assert.equal((await limited({ 'var/lib/dpkg/status': Array.from({ length: 20 }, (_, i) => stanza(i)).join('') })).packages.length, 20, 'up to the limit');
+});
+
 it('lists the files a cataloger wanted and did not get, so that no gate passes the image on what was not read', async () => {
   const layered = image([{ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n' }]);
   const tar = tarArchive([

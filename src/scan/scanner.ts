@@ -1,6 +1,6 @@
 import { compareStrings } from '../core/format/compare-strings.ts';
 import { walkLayers } from './catalog/layer-walker.ts';
-import type { Cataloger, Finding, Package } from './model.ts';
+import type { Cataloger, Finding, Package, RecordBudget } from './model.ts';
 import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
 import { ScanError } from './scan-error.ts';
@@ -9,6 +9,19 @@ import { createWarningLog } from './catalog/warning-log.ts';
 
 /** Warnings kept per cataloger (files it skipped); the rest are counted. */
 const MAX_CATALOGER_WARNINGS = 100;
+/** Package records a scan reads across its catalogers: real images hold thousands, the largest tens of thousands. */
+export const MAX_PACKAGE_RECORDS = 250_000;
+
+/** The scan's record allowance (see RecordBudget). */
+function recordBudget(limit: number): RecordBudget {
+  let taken = 0;
+  return {
+    take(count, file) {
+      taken += count;
+      if (taken > limit) throw new ScanError('LIMIT_EXCEEDED', `${file}: more than ${limit} package records in the image (maxPackageRecords)`, { detail: { entry: file } });
+    },
+  };
+}
 
 export interface ScanOptions {
   readonly catalogers: readonly Cataloger[];
@@ -20,6 +33,8 @@ export interface ScanOptions {
   readonly version: string;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
+  /** See MAX_PACKAGE_RECORDS. */
+  readonly maxPackageRecords?: number;
 }
 
 /**
@@ -52,6 +67,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
   const { vulndb, status } = (await database) ?? {};
   const packages: Package[] = [];
   const warnings = [...walked.warnings];
+  const records = recordBudget(options.maxPackageRecords ?? MAX_PACKAGE_RECORDS);
   for (const cataloger of options.catalogers) {
     // Bounded per cataloger, as the walker's are: a hostile image may hold a million bad manifests.
     const skipped = createWarningLog(MAX_CATALOGER_WARNINGS, `${cataloger.name}: `);
@@ -59,7 +75,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
     // the image cannot be called clean (an unreadable rpmdb, a tree too large to catalog).
     let found: readonly Package[];
     try {
-      found = cataloger.catalog(walked.files, { distro: walked.distro, warn: (message) => skipped.add(message) });
+      found = cataloger.catalog(walked.files, { distro: walked.distro, warn: (message) => skipped.add(message), records });
     } catch (error) {
       if (error instanceof ScanError) throw error;
       throw new ScanError('CATALOGER_FAILED', `cataloger ${cataloger.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

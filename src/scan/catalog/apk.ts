@@ -1,4 +1,4 @@
-import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
+import type { CatalogFile, Cataloger, Distro, Package, RecordBudget } from '../model.ts';
 import { linkByName, MAX_DEPENDENCY_EDGES, type Requirements } from './dependencies.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 
@@ -14,7 +14,7 @@ export const apk: Cataloger = {
   name: 'apk',
   version: 2,
   wants: (path) => DATABASES.includes(path),
-  catalog(files, { distro }) {
+  catalog(files, { distro, records }) {
     const seen = new Set<string>();
     const packages: Package[] = [];
     const edges = { left: MAX_DEPENDENCY_EDGES };
@@ -22,15 +22,15 @@ export const apk: Cataloger = {
       const file = files.get(path);
       if (file === undefined || seen.has(file.path)) continue;
       seen.add(file.path);
-      for (const found of linkByName(packagesIn(file, distro), edges)) packages.push(found);
+      for (const found of linkByName(packagesIn(file, distro, records), edges)) packages.push(found);
     }
     return packages;
   },
 };
 
-function packagesIn(file: CatalogFile, distro: Distro | undefined): Requirements[] {
+function packagesIn(file: CatalogFile, distro: Distro | undefined, records: RecordBudget | undefined): Requirements[] {
   const packages: Requirements[] = [];
-  for (const record of parseRecords(file.content.toString('utf8'))) {
+  for (const record of parseRecords(file.content.toString('utf8'), () => records?.take(1, file.path))) {
     const found = packageOf(record, file, distro);
     if (found === undefined) continue;
     // `D:so:libc.musl-x86_64.so.1 busybox>=1.36 !conflicting`, `p:cmd:sh=1.36.1-r2 so:libcrypto.so.3=3.1.4`
@@ -51,18 +51,24 @@ function names(line: string | undefined, requirements: boolean): string[] {
 }
 
 /** The first value of each single-letter key, per record. */
-function parseRecords(text: string): ReadonlyMap<string, string>[] {
+function parseRecords(text: string, onRecord: () => void): ReadonlyMap<string, string>[] {
   const records: ReadonlyMap<string, string>[] = [];
   let fields = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') {
-      if (fields.size > 0) records.push(fields);
+      if (fields.size > 0) {
+        onRecord();
+        records.push(fields);
+      }
       fields = new Map();
     } else if (line[1] === ':' && !fields.has(line[0] ?? '')) {
       fields.set(line[0] ?? '', line.slice(2).trim());
     }
   }
-  if (fields.size > 0) records.push(fields);
+  if (fields.size > 0) {
+    onRecord();
+    records.push(fields);
+  }
   return records;
 }
 

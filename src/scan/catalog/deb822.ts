@@ -5,13 +5,16 @@ export type Paragraph = ReadonlyMap<string, string>;
  * Parses deb822 text: paragraphs separated by blank lines, `Field: value` lines, continuation
  * lines starting with a space or tab, `#` comment lines. Lines that fit none of these are ignored.
  */
-export function parseDeb822(text: string): Paragraph[] {
+export function parseDeb822(text: string, onParagraph?: () => void): Paragraph[] {
   const paragraphs: Paragraph[] = [];
   let fields = new Map<string, string>();
   let last: string | undefined;
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') {
-      if (fields.size > 0) paragraphs.push(fields);
+      if (fields.size > 0) {
+        onParagraph?.();
+        paragraphs.push(fields);
+      }
       fields = new Map();
       last = undefined;
     } else if (line.startsWith(' ') || line.startsWith('\t')) {
@@ -22,7 +25,10 @@ export function parseDeb822(text: string): Paragraph[] {
       if (last !== undefined) fields.set(last, line.slice(colon + 1).trim());
     }
   }
-  if (fields.size > 0) paragraphs.push(fields);
+  if (fields.size > 0) {
+    onParagraph?.();
+    paragraphs.push(fields);
+  }
   return paragraphs;
 }
 

@@ -1,4 +1,4 @@
-import type { CatalogFile, CatalogFiles, Cataloger, Distro, Package } from '../model.ts';
+import type { CatalogFile, CatalogFiles, Cataloger, Distro, Package, RecordBudget } from '../model.ts';
 import { linkByName, type Requirements } from './dependencies.ts';
 import { firstLine, parseDeb822, type Paragraph } from './deb822.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
@@ -17,10 +17,10 @@ export const dpkg: Cataloger = {
   name: 'dpkg',
   version: 2,
   wants: (path) => path === STATUS || isStatusD(path) || COPYRIGHT.test(path),
-  catalog(files, { distro }) {
+  catalog(files, { distro, records }) {
     const databases = [files.get(STATUS), ...files.list().filter((file) => isStatusD(file.path))];
     // Linked across every database: a distroless image's status.d holds one package per file.
-    return linkByName(databases.flatMap((file) => (file === undefined ? [] : packagesIn(file, files, distro))));
+    return linkByName(databases.flatMap((file) => (file === undefined ? [] : packagesIn(file, files, distro, records))));
   },
 };
 
@@ -28,9 +28,9 @@ function isStatusD(path: string): boolean {
   return STATUS_D.test(path) && !path.endsWith('.md5sums');
 }
 
-function packagesIn(file: CatalogFile, files: CatalogFiles, distro: Distro | undefined): Requirements[] {
+function packagesIn(file: CatalogFile, files: CatalogFiles, distro: Distro | undefined, records: RecordBudget | undefined): Requirements[] {
   const packages: Requirements[] = [];
-  for (const paragraph of parseDeb822(file.content.toString('utf8'))) {
+  for (const paragraph of parseDeb822(file.content.toString('utf8'), () => records?.take(1, file.path))) {
     const found = packageOf(paragraph, file, files, distro);
     if (found === undefined) continue;
     const requires = [...relations(paragraph.get('pre-depends')), ...relations(paragraph.get('depends'))];

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { CatalogFile, Cataloger, Distro, Package } from '../model.ts';
+import type { CatalogFile, Cataloger, Distro, Package, RecordBudget } from '../model.ts';
 import { linkByName, type Requirements } from './dependencies.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 import { parseRpmHeader, type RpmHeader } from './rpm-header.ts';
@@ -21,16 +21,16 @@ export const rpm: Cataloger = {
   name: 'rpm',
   version: 2,
   wants: (path) => DATABASES.some((database) => path === database || path === `${database}-wal`),
-  catalog(files, { distro }) {
+  catalog(files, { distro, records }) {
     for (const path of DATABASES) {
       const database = files.get(path);
-      if (database !== undefined) return linkByName(readHeaders(database, files.get(`${path}-wal`)).flatMap((blob) => packageOf(blob, database, distro)));
+      if (database !== undefined) return linkByName(readHeaders(database, files.get(`${path}-wal`), records).flatMap((blob) => packageOf(blob, database, distro)));
     }
     return [];
   },
 };
 
-function readHeaders(database: CatalogFile, wal: CatalogFile | undefined): readonly Uint8Array[] {
+function readHeaders(database: CatalogFile, wal: CatalogFile | undefined, records: RecordBudget | undefined): readonly Uint8Array[] {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-rpmdb-'));
   try {
     const path = join(dir, 'rpmdb.sqlite');
@@ -40,10 +40,12 @@ function readHeaders(database: CatalogFile, wal: CatalogFile | undefined): reado
     try {
       const table = db.prepare("SELECT type FROM sqlite_master WHERE name = 'Packages'").get();
       if (table?.['type'] !== 'table') throw new Error('no Packages table');
-      return db
-        .prepare('SELECT hnum, blob FROM Packages ORDER BY hnum')
-        .all()
-        .map((row) => (row['blob'] instanceof Uint8Array ? row['blob'] : invalid(database, `Packages row ${String(row['hnum'])} holds no blob`)));
+      const blobs: Uint8Array[] = [];
+      for (const row of db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').iterate()) {
+        records?.take(1, database.path);
+        blobs.push(row['blob'] instanceof Uint8Array ? row['blob'] : invalid(database, `Packages row ${String(row['hnum'])} holds no blob`));
+      }
+      return blobs;
     } finally {
       db.close();
     }
