@@ -67,6 +67,7 @@ describe('scanning a real Debian bookworm rootfs', () => {
     assert.deepEqual([result.distro?.id, result.distro?.versionId], ['debian', '12']);
     assert.match(result.distro?.release ?? '', /^12\.\d+$/, 'the point release, from etc/debian_version');
     assert.deepEqual(result.packages.filter((p) => p.type !== 'deb'), [], 'a minbase holds no language packages');
+    assert.equal(result.unexamined, undefined, 'every file that may hold packages was read: the image can be vouched for');
   });
 
   it('reports the advisories bookworm has not fixed, for every binary package of the source', () => {

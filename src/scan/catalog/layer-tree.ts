@@ -138,6 +138,19 @@ export class LayerTree {
     if (dir?.kind === 'dir') this.#keepsLayer(dir, layer);
   }
 
+  /** Every symlink: its path, and the layer that wrote it. */
+  links(): { readonly path: string; readonly layer: number }[] {
+    const found: { path: string; layer: number }[] = [];
+    // Iterative: a tree as deep as PATH_MAX allows must not exhaust the stack.
+    const pending: [string, TreeNode][] = [['', this.#root]];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const [path, node] = next;
+      if (node.kind === 'link') found.push({ path, layer: node.layer });
+      if (node.kind === 'dir') for (const [name, child] of node.children) pending.push([path === '' ? name : `${path}/${name}`, child]);
+    }
+    return found;
+  }
+
   /** The read-only view catalogers get: `get` follows symlinks, `list` is in path order. */
   files(): CatalogFiles {
     const list: CatalogFile[] = [];

@@ -10,6 +10,7 @@ import { walkLayers } from './layer-walker.ts';
 import { goBinary } from './lang/go-binary.ts';
 import { buildJar } from './lang/jar-fixture.ts';
 import { javaArchive } from './lang/java-archive.ts';
+import { dpkg } from './dpkg.ts';
 import { ScanError } from '../scan-error.ts';
 import { createWarningLog } from './warning-log.ts';
 import { blobLayer, entriesFromDisk, layerReads, rawTar, testLayer, walk } from './test-layers.ts';
@@ -156,6 +157,19 @@ for (const via of ['stream', 'file'] as const) {
       await assert.rejects(walk([through], [probe]), isScanError('LAYER_INVALID', /path, its symlinks followed, longer than 4096 bytes/));
       const fine = `${'d/'.repeat(1500)}keep/x`;
       assert.deepEqual(paths(await walk([testLayer([{ path: fine, content: 'x' }])], [probe])), [fine], 'a deep path within the limit is walked');
+    });
+
+    it('keeps a database written through a symlinked directory, and calls one behind a symlink to unkept content unexamined', async () => {
+      const stanza = 'Package: curl\nStatus: install ok installed\nVersion: 7.88.1-10\nArchitecture: amd64\n\n';
+      const context = { distro: undefined };
+      const through = await walk([testLayer([{ path: 'opt/dpkgdb/', type: 'dir' }, { path: 'var/lib/dpkg', type: 'symlink', linkname: '../../opt/dpkgdb' }]), testLayer([{ path: 'var/lib/dpkg/status', content: stanza }])], [dpkg]);
+      assert.deepEqual(dpkg.catalog(through.files, context).map((p) => `${p.name}@${p.version}`), ['curl@7.88.1-10']);
+      assert.deepEqual(through.unexamined, []);
+      const behind = testLayer([{ path: 'srv/real/status', content: stanza }, { path: 'var/lib/dpkg/status', type: 'symlink', linkname: '/srv/real/status' }]);
+      const result = await walk([behind], [dpkg]);
+      assert.deepEqual(result.unexamined, [`layer ${behind.digest}: entry "var/lib/dpkg/status": symlink to "srv/real/status", whose content was not kept; not cataloged`]);
+      const kept = await walk([testLayer([{ path: 'keep/b', content: 'b' }, { path: 'keep/a', type: 'symlink', linkname: 'b' }])], [probe]);
+      assert.deepEqual([kept.unexamined, kept.files.get('keep/a')?.content.toString()], [[], 'b'], 'a symlink to kept content is read through');
     });
 
     it('keeps only what an extractor takes of an executable or archive, so they never count whole against the kept bytes', async () => {

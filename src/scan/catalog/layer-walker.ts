@@ -91,12 +91,16 @@ export async function walkLayers(
     layer: undefined,
     entry: undefined,
   };
-  let index = 0;
+  const digests: string[] = [];
   for await (const source of layers) {
     options.signal?.throwIfAborted();
-    walk.layer = { source, index: index++ };
+    walk.layer = { source, index: digests.length };
+    digests.push(source.digest);
     await walkLayer(walk, walk.layer);
   }
+  walk.layer = undefined;
+  walk.entry = undefined;
+  linksToUnkept(walk, digests);
   const files = walk.tree.files();
   return { files, distro: distroOf(files), warnings: walk.warnings.list(), unexamined: walk.unexamined };
 }
@@ -199,10 +203,12 @@ function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (r
 
 function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): TarBodySink | undefined {
   walk.tree.remove(path);
-  let whole = wanted(walk, path, entry);
+  // Wanted where it lands, or where it was written: `var/lib/dpkg/status` through a symlinked `var/lib/dpkg`.
+  const named = normaliseEntryPath(entry.path);
+  let whole = wanted(walk, path, entry) || (named.kind !== 'escapes' && named.path !== path && wanted(walk, named.path, entry));
   const extractors = extractorsFor(walk, path, entry);
   if (whole && entry.size > walk.limits.maxFileBytes) {
-    unexamined(walk, layer, entry.path, `${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
+    unexamined(walk, layer.source.digest, entry.path, `${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
     whole = false;
   }
   if (!whole && extractors.size === 0) return undefined;
@@ -229,7 +235,7 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
       for (const [name, extractor] of extractors) {
         guarded(name, () => {
           // An extractor warns only of a file it could not read (see BodyExtractor.end).
-          const kept = extractor.end((reason) => unexamined(walk, layer, entry.path, reason), walk.inflation);
+          const kept = extractor.end((reason) => unexamined(walk, layer.source.digest, entry.path, reason), walk.inflation);
           if (kept !== undefined) extracts.set(name, kept);
         });
       }
@@ -251,11 +257,11 @@ function addHardlink(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, 
   const target = resolved === undefined ? undefined : walk.tree.node(resolved);
   if (target?.kind === 'link') return walk.tree.put(path, { kind: 'link', target: target.target, layer: layer.index });
   if (target?.kind !== 'file') {
-    if (wanted(walk, path, { mode: entry.mode, size: 0 })) unexamined(walk, layer, entry.path, `hardlink to ${JSON.stringify(entry.linkname)}, whose content was not kept; not cataloged`);
+    if (wanted(walk, path, { mode: entry.mode, size: 0 })) unexamined(walk, layer.source.digest, entry.path, `hardlink to ${JSON.stringify(entry.linkname)}, whose content was not kept; not cataloged`);
     return;
   }
   const whole = wanted(walk, path, target.file);
-  if (whole && target.file.content.byteLength !== target.file.size) return unexamined(walk, layer, entry.path, `hardlink to ${JSON.stringify(entry.linkname)}, whose whole content was not kept; not cataloged`);
+  if (whole && target.file.content.byteLength !== target.file.size) return unexamined(walk, layer.source.digest, entry.path, `hardlink to ${JSON.stringify(entry.linkname)}, whose whole content was not kept; not cataloged`);
   if (!whole && target.file.extracts === undefined) return;
   reserve(walk, keptBytesOf(target.file));
   const file = { ...target.file, path, layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
@@ -284,9 +290,25 @@ function extractorsFor(walk: Walk, path: string, info: { readonly mode: number; 
   return found;
 }
 
+/**
+ * A path a cataloger wants that is a symlink to content not kept (`var/lib/dpkg/status` →
+ * `/srv/dpkg/status`, which nothing asked for as the layers streamed): unexamined, as a hardlink
+ * to unkept content is — the packages it may name are unknown (a dangling link looks the same, and
+ * is counted with them: failing closed).
+ */
+function linksToUnkept(walk: Walk, digests: readonly string[]): void {
+  for (const link of walk.tree.links()) {
+    if (!walk.catalogers.some((cataloger) => cataloger.wants(link.path, { mode: 0o644, size: 0 }))) continue;
+    // A loop or a directory holds no content; a kept file is read through the link.
+    const resolved = walk.tree.resolve(link.path, true);
+    if (resolved === undefined || walk.tree.node(resolved) !== undefined) continue;
+    unexamined(walk, digests[link.layer] ?? '', link.path, `symlink to ${JSON.stringify(resolved)}, whose content was not kept; not cataloged`);
+  }
+}
+
 /** A wanted file not read: a warning, and one of the walk's `unexamined`. */
-function unexamined(walk: Walk, layer: LayerAt, entry: string, reason: string): void {
-  const message = `layer ${layer.source.digest}: entry ${JSON.stringify(entry)}: ${reason}`;
+function unexamined(walk: Walk, layer: string, entry: string, reason: string): void {
+  const message = `layer ${layer}: entry ${JSON.stringify(entry)}: ${reason}`;
   walk.warnings.add(message);
   if (walk.unexamined.length < MAX_UNEXAMINED_LISTED) walk.unexamined.push(message);
 }
