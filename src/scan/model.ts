@@ -41,7 +41,7 @@ export interface Package {
    * cataloger that reads no dependencies, or a hostile database past the linking budget).
    */
   readonly dependsOn?: readonly string[];
-  /** The layer that introduced the file it was found in (diff id, `sha256:…`), when known. */
+  /** The layer that introduced it (diff id, `sha256:…`), when known: its database's earliest version listing it unbroken (layer-origin.ts), else the file's layer. */
   readonly layerDiffId?: string;
   readonly layerDigest?: string;
 }
@@ -58,6 +58,12 @@ export interface CatalogFile {
   readonly extracts?: ReadonlyMap<string, Buffer>;
   readonly layerDiffId: string;
   readonly layerDigest: string;
+  /**
+   * A file kept whole that lower layers had written too (a package database an `apt-get install`
+   * layer rewrote): those versions, oldest first, each with its layer, so that packages are
+   * attributed to the layer that introduced them (layer-origin.ts).
+   */
+  readonly earlier?: readonly CatalogFile[];
 }
 
 /** Sees one file's body chunk by chunk as the layer streams past (never the whole of it at once). */

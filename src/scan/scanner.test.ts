@@ -135,6 +135,29 @@ it('takes hundreds of thousands of packages from one cataloger', async () => {
   assert.equal(result.packages.length, 300_000);
 });
 
+it('records the layer that introduced each package of a database later layers rewrote, as Trivy does', async () => {
+  const os = { 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n' };
+  const stanza = (name: string, version: string) => `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\n\n`;
+  const status = (...stanzas: string[]) => ({ 'var/lib/dpkg/status': stanzas.join('') });
+  const layers = [
+    { ...os, ...status(stanza('libc6', '2.36-9'), stanza('zlib1g', '1.2.13'), stanza('bash', '5.2.15')) },
+    status(stanza('libc6', '2.36-9'), stanza('zlib1g', '1.2.13'), stanza('bash', '5.2.15'), stanza('curl', '7.88.1')), // apt-get install curl
+    status(stanza('libc6', '2.36-9'), stanza('zlib1g', '1.2.14'), stanza('curl', '7.88.1')), // upgrade zlib1g, remove bash
+    status(stanza('libc6', '2.36-9'), stanza('zlib1g', '1.2.14'), stanza('curl', '7.88.1'), stanza('bash', '5.2.15')), // bash again
+  ];
+  const built = image(layers);
+  const result = await scanImage(built, { catalogers, version: 'test' });
+  const layerOf = (name: string) => built.layers.findIndex((layer) => layer.digest === result.packages.find((p) => p.name === name)?.layerDigest);
+  assert.deepEqual(Object.fromEntries(['libc6', 'zlib1g', 'curl', 'bash'].map((name) => [name, layerOf(name)])), { libc6: 0, zlib1g: 2, curl: 1, bash: 3 });
+  assert.ok(result.packages.every((p) => p.layerDiffId === built.layers.find((l) => l.digest === p.layerDigest)?.diffId), 'digest and diff id of the same layer');
+  const alpine = image([
+    { 'etc/os-release': 'ID=alpine\nVERSION_ID=3.19.1\n', 'lib/apk/db/installed': 'P:musl\nV:1.2.4-r2\nA:x86_64\n\n' },
+    { 'lib/apk/db/installed': 'P:musl\nV:1.2.4-r2\nA:x86_64\n\nP:curl\nV:8.5.0-r0\nA:x86_64\n\n' },
+  ]);
+  const apk = await scanImage(alpine, { catalogers, version: 'test' });
+  assert.deepEqual(apk.packages.map((p) => [p.name, alpine.layers.findIndex((l) => l.digest === p.layerDigest)]), [['curl', 1], ['musl', 0]]);
+});
+
 it('fails with LIMIT_EXCEEDED, naming the file, past the package records a scan reads, however few bytes each takes', async () => {
   const stanza = (i: number) => `Package: p${i}\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\n`;
   const status = Array.from({ length: 30 }, (_, i) => stanza(i)).join('');

@@ -1,5 +1,6 @@
 import type { CatalogFile, Cataloger, Distro, Package, RecordBudget } from '../model.ts';
 import { linkByName, MAX_DEPENDENCY_EDGES, type Requirements } from './dependencies.ts';
+import { withOriginLayers } from './layer-origin.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 
 /** `lib/apk/db/installed`; newer Alpine moves it under `usr/` (the walker follows a `lib` symlink). */
@@ -12,7 +13,7 @@ const DATABASES: readonly string[] = ['lib/apk/db/installed', 'usr/lib/apk/db/in
  */
 export const apk: Cataloger = {
   name: 'apk',
-  version: 2,
+  version: 3,
   wants: (path) => DATABASES.includes(path),
   catalog(files, { distro, records }) {
     const seen = new Set<string>();
@@ -22,7 +23,8 @@ export const apk: Cataloger = {
       const file = files.get(path);
       if (file === undefined || seen.has(file.path)) continue;
       seen.add(file.path);
-      for (const found of linkByName(packagesIn(file, distro, records), edges)) packages.push(found);
+      const linked = linkByName(packagesIn(file, distro, records), edges);
+      for (const found of withOriginLayers(linked, [file], (version) => packagesIn(version, distro, records).map((r) => r.found.purl))) packages.push(found);
     }
     return packages;
   },

@@ -1,5 +1,6 @@
 import type { CatalogFile, CatalogFiles, Cataloger, Distro, Package, RecordBudget } from '../model.ts';
 import { linkByName, type Requirements } from './dependencies.ts';
+import { withOriginLayers } from './layer-origin.ts';
 import { firstLine, parseDeb822, type Paragraph } from './deb822.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 
@@ -15,14 +16,19 @@ const DEP5_FORMAT = /copyright-format\/1\.0|dep5/i;
  */
 export const dpkg: Cataloger = {
   name: 'dpkg',
-  version: 2,
+  version: 3,
   wants: (path) => path === STATUS || isStatusD(path) || COPYRIGHT.test(path),
   catalog(files, { distro, records }) {
     const databases = [files.get(STATUS), ...files.list().filter((file) => isStatusD(file.path))];
+    const present = databases.filter((file) => file !== undefined);
     // Linked across every database: a distroless image's status.d holds one package per file.
-    return linkByName(databases.flatMap((file) => (file === undefined ? [] : packagesIn(file, files, distro, records))));
+    const linked = linkByName(present.flatMap((file) => packagesIn(file, files, distro, records)));
+    return withOriginLayers(linked, present, (version) => packagesIn(version, NO_FILES, distro, records).map(({ found }) => found.purl));
   },
 };
+
+/** Earlier versions of a database are read for the packages in them only (no copyright files). */
+const NO_FILES: CatalogFiles = { get: () => undefined, list: () => [] };
 
 function isStatusD(path: string): boolean {
   return STATUS_D.test(path) && !path.endsWith('.md5sums');

@@ -22,6 +22,7 @@ export type TreeNode = DirNode | FileNode | LinkNode;
 export function keptBytesOf(file: CatalogFile): number {
   let bytes = file.content.byteLength;
   for (const kept of file.extracts?.values() ?? []) bytes += kept.byteLength;
+  for (const version of file.earlier ?? []) bytes += version.content.byteLength;
   return bytes;
 }
 

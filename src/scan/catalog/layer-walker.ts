@@ -202,6 +202,9 @@ function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (r
 }
 
 function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): TarBodySink | undefined {
+  // A file kept whole that replaces one kept whole keeps it as an earlier version (layer-origin.ts).
+  const previous = walk.tree.node(path);
+  const earlier = previous?.kind === 'file' && previous.file.content.byteLength === previous.file.size ? [...(previous.file.earlier ?? []), { ...previous.file, earlier: [] }] : [];
   walk.tree.remove(path);
   // Wanted where it lands, or where it was written: `var/lib/dpkg/status` through a symlinked `var/lib/dpkg`.
   const named = normaliseEntryPath(entry.path);
@@ -212,7 +215,7 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
     whole = false;
   }
   if (!whole && extractors.size === 0) return undefined;
-  if (whole) reserve(walk, entry.size);
+  if (whole) reserve(walk, entry.size + earlier.reduce((bytes, version) => bytes + version.content.byteLength, 0));
   // One pass over the body: copied whole when wanted, and fed to every extractor.
   const content = whole ? Buffer.alloc(entry.size) : EMPTY;
   // An extractor that throws is dropped with a warning: one unreadable file does not fail the scan.
@@ -242,7 +245,16 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
       // What the file did not get to inflate is unknown: the scan stops here, naming it.
       if (walk.inflation.left <= 0) throw limitExceeded(walk, 'maxInflatedBytes', 'bytes inflated out of archives');
       if (!whole && extracts.size === 0) return;
-      const file = { path, mode: entry.mode, size: entry.size, content, ...(extracts.size > 0 ? { extracts } : {}), layerDiffId: layer.source.diffId, layerDigest: layer.source.digest };
+      const file = {
+        path,
+        mode: entry.mode,
+        size: entry.size,
+        content,
+        ...(extracts.size > 0 ? { extracts } : {}),
+        layerDiffId: layer.source.diffId,
+        layerDigest: layer.source.digest,
+        ...(whole && earlier.length > 0 ? { earlier } : {}),
+      };
       if (extracts.size > 0) reserve(walk, keptBytesOf(file));
       walk.tree.put(path, { kind: 'file', file, layer: layer.index });
     },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { CatalogFile, Cataloger, Distro, Package, RecordBudget } from '../model.ts';
 import { linkByName, type Requirements } from './dependencies.ts';
+import { withOriginLayers } from './layer-origin.ts';
 import { distroQualifier, osPackageUrl } from './os-package-url.ts';
 import { parseRpmHeader, type RpmHeader } from './rpm-header.ts';
 import { ScanError } from '../scan-error.ts';
@@ -19,12 +20,15 @@ const DATABASES: readonly string[] = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysim
  */
 export const rpm: Cataloger = {
   name: 'rpm',
-  version: 2,
+  version: 3,
   wants: (path) => DATABASES.some((database) => path === database || path === `${database}-wal`),
   catalog(files, { distro, records }) {
     for (const path of DATABASES) {
       const database = files.get(path);
-      if (database !== undefined) return linkByName(readHeaders(database, files.get(`${path}-wal`), records).flatMap((blob) => packageOf(blob, database, distro)));
+      if (database === undefined) continue;
+      const linked = linkByName(readHeaders(database, files.get(`${path}-wal`), records).flatMap((blob) => packageOf(blob, database, distro)));
+      // An earlier version is read without a write-ahead log: the one kept belongs to the current database.
+      return withOriginLayers(linked, [database], (version) => readHeaders(version, undefined, records).flatMap((blob) => packageOf(blob, version, distro).map(({ found }) => found.purl)));
     }
     return [];
   },
