@@ -118,12 +118,29 @@ export function parseOsvAffected(value: unknown, where = 'affected'): OsvAffecte
       ? {}
       : { package: { ecosystem: requiredString(pkg, 'ecosystem', `${where}.package`), name: requiredString(pkg, 'name', `${where}.package`), ...(purl === undefined ? {} : { purl }) } }),
     severity: severities(entry.severity, `${where}.severity`),
-    ranges: list(entry.ranges, `${where}.ranges`).map((range, i) => parseRange(range, `${where}.ranges[${i}]`)),
+    ranges: list(entry.ranges, `${where}.ranges`).flatMap((range, i) => evaluated(range, `${where}.ranges[${i}]`)),
     versions: strings(entry.versions, `${where}.versions`),
     ecosystemSpecific: optionalObject(entry.ecosystem_specific, `${where}.ecosystem_specific`),
     databaseSpecific: optionalObject(entry.database_specific, `${where}.database_specific`),
     raw: value,
   };
+}
+
+/**
+ * A range matching reads: SEMVER and ECOSYSTEM ones, strictly (a broken one is a broken record).
+ * A GIT range (never evaluated: it needs the repository's history, `versions[]` stands for it) or a
+ * range of a type this reader does not know is kept when well-formed and otherwise dropped, so
+ * that a short commit id does not cost the record its ECOSYSTEM range (PYSEC-2021-424 has both).
+ */
+function evaluated(value: unknown, where: string): OsvRange[] {
+  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  if (type === 'SEMVER' || type === 'ECOSYSTEM') return [parseRange(value, where)];
+  try {
+    return [parseRange(value, where)];
+  } catch (error) {
+    if (error instanceof VulnDbError && error.code === 'RECORD_INVALID') return [];
+    throw error;
+  }
 }
 
 function parseRange(value: unknown, where: string): OsvRange {

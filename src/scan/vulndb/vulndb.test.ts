@@ -200,7 +200,8 @@ describeEachDatabase('vulnerability database', (open) => {
 
   it('imports PyPI YAML and matches after PEP 503 name normalisation', async () => {
     const result = await importOsv(database, pypiSubset);
-    assert.deepEqual([result.records, result.skipped.map((s) => s.file)], [5, ['binderhub/PYSEC-2021-371.yaml']]);
+    assert.deepEqual([result.records, result.skipped.map((s) => s.file)], [6, []], 'binderhub/PYSEC-2021-371 too, its short-commit GIT range dropped');
+    assert.deepEqual(Object.keys(fixes(await vulndb.match(pkg('pypi', 'binderhub', '0.2.0'), undefined))), ['CVE-2021-39159']);
     assert.deepEqual(fixes(await vulndb.match(pkg('pypi', 'Jinja2', '2.10'), undefined)), { 'CVE-2019-10906': ['2.10.1'], 'CVE-2020-28493': ['2.11.3'] });
   });
 });
