@@ -100,7 +100,7 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
     ...(walked.distro === undefined ? {} : { distro: walked.distro }),
     packages,
     findings,
-    db: { updatedAt: status?.lastImportAt ?? null, advisories: status?.advisories ?? 0 },
+    db: { updatedAt: status?.lastImportAt ?? null, newestAdvisory: status?.newestModified ?? null, advisories: status?.advisories ?? 0 },
     scanner: { name: 'Slipway', vendor: 'Slipway', version: options.version },
     createdAt: now(),
     warnings,

@@ -32,7 +32,11 @@ export interface ScanResult {
   readonly packages: readonly Package[];
   readonly findings: readonly Finding[];
   /** The vulnerability database: last update (ms since the epoch, `null` when never) and size. */
-  readonly db: { readonly updatedAt: number | null; readonly advisories: number };
+  /**
+   * The vulnerability data: when it was last imported, and how old it is — the newest `modified` of
+   * its advisories (an old dump imported today is old data).
+   */
+  readonly db: { readonly updatedAt: number | null; readonly newestAdvisory?: number | null; readonly advisories: number };
   readonly scanner: { readonly name: 'Slipway'; readonly vendor: 'Slipway'; readonly version: string };
   /** When the scan ran, ms since the epoch. */
   readonly createdAt: number;

@@ -9,7 +9,7 @@ describe('toTable', () => {
     assert.equal(lines[0], `Artifact: registry.example/team/api:1.4 (sha256:${'9f'.repeat(32)})`);
     assert.equal(lines[1], 'Distro:   Debian GNU/Linux 12 (bookworm)');
     assert.equal(lines[2], 'Packages: 6 (deb 3, npm 2, golang 1)');
-    assert.equal(lines[3], 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)');
+    assert.equal(lines[3], 'Database: vulnerability data from 2025-01-10 (5 days old; imported 2025-01-10), 1234 advisories');
     assert.equal(lines[4], 'Total: 5 (CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 0, NEGLIGIBLE: 1, UNKNOWN: 1)');
     assert.equal(lines[5], '');
     assert.match(lines[6] ?? '', /^LIBRARY +VULNERABILITY +SEVERITY +INSTALLED +FIXED +TITLE$/);
@@ -29,7 +29,7 @@ describe('toTable', () => {
 
   it('says when nothing could be checked, and when nothing was found', () => {
     const text = toTable(scanFixture({ findings: [], packages: [], distro: null, artifact: { name: 'oci:/tmp/layout', layers: [] } }));
-    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Packages: none recognised (no OS package database, no language packages): nothing to match', 'Database: vulnerability data from 2025-01-10, 1234 advisories (5 days old)', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'Not checked for vulnerabilities: no packages were recognised.'].join('\n'));
+    assert.equal(text, ['Artifact: oci:/tmp/layout', 'Distro:   unknown', 'Packages: none recognised (no OS package database, no language packages): nothing to match', 'Database: vulnerability data from 2025-01-10 (5 days old; imported 2025-01-10), 1234 advisories', 'Total: 0 (CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)', '', 'Not checked for vulnerabilities: no packages were recognised.'].join('\n'));
     const clean = toTable(scanFixture({ findings: [] }));
     assert.ok(clean.endsWith('\n\nNo vulnerabilities found.'), clean);
   });
@@ -37,7 +37,9 @@ describe('toTable', () => {
   it('describes the database age', () => {
     const day = 86_400_000;
     assert.equal(databaseLine({ updatedAt: null, advisories: 0 }, 0), 'no vulnerability data (never updated), 0 advisories');
-    assert.equal(databaseLine({ updatedAt: 0, advisories: 7 }, day / 2), 'vulnerability data from 1970-01-01, 7 advisories (less than a day old)');
-    assert.equal(databaseLine({ updatedAt: 0, advisories: 7 }, day), 'vulnerability data from 1970-01-01, 7 advisories (1 day old)');
+    assert.equal(databaseLine({ updatedAt: 0, advisories: 7 }, day / 2), 'vulnerability data from 1970-01-01 (less than a day old; imported 1970-01-01), 7 advisories');
+    assert.equal(databaseLine({ updatedAt: 0, advisories: 7 }, day), 'vulnerability data from 1970-01-01 (1 day old; imported 1970-01-01), 7 advisories');
+    // Dated by its newest advisory: an old dump imported today is old data.
+    assert.equal(databaseLine({ updatedAt: 400 * day, newestAdvisory: 10 * day, advisories: 7 }, 400 * day), 'vulnerability data from 1970-01-11 (390 days old; imported 1971-02-05), 7 advisories');
   });
 });

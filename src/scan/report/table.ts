@@ -16,12 +16,17 @@ function truncate(text: string, width: number): string {
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
-/** `vulnerability data from 2025-01-10, 1234 advisories (5 days old)`, or why there is none. */
+/**
+ * `vulnerability data from 2025-01-10 (5 days old; imported 2025-01-12), 1234 advisories`: dated by
+ * its newest advisory, or why there is none.
+ */
 export function databaseLine(db: ScanResult['db'], createdAt: number): string {
   if (db.updatedAt === null) return `no vulnerability data (never updated), ${db.advisories} advisories`;
-  const days = Math.floor((createdAt - db.updatedAt) / DAY);
+  const dated = db.newestAdvisory ?? db.updatedAt;
+  const days = Math.floor((createdAt - dated) / DAY);
   const age = days < 1 ? 'less than a day old' : days === 1 ? '1 day old' : `${days} days old`;
-  return `vulnerability data from ${new Date(db.updatedAt).toISOString().slice(0, 10)}, ${db.advisories} advisories (${age})`;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return `vulnerability data from ${day(dated)} (${age}; imported ${day(db.updatedAt)}), ${db.advisories} advisories`;
 }
 
 /** `Total: 3 (CRITICAL: 1, HIGH: 2, MEDIUM: 0, LOW: 0, NEGLIGIBLE: 0, UNKNOWN: 0)` */
