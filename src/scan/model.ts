@@ -138,7 +138,7 @@ export interface Finding {
   readonly aliases: readonly string[];
   readonly package: Package;
   readonly severity: Severity;
-  /** The id of the advisory record the severity is from (its rating, else its vector): reports name its source. */
+  /** The id of the advisory record it comes from (a DSA fixing this CVE and others): reports name its source and list it among the vendor's ids. */
   readonly advisory?: string;
   /** The advisory's CVSS vector and score (the severity is computed from it when no rating is given), and the record that carried it. */
   readonly cvss?: { readonly vector: string; readonly score: number; readonly source?: string };

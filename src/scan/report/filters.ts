@@ -73,7 +73,7 @@ function candidates(vex: FilterOptions['vex'], now: number): readonly Candidate[
 }
 
 function namesFinding(statement: OpenVexStatement, finding: Finding): boolean {
-  const ids = new Set([finding.id, ...finding.aliases].map((id) => id.toUpperCase()));
+  const ids = new Set([finding.id, ...finding.aliases, ...(finding.advisory === undefined ? [] : [finding.advisory])].map((id) => id.toUpperCase()));
   const { name, aliases = [] } = statement.vulnerability;
   return [name, statement.vulnerability['@id'], ...aliases].some((id) => id !== undefined && ids.has(id.toUpperCase()));
 }

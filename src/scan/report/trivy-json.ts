@@ -81,7 +81,7 @@ function cvss(finding: Finding): Record<string, TrivyCvss> | undefined {
 
 function vulnerability(finding: Finding, lang: boolean): TrivyVulnerability {
   const pkg = finding.package;
-  const vendorIds = [...new Set(finding.aliases)].filter((alias) => alias !== finding.id);
+  const vendorIds = [...new Set([...finding.aliases, ...(finding.advisory === undefined ? [] : [finding.advisory])])].filter((alias) => alias !== finding.id);
   const layer = { ...(pkg.layerDigest === undefined ? {} : { Digest: pkg.layerDigest }), ...(pkg.layerDiffId === undefined ? {} : { DiffID: pkg.layerDiffId }) };
   const scores = cvss(finding);
   const primary = primaryUrl(finding);

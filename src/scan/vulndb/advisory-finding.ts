@@ -1,7 +1,9 @@
 /**
  * Findings from matched advisories: the id a report shows (a CVE when the advisory names one),
- * every id as aliases, severity, fixed versions, summary, references. Several advisories about
- * the same CVE for one package (a DSA and a DEBIAN-CVE record, say) merge into one finding.
+ * every id as aliases, severity, fixed versions, summary, references. An advisory that fixes
+ * several CVEs (a DSA, a USN) is one finding per CVE, as Trivy lists them: a gate, an exception and
+ * a severity filter each speak of one CVE. Several advisories about the same vulnerability for one
+ * package (a DSA and a DEBIAN-CVE record; a GHSA and a PYSEC naming each other) merge into one.
  */
 import type { Finding, Package } from '../model.ts';
 import { SEVERITIES } from '../model.ts';
@@ -13,7 +15,16 @@ export const NOT_COMPARABLE = 'version not comparable: ';
 const SUMMARY_LENGTH = 200;
 const DESCRIPTION_LENGTH = 8 * 1024;
 
-export function advisoryFinding(record: OsvRecord, entries: readonly OsvAffected[], pkg: Package, evaluation: Exclude<Evaluation, { kind: 'unaffected' }>): Finding {
+export function advisoryFindings(record: OsvRecord, entries: readonly OsvAffected[], pkg: Package, evaluation: Exclude<Evaluation, { kind: 'unaffected' }>): Finding[] {
+  const finding = advisoryFinding(record, entries, pkg, evaluation);
+  const cves = finding.aliases.filter((id) => id.startsWith('CVE-'));
+  if (record.id.startsWith('CVE-') || cves.length <= 1) return [finding];
+  // The advisory's own ids name the bundle, not one vulnerability: kept as `advisory`, not as an
+  // alias (through which the CVEs would merge back into one).
+  return cves.map((cve) => ({ ...finding, id: cve, aliases: [cve] }));
+}
+
+function advisoryFinding(record: OsvRecord, entries: readonly OsvAffected[], pkg: Package, evaluation: Exclude<Evaluation, { kind: 'unaffected' }>): Finding {
   const ids = [...new Set([record.id, ...record.aliases, ...record.upstream])];
   const { severity, cvss } = advisorySeverity(record, entries);
   const summary = summaryOf(record);
@@ -42,14 +53,33 @@ function cweIdsOf(record: OsvRecord): string[] {
   return Array.isArray(ids) ? [...new Set(ids.filter((id): id is string => typeof id === 'string' && /^CWE-[0-9]+$/.test(id)))] : [];
 }
 
-/** One finding per id: aliases, fixed versions and references united, the highest severity kept. */
+/**
+ * One finding per vulnerability: findings that share an id or an alias (directly or through
+ * another: aliases are symmetric and transitive in OSV) become one, aliases, fixed versions and
+ * references united, the highest severity kept, named by a CVE when any of them has one.
+ */
 export function mergeFindings(findings: readonly Finding[]): Finding[] {
-  const byId = new Map<string, Finding>();
-  for (const finding of findings) {
-    const seen = byId.get(finding.id);
-    byId.set(finding.id, seen === undefined ? finding : merge(seen, finding));
-  }
-  return [...byId.values()];
+  const owner = new Map<string, number>();
+  const parent = findings.map((_, i) => i);
+  const root = (i: number): number => {
+    let at = i;
+    while (parent[at] !== at) at = parent[at] = parent[parent[at] ?? at] ?? at;
+    return at;
+  };
+  findings.forEach((finding, i) => {
+    for (const id of [finding.id, ...finding.aliases]) {
+      const other = owner.get(id);
+      if (other === undefined) owner.set(id, i);
+      else parent[root(i)] = root(other);
+    }
+  });
+  const groups = new Map<number, Finding>();
+  findings.forEach((finding, i) => {
+    const key = root(i);
+    const seen = groups.get(key);
+    groups.set(key, seen === undefined ? finding : merge(seen, finding));
+  });
+  return [...groups.values()];
 }
 
 function merge(a: Finding, b: Finding): Finding {
@@ -62,8 +92,10 @@ function merge(a: Finding, b: Finding): Finding {
   const modified = Math.max(primary.modified ?? -Infinity, other.modified ?? -Infinity);
   const cweIds = union(primary.cweIds ?? [], other.cweIds ?? []);
   const cvss = primary.cvss ?? other.cvss;
+  const id = primary.id.startsWith('CVE-') || !other.id.startsWith('CVE-') ? primary.id : other.id;
   return {
     ...primary,
+    id,
     ...(cvss === undefined ? {} : { cvss }),
     aliases: union(primary.aliases, other.aliases),
     fixedVersions: union(primary.fixedVersions, other.fixedVersions),

@@ -102,6 +102,28 @@ describeEachDatabase('vulnerability database', (open) => {
     assert.deepEqual([await matches('keep-a'), await matches('keep-b')], [[], ['TEST-KEEP-1']], 'a newer one replaces it, package rows included');
   });
 
+  it('reports an advisory fixing several CVEs once per CVE, and one vulnerability once however many advisories name it', async () => {
+    const folder = join(dir, 'bundles');
+    await mkdir(folder, { recursive: true });
+    const affected = npmAffected('bundled', [{ introduced: '0' }, { fixed: '2.0.0' }]);
+    // A vendor advisory fixing three CVEs, as a DSA does; one of them also has its own record.
+    await writeFile(join(folder, 'a.json'), osv('VENDOR-2024-1', '2024-06-01T00:00:00Z', { upstream: ['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003'], ...affected }));
+    await writeFile(join(folder, 'b.json'), osv('GHSA-aaaa-bbbb-cccc', '2024-06-01T00:00:00Z', { aliases: ['CVE-2024-0002'], database_specific: { severity: 'HIGH' }, ...affected }));
+    // Two records naming each other, neither a CVE.
+    await writeFile(join(folder, 'c.json'), osv('GHSA-dddd-eeee-ffff', '2024-06-01T00:00:00Z', { aliases: ['PYSEC-2024-9'], ...affected }));
+    await writeFile(join(folder, 'd.json'), osv('PYSEC-2024-9', '2024-06-01T00:00:00Z', { aliases: ['GHSA-dddd-eeee-ffff'], ...affected }));
+    await importOsv(database, folder);
+    const findings = await vulndb.match(pkg('npm', 'bundled', '1.0.0'), undefined);
+    assert.deepEqual(findings.map((f) => [f.id, f.aliases.toSorted(), f.fixedVersions]), [
+      ['CVE-2024-0001', ['CVE-2024-0001'], ['2.0.0']],
+      ['CVE-2024-0002', ['CVE-2024-0002', 'GHSA-aaaa-bbbb-cccc'], ['2.0.0']],
+      ['CVE-2024-0003', ['CVE-2024-0003'], ['2.0.0']],
+      ['GHSA-dddd-eeee-ffff', ['GHSA-dddd-eeee-ffff', 'PYSEC-2024-9'], ['2.0.0']],
+    ]);
+    assert.deepEqual(findings.map((f) => f.advisory), ['VENDOR-2024-1', 'GHSA-aaaa-bbbb-cccc', 'VENDOR-2024-1', 'GHSA-dddd-eeee-ffff']);
+    assert.equal(findings[1]?.severity, 'High', "the rated record's severity wins the merge");
+  });
+
   it('never matches a withdrawn advisory (GHSA-7fhm-mqm4-2wp7)', async () => {
     assert.deepEqual(await vulndb.match(pkg('npm', 'acorn', '5.7.3'), undefined), []);
     const minimist = await vulndb.match(pkg('npm', 'minimist', '1.2.0'), undefined);

@@ -8,7 +8,7 @@
 import type { MetadataDatabase } from '../../core/storage/metadata/database.ts';
 import type { Distro, Finding, Package } from '../model.ts';
 import { compareVersions, schemeForEcosystem, type VersionScheme } from '../versions/index.ts';
-import { advisoryFinding, mergeFindings } from './advisory-finding.ts';
+import { advisoryFindings, mergeFindings } from './advisory-finding.ts';
 import { evaluateAffected, type ComparatorFor } from './osv-evaluate.ts';
 import { parseOsvAffected, parseOsvRecord, type OsvAffected, type OsvRecord } from './osv-record.ts';
 import { packageQuery } from './package-ecosystem.ts';
@@ -168,14 +168,11 @@ function findingsFor(rows: readonly { id: string; record: string; affected: stri
     advisories.set(row.id, advisory);
   }
   const findings: Finding[] = [];
-  for (const [id, advisory] of advisories) {
-    const finding = evaluateAdvisory(id, advisory, pkg, version);
-    if (finding !== undefined) findings.push(finding);
-  }
+  for (const [id, advisory] of advisories) findings.push(...evaluateAdvisory(id, advisory, pkg, version));
   return mergeFindings(findings).toSorted((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function evaluateAdvisory(id: string, advisory: Advisory, pkg: Package, version: string): Finding | undefined {
+function evaluateAdvisory(id: string, advisory: Advisory, pkg: Package, version: string): Finding[] {
   let entries: OsvAffected[];
   let record: OsvRecord;
   try {
@@ -184,9 +181,9 @@ function evaluateAdvisory(id: string, advisory: Advisory, pkg: Package, version:
   } catch (error) {
     throw new VulnDbError('QUERY_FAILED', `the stored advisory ${id} is damaged`, { cause: error });
   }
-  if (record.withdrawn !== undefined) return undefined;
+  if (record.withdrawn !== undefined) return [];
   const evaluation = evaluateAffected(entries, version, comparatorFor);
-  return evaluation.kind === 'unaffected' ? undefined : advisoryFinding(record, entries, pkg, evaluation);
+  return evaluation.kind === 'unaffected' ? [] : advisoryFindings(record, entries, pkg, evaluation);
 }
 
 /** The `ecosystems` column: a JSON array of names (anything else reads as none). */
