@@ -127,6 +127,9 @@ export interface Cataloger {
   catalog(files: CatalogFiles, context: CatalogContext): readonly Package[];
 }
 
+/** The version of a Go binary's own module built from a checkout (`go build` in a working tree): it names no release. */
+export const GO_DEVEL = '(devel)';
+
 /** Harbor's severity scale. */
 export const SEVERITIES = ['Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

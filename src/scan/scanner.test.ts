@@ -85,6 +85,16 @@ describeEachDatabase('scanning with real package databases and OSV data', (open)
     assert.deepEqual(libc[0]?.fixedVersions, []);
   });
 
+  it('says so when an OS release has no vulnerability data keyed to it (Debian testing, without VERSION_ID)', async () => {
+    const sid = 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nID=debian\n';
+    const result = await scanImage(image([{ 'etc/os-release': sid, 'var/lib/dpkg/status': status }]), { catalogers, vulndb, version: 'test' });
+    assert.deepEqual(result.findings, []);
+    const count = result.packages.filter((p) => p.type === 'deb').length;
+    assert.ok(result.warnings.includes(`${count} deb packages not matched against any advisory: no vulnerability data is keyed to Debian GNU/Linux trixie/sid (ID=debian, VERSION_ID="")`), result.warnings.join('\n'));
+    const bookworm = await scanImage(image([{ 'etc/os-release': osRelease, 'var/lib/dpkg/status': status }]), { catalogers, vulndb, version: 'test' });
+    assert.ok(!bookworm.warnings.some((w) => w.includes('not matched')));
+  });
+
   it('reports the right fixed versions for an older glibc', async () => {
     const older = status.replace(/(Package: libc6\n(?:.*\n)*?Version: )2\.36-9\+deb12u\d+/, '$12.36-9+deb12u2').replace(/(Package: libc-bin\n(?:.*\n)*?Version: )2\.36-9\+deb12u\d+/, '$12.36-9+deb12u2');
     assert.notEqual(older, status);

@@ -1,6 +1,7 @@
 import { compareStrings } from '../core/format/compare-strings.ts';
 import { walkLayers } from './catalog/layer-walker.ts';
-import type { Cataloger, Finding, Package, RecordBudget } from './model.ts';
+import type { Cataloger, Distro, Finding, Package, RecordBudget } from './model.ts';
+import { packageQuery } from './vulndb/package-ecosystem.ts';
 import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
 import { ScanError } from './scan-error.ts';
@@ -35,6 +36,15 @@ export interface ScanOptions {
   readonly now?: () => number;
   /** See MAX_PACKAGE_RECORDS. */
   readonly maxPackageRecords?: number;
+}
+
+/** Why an image's OS packages were looked up nowhere (a distribution, or a release, that advisories are not keyed to), if they were not. */
+function unmatchedOsPackages(packages: readonly Package[], distro: Distro | undefined): string | undefined {
+  const os = packages.filter((pkg) => pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm');
+  const [first] = os;
+  if (first === undefined || packageQuery(first, distro).ecosystems.length > 0) return undefined;
+  const named = distro === undefined ? 'no /etc/os-release' : `${distro.prettyName || distro.id} (ID=${distro.id}, VERSION_ID=${JSON.stringify(distro.versionId)})`;
+  return `${os.length} ${first.type} packages not matched against any advisory: no vulnerability data is keyed to ${named}`;
 }
 
 /**
@@ -86,6 +96,8 @@ export async function scanImage(image: ScanImage, options: ScanOptions): Promise
   }
   packages.sort((a, b) => compareStrings(a.type, b.type) || compareStrings(a.name, b.name) || compareStrings(a.version, b.version) || compareStrings(a.location, b.location));
   const findings: Finding[] = (await vulndb?.matchAll(packages, walked.distro, signal)) ?? [];
+  const unmatched = vulndb === undefined ? undefined : unmatchedOsPackages(packages, walked.distro);
+  if (unmatched !== undefined) warnings.push(unmatched);
   return {
     artifact: {
       name: image.name,

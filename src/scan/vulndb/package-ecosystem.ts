@@ -3,7 +3,7 @@
  * (with release suffix for distributions), the names (OS packages by source package), the
  * version compared, and the normalised name the `advisory_packages` lookup column holds.
  */
-import type { Distro, Package } from '../model.ts';
+import { GO_DEVEL, type Distro, type Package } from '../model.ts';
 
 export interface PackageQuery {
   /** OSV ecosystems to look in; empty when the package's ecosystem cannot be told (an OS package without a distro, say). */
@@ -38,7 +38,10 @@ function packageEcosystems(pkg: Package, distro: Distro | undefined): string[] {
     case 'pypi':
       return ['PyPI'];
     case 'golang':
-      return ['Go'];
+      // A binary's own module built from a working tree names no release: every advisory ever
+      // published for the project would match it as "not comparable" (43 for a kubernetes build).
+      // Not looked up, as Trivy and govulncheck do not; its dependencies are.
+      return pkg.version === GO_DEVEL ? [] : ['Go'];
     case 'maven':
       return ['Maven'];
     case 'deb':

@@ -177,6 +177,9 @@ describeEachDatabase('vulnerability database', (open) => {
     const findings = await vulndb.match(pkg('golang', 'stdlib', 'go1.20.4'), undefined);
     assert.deepEqual(fixes(findings.filter((f) => f.aliases.includes('GO-2023-1840'))), { 'CVE-2023-29403': ['1.20.5'] });
     assert.deepEqual(fixes(await vulndb.match(pkg('golang', 'stdlib', 'go1.20.5'), undefined))['CVE-2023-29403'], undefined);
+    // A binary's own module built from a checkout names no release: not matched, as Trivy does not; a release is.
+    assert.ok((await vulndb.match(pkg('golang', 'github.com/gin-gonic/gin', 'v1.5.0'), undefined)).some((f) => f.aliases.includes('GO-2020-0001')));
+    assert.deepEqual(await vulndb.match(pkg('golang', 'github.com/gin-gonic/gin', '(devel)'), undefined), []);
   });
 
   it('reports a version it cannot compare as a finding (fail closed)', async () => {

@@ -4,7 +4,7 @@
  * `(devel)` when built from a checkout), every dependency as built (replacements applied) and the
  * standard library as `stdlib` at the toolchain's version (`go1.20.4` → `1.20.4`).
  */
-import type { CatalogFile, CatalogFiles, Cataloger, Package } from '../../model.ts';
+import { GO_DEVEL, type CatalogFile, type CatalogFiles, type Cataloger, type Package } from '../../model.ts';
 import { EMPTY_RESULT, evidence, mergeResults, parseSafely, reported, type CatalogResult } from './catalog-result.ts';
 import { parseModInfo, type GoBuildInfo, type GoModule } from './go-build-info.ts';
 import { GoBuildInfoExtractor, keptBuildInfo } from './go-build-info-stream.ts';
@@ -46,7 +46,7 @@ export function goPackages(file: CatalogFile, info: GoBuildInfo | undefined, bud
   if (stdlib !== undefined) linked.push(toPackage(file, { path: 'stdlib', version: stdlib }));
   // The build info lists every module linked into the binary, not who imports whom: the main
   // module depends on them all (as Trivy and Syft relate them).
-  const main = modinfo.main === undefined ? undefined : toPackage(file, { ...modinfo.main, version: modinfo.main.version === '' ? '(devel)' : modinfo.main.version });
+  const main = modinfo.main === undefined ? undefined : toPackage(file, { ...modinfo.main, version: modinfo.main.version === '' ? GO_DEVEL : modinfo.main.version });
   const packages = main === undefined ? linked : [withDependencies(main, linked.map((found) => found.purl), budget), ...linked];
   return stdlib === undefined ? { packages, warnings: [`${file.path}: unrecognised Go version ${JSON.stringify(info.goVersion)}`] } : { packages, warnings: [] };
 }
