@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compareVersions, schemeForEcosystem, VERSION_SCHEMES, VersionError, type VersionScheme } from './index.ts';
+import { VECTORS_DIR } from './test-vectors.ts';
 
 function isInvalid(err: unknown): boolean {
   return err instanceof VersionError && err.code === 'VERSION_INVALID';
@@ -47,5 +49,17 @@ describe('schemeForEcosystem', () => {
       ['crates.io', undefined], ['RubyGems', undefined], ['debian:12', undefined], ['', undefined], ['Alpine Linux', undefined],
     ];
     for (const [ecosystem, scheme] of cases) assert.equal(schemeForEcosystem(ecosystem), scheme, ecosystem);
+  });
+});
+
+describe('the shared version vectors', () => {
+  it('are each asserted by a test here: a vector file added to ../shared/data/versions is not left out', () => {
+    const tests = readdirSync(new URL('.', import.meta.url))
+      .filter((name) => name.endsWith('.test.ts'))
+      .map((name) => readFileSync(new URL(name, import.meta.url), 'utf8'))
+      .join('\n');
+    const files = readdirSync(VECTORS_DIR).filter((name) => name.endsWith('.jsonl'));
+    assert.ok(files.length >= 23, `${files.length} vector files`);
+    assert.deepEqual(files.filter((name) => !tests.includes(`'${name}'`)), []);
   });
 });
