@@ -212,6 +212,8 @@ export function createScanService(deps: {
         await record(digest, { status: 'Success', severity, findings: JSON.stringify(findings), packages: result.packages.length, dbUpdatedAt: result.db.updatedAt, finished: true });
         return { digest, status: 'Success', severity, findings, result };
       } catch (error) {
+        // Stopped (a shutdown), not failed: the last result stands and the job runs again.
+        if (options.signal?.aborted === true) throw error;
         const message = error instanceof Error ? error.message : String(error);
         await record(digest, { status: 'Error', error: message, finished: true });
         return { digest, status: 'Error', severity: null, findings: [], error: message };

@@ -95,6 +95,11 @@ export interface JobQueue {
    * longer holds the job.
    */
   fail(id: number, worker: string, error: string, options?: { now?: number; signal?: AbortSignal }): Promise<'retrying' | 'failed'>;
+  /**
+   * Gives a job `worker` holds back to the queue, due now, its attempt not counted: the worker
+   * stopped it (a shutdown), the job did not fail. Throws `NOT_LOCKED` when `worker` no longer holds it.
+   */
+  release(id: number, worker: string, options?: { now?: number; signal?: AbortSignal }): Promise<void>;
   get(id: number, options?: { signal?: AbortSignal }): Promise<JobRecord | undefined>;
   /** Newest first. */
   list(filter?: JobFilter, options?: { signal?: AbortSignal }): Promise<JobRecord[]>;
@@ -242,6 +247,17 @@ export function createJobQueue(database: MetadataDatabase, options: JobQueueOpti
       const updated = await db.updateTable('jobs').set(changes).where(held(id, worker)).where('attempts', '=', row.attempts).executeTakeFirst();
       if (updated.numUpdatedRows === 0n) throw notLocked(id, worker);
       return outcome;
+    },
+
+    async release(id, worker, releaseOptions = {}) {
+      releaseOptions.signal?.throwIfAborted();
+      const now = releaseOptions.now ?? clock();
+      const updated = await db
+        .updateTable('jobs')
+        .set((eb) => ({ status: 'queued' as const, attempts: eb('attempts', '-', 1), run_at: now, locked_by: null, locked_until: null, updated_at: now }))
+        .where(held(id, worker))
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw notLocked(id, worker);
     },
 
     async get(id, getOptions = {}) {

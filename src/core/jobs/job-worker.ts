@@ -87,6 +87,8 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       clearInterval(renewal);
     }
     await renewing;
+    // Stopped by a shutdown, not failed: back to the queue, for this node after a restart or another now.
+    if (!outcome.ok && abort.signal.aborted) return release(job, fields);
     if (!outcome.ok) return record(job, outcome.error, fields);
     try {
       await queue.complete(job.id, id, outcome.result);
@@ -107,6 +109,15 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
       logger.warn(outcome === 'failed' ? 'job failed for good' : 'job failed; will retry', { ...fields, error: message, maxAttempts: job.maxAttempts });
     } catch (failError) {
       logger.error('could not record a failed job', { ...fields, error: failError });
+    }
+  }
+
+  async function release(job: ClaimedJob, fields: Readonly<Record<string, unknown>>): Promise<void> {
+    try {
+      await queue.release(job.id, id);
+      logger.info('job stopped by the shutdown; queued again', fields);
+    } catch (error) {
+      logger.warn('could not give a stopped job back to the queue; its lease will run out', { ...fields, error });
     }
   }
 
