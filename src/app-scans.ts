@@ -28,6 +28,12 @@ interface ScanJobPayload {
   readonly rescan?: boolean;
   /** The tags it was pushed with, which the webhooks name. */
   readonly tags?: readonly string[];
+  /**
+   * Scanned already, and arrived in another repository (pushed, copied or promoted there): the SBOM
+   * and report are copied beside it, not made again (scanned once per digest); the scan is run
+   * only when no repository holds them.
+   */
+  readonly arrival?: boolean;
 }
 
 
@@ -45,8 +51,14 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
     const ids: number[] = [];
     for (const d of imagesOf(manifest, digest)) {
       const state = await deps.scans.pending(d);
-      if (state === 'in-flight' || (state === 'scanned' && options.rescan !== true)) continue;
       const tags = d === digest ? (options.tags ?? []) : [];
+      if (state === 'scanned' && options.rescan !== true) {
+        // Copied from a repository that holds them (none does after an unsupported scan, or with an external scanner).
+        const copyable = !(await hasScanArtifacts(deps.database, repository, d)) && (await scanArtifactsHolder(deps.database, repository, d)) !== undefined;
+        if (copyable) ids.push(await deps.jobs.enqueue(SCAN_JOB, { repository, digest: d, operator, arrival: true, ...(tags.length > 0 ? { tags } : {}) } satisfies ScanJobPayload, { maxAttempts: 3 }));
+        continue;
+      }
+      if (state === 'in-flight') continue;
       const payload: ScanJobPayload = { repository, digest: d, operator, ...(options.attest === true ? { attest: true } : {}), ...(state === 'queued' ? {} : { rescan: true }), ...(tags.length > 0 ? { tags } : {}) };
       // Retried when its node dies mid-scan (the lease runs out); a scan that fails is recorded, not retried.
       ids.push(await deps.jobs.enqueue(SCAN_JOB, payload, { maxAttempts: 3 }));
@@ -95,8 +107,14 @@ export interface ScanReporting {
 /** The scan job: runs the scan, then reports it (see reportScan). */
 export function scanJobHandler(deps: ScanReporting): JobHandler {
   return async (payload, _job, { signal }) => {
-    const { repository, digest, operator, attest: requested, rescan, tags = [] } = payload as ScanJobPayload;
-    const outcome = await deps.scans.run(repository, digest, { signal, ...(rescan === true ? { keepPrevious: true } : {}) });
+    const { repository, digest, operator, attest: requested, rescan, tags = [], arrival } = payload as ScanJobPayload;
+    const source = arrival === true ? await scanArtifactsHolder(deps.database, repository, digest) : undefined;
+    const stored = source === undefined ? undefined : await storedOutcome(deps.scans, digest);
+    if (source !== undefined && stored !== undefined) {
+      const attached = await copyScanArtifacts(deps.registry, source, repository, digest).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
+      return reportScan(deps, { repository, digest, operator, outcome: stored, tags, attached });
+    }
+    const outcome = await deps.scans.run(repository, digest, { signal, ...(rescan === true || arrival === true ? { keepPrevious: true } : {}) });
     return reportScan(deps, { repository, digest, operator, outcome, tags, ...(requested === true ? { attest: true } : {}) });
   };
 }
@@ -109,10 +127,18 @@ export function scanJobHandler(deps: ScanReporting): JobHandler {
  */
 async function reportScan(
   deps: ScanReporting,
-  { repository, digest, operator, outcome, tags = [], attest: requested }: { repository: string; digest: string; operator: string; outcome: ScanOutcome; tags?: readonly string[]; attest?: boolean },
+  {
+    repository,
+    digest,
+    operator,
+    outcome,
+    tags = [],
+    attest: requested,
+    attached: copied,
+  }: { repository: string; digest: string; operator: string; outcome: ScanOutcome; tags?: readonly string[]; attest?: boolean; attached?: readonly string[] },
 ): Promise<{ status: string; severity: string | null; findings: number; attached: readonly string[] }> {
   const project = repository.split('/')[0] ?? '';
-  let attached: readonly string[] = [];
+  let attached: readonly string[] = copied ?? [];
   if (outcome.status === 'Success' && outcome.result !== undefined) {
     attached = await attachScanArtifacts(deps.registry, repository, digest, outcome.result).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
     if (deps.attest !== undefined && (requested === true || (await projectMetadata(deps.database, project))['auto_attest'] === 'true')) {
@@ -192,6 +218,61 @@ async function attachScanArtifacts(registry: Registry, repository: string, diges
   }
   for (const old of previous) if (!pushed.includes(old.digest)) await registry.manifests.deleteManifest(repo, old.digest, ServerWriter.scanner).catch(() => undefined);
   return pushed;
+}
+
+const SCAN_ARTIFACT_TYPES = [SBOM_ARTIFACT_TYPE, REPORT_ARTIFACT_TYPE];
+
+/** The repositories holding the scanner's referrers of `digest`, with how many. */
+function scanArtifactRows(database: MetadataDatabase, digest: string) {
+  return database.db
+    .selectFrom('manifests as m')
+    .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+    .select((eb) => ['r.name as repository', eb.fn.countAll<number | string>().as('count')])
+    .where('m.subject_digest', '=', digest)
+    .where('m.artifact_type', 'in', SCAN_ARTIFACT_TYPES)
+    .groupBy('r.name');
+}
+
+async function hasScanArtifacts(database: MetadataDatabase, repository: string, digest: string): Promise<boolean> {
+  const row = await scanArtifactRows(database, digest).where('r.name', '=', repository).executeTakeFirst();
+  return Number(row?.count ?? 0) >= SCAN_ARTIFACT_TYPES.length;
+}
+
+/** Another repository holding the SBOM and report of `digest`, to copy them from. */
+async function scanArtifactsHolder(database: MetadataDatabase, repository: string, digest: string): Promise<string | undefined> {
+  const rows = await scanArtifactRows(database, digest).where('r.name', '!=', repository).execute();
+  return rows.find((row) => Number(row.count) >= SCAN_ARTIFACT_TYPES.length)?.repository;
+}
+
+/** The stored result of `digest` as a scan outcome (its findings, without the full result). */
+async function storedOutcome(scans: ScanService, digest: string): Promise<ScanOutcome | undefined> {
+  const report = await scans.report(digest);
+  if (report === undefined || (report.scan_status !== 'Success' && report.scan_status !== 'Unsupported')) return undefined;
+  return { digest, status: report.scan_status, severity: report.severity, findings: report.findings, ...(report.error === null ? {} : { error: report.error }) };
+}
+
+/**
+ * Copies the scanner's referrers of `digest` (SBOM, report) from `from` into `to` byte for byte:
+ * their blobs linked (the store holds them once), their manifests put under the same digests.
+ */
+async function copyScanArtifacts(registry: Registry, from: string, to: string, digest: string): Promise<string[]> {
+  const source = { name: from, project: from.split('/')[0] ?? '' };
+  const target = { name: to, project: to.split('/')[0] ?? '' };
+  const artifacts = (await registry.artifacts.list(source, { all: true })).filter((a) => a.subject === digest && a.annotations[SCANNER_ANNOTATION] !== undefined);
+  const copied: string[] = [];
+  for (const artifact of artifacts) {
+    const found = await registry.content.manifest(from, artifact.digest);
+    if (found === undefined) continue;
+    const manifest = parseManifest(found.bytes, found.mediaType);
+    if (manifest.kind !== 'image') continue;
+    for (const blob of [manifest.config, ...manifest.layers]) {
+      if (await registry.blobs.mountBlob(target, blob.digest, source, true, ServerWriter.scanner)) continue;
+      await registry.blobs.uploadMonolithic(target, blob.digest, await registry.content.openBlob(blob.digest), blob.size, ServerWriter.scanner);
+    }
+    const put = await registry.manifests.putManifest(target, artifact.digest, Readable.from([found.bytes]), found.mediaType, ServerWriter.scanner);
+    copied.push(put.digest);
+  }
+  return copied;
 }
 
 /** The pull gate's scan facts, from the scan service. */

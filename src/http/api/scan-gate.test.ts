@@ -75,7 +75,7 @@ for (const kind of databaseKinds) {
 
     let dir: string;
     const reportOf = async (path: string, digest: string) =>
-      (await admin.call('GET', `/projects/${path.replace('/', '/repositories/')}/artifacts/${digest}/additions/vulnerabilities`)).body as { scan_status?: string; severity?: string };
+      (await admin.call('GET', `/projects/${path.replace('/', '/repositories/')}/artifacts/${digest}/additions/vulnerabilities`)).body as { scan_status?: string; severity?: string; start_time?: string };
     const scanned = async (path: string, digest: string) => {
       for (let i = 0; i < 200 && (await reportOf(path, digest)).scan_status !== 'Success'; i++) await sleep(50);
       return reportOf(path, digest);
@@ -258,8 +258,19 @@ for (const kind of databaseKinds) {
       };
       for (let i = 0; i < 200 && !(await audited()); i++) await sleep(25);
       await sleep(300);
-      assert.equal(await scanJobs(), jobsBefore, 'no scan job for a digest already scanned');
-      assert.equal((await reportOf('guarded/again', digest)).scan_status, 'Success', 'and its result stands');
+      // Not scanned again: arriving in another repository, its SBOM and report are copied there (the new tag in the same repository has them).
+      const started = (await reportOf('guarded/again', digest)).start_time;
+      assert.ok(started !== undefined);
+      const jobs = (await server.app.jobs.list({ kind: 'scan' })).slice(0, (await scanJobs()) - jobsBefore);
+      assert.deepEqual(jobs.map((j) => j.payload), [{ repository: 'lenient/copy', digest, operator: 'auto', arrival: true, tags: ['1'] }]);
+      for (let i = 0; i < 400 && (await server.app.jobs.get(jobs[0]?.id ?? 0))?.status !== 'succeeded'; i++) await sleep(10);
+      const anyPull = registryHttp(server.url).withToken(await registryHttp(server.url).login('admin', server.adminPassword, ['repository:lenient/copy:pull', 'repository:guarded/again:pull']));
+      const held = async (repository: string) =>
+        (await anyPull.request('GET', `/v2/${repository}/referrers/${digest}`)).json<{ manifests: { artifactType: string; digest: string }[] }>().manifests.map((m) => `${m.artifactType} ${m.digest}`).toSorted();
+      const copied = await held('lenient/copy');
+      assert.equal(copied.length, 2);
+      assert.deepEqual(copied, await held('guarded/again'), 'the same SBOM and report, byte for byte');
+      assert.equal((await reportOf('guarded/again', digest)).start_time, started, 'and its result stands, not made again');
 
       // Asked for, it is scanned again; the gate reads the last result all the while.
       const asked = await admin.call('POST', `/projects/guarded/repositories/again/artifacts/${digest}/scan`);
