@@ -195,14 +195,24 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
     registry,
     ...(attestor === undefined ? {} : { attest: scanAttester({ registry, signer: attestor, ...(signing.rekorUrl === undefined ? {} : { rekorUrl: signing.rekorUrl }) }) }),
   };
+  // Scans run on workers of their own: an hour-long rescan, or an external adapter slow to answer,
+  // must not hold up webhooks, garbage collection and the rest behind them.
+  const scanWorker = createJobWorker({
+    queue: jobs,
+    logger,
+    pollMs: config.jobPollMs,
+    handlers: {
+      [SCAN_JOB]: scanJobHandler(scanReporting),
+      [RESCAN_JOB]: rescanJobHandler({ ...scanReporting, gate: scanGate }),
+      [ADAPTER_SCAN_JOB]: adapterScanJobHandler({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION }),
+    },
+  });
   const worker = createJobWorker({
     queue: jobs,
     logger,
     pollMs: config.jobPollMs,
     handlers: {
       [WEBHOOK_JOB]: webhookJobHandler(webhooks),
-      [SCAN_JOB]: scanJobHandler(scanReporting),
-      [RESCAN_JOB]: rescanJobHandler({ ...scanReporting, gate: scanGate }),
       [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
       [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
       'retention-scheduled': async (payload) => {
@@ -217,7 +227,6 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
         return report;
       },
       'audit-purge': async (payload) => ({ purged: await audit.purge((payload as { olderThanMs: number }).olderThanMs) }),
-      [ADAPTER_SCAN_JOB]: adapterScanJobHandler({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION }),
       [JOBS_PURGE_JOB]: async (_payload, _job, { signal }) => ({
         adapterScans: await adapterScans.purge({ signal }),
         finished: await jobs.purge({ updatedBefore: Date.now() - FINISHED_JOB_RETENTION_MS }, { signal }),
@@ -327,18 +336,20 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
       timers.push(sweeper, setInterval(() => void tickSchedules(), Math.max(config.jobPollMs, 1000)));
       for (const timer of timers) timer.unref();
       worker.start();
+      scanWorker.start();
       return address;
     },
     async runJobs() {
       await tickSchedules();
-      return worker.runOnce();
+      const [others, scanned] = [await worker.runOnce(), await scanWorker.runOnce()];
+      return others + scanned;
     },
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         for (const timer of timers) clearInterval(timer);
         await http.close(config.shutdownGraceSeconds * 1000);
-        await worker.stop();
+        await Promise.all([worker.stop(), scanWorker.stop()]);
         await database.close();
       })();
       return closing;
