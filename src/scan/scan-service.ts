@@ -5,6 +5,7 @@ import type { Descriptor } from '../core/oci/descriptor.ts';
 import type { Digest } from '../core/oci/digest.ts';
 import type { MetadataDatabase } from '../core/storage/metadata/database.ts';
 import type { ScanFact } from '../core/policy/pull-policy.ts';
+import { isIndexMediaType } from '../core/oci/media-types.ts';
 import type { Cataloger, Finding, Severity } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import type { ScanResult } from './report/scan-result.ts';
@@ -272,6 +273,22 @@ export function createScanService(deps: {
       let query = db.selectFrom('scan_exceptions').selectAll().where('project_id', '=', projectId);
       if (digest !== undefined) query = query.where('digest', '=', digest);
       return (await query.orderBy('id').execute()).map(exceptionView);
+    },
+    /**
+     * When `digest` is an index in project `projectId`, the images it lists (which the gate checks,
+     * and exceptions must name); undefined when it is not an index there.
+     */
+    async indexChildren(projectId: number, digest: string): Promise<string[] | undefined> {
+      const found = await db
+        .selectFrom('manifests as m')
+        .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+        .select(['m.id', 'm.media_type'])
+        .where('r.project_id', '=', projectId)
+        .where('m.digest', '=', digest)
+        .executeTakeFirst();
+      if (found === undefined || !isIndexMediaType(found.media_type)) return undefined;
+      const children = await db.selectFrom('manifest_references').select('digest').where('manifest_id', '=', found.id).where('kind', '=', 'manifest').orderBy('digest').execute();
+      return children.map((child) => child.digest);
     },
     async deleteException(projectId: number, id: number): Promise<boolean> {
       const result = await db.deleteFrom('scan_exceptions').where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();

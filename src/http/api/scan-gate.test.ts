@@ -328,6 +328,15 @@ for (const kind of databaseKinds) {
       const web = vulnerable.scan_overview?.['application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0'];
       assert.deepEqual([web?.scan_status, web?.severity, web?.report_id], ['Success', 'Critical', vulnerable.digest]);
       assert.equal((await admin.ok<Listed[]>('GET', '/projects/guarded/repositories/multi/artifacts'))[0]?.scan_overview, undefined, 'only when asked for');
+      // An exception must name what the gate checks: the index's images, and a time still to come.
+      const exception = { vulnerability: 'CVE-2021-44906', justification: 'vulnerable_code_not_in_execute_path', expires_at: new Date(Date.now() + 86_400_000).toISOString() };
+      const onIndex = await admin.call('POST', '/projects/guarded/scan-exceptions', { ...exception, digest: index.index.descriptor.digest });
+      assert.equal(onIndex.status, 400);
+      assert.match(JSON.stringify(onIndex.body), new RegExp(`is an index, which the gate does not check itself: add the exception for each of its images \\(${[clean.manifest.descriptor.digest, attestation.manifest.descriptor.digest].toSorted().join(', ')}\\)`));
+      const expired = await admin.call('POST', '/projects/guarded/scan-exceptions', { ...exception, digest: clean.manifest.descriptor.digest, expires_at: new Date(Date.now() - 1000).toISOString() });
+      assert.equal(expired.status, 400);
+      assert.match(JSON.stringify(expired.body), /is not in the future: the exception would never apply/);
+      assert.equal((await admin.call('POST', '/projects/guarded/scan-exceptions', { ...exception, digest: clean.manifest.descriptor.digest })).status, 201);
     });
   });
 }
