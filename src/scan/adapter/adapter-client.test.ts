@@ -23,7 +23,7 @@ const TRIVY_REPORT = {
       fix_version: '1.1.1g-r0',
       severity: 'High',
       description: 'NULL pointer dereference',
-      links: ['https://avd.aquasec.com/nvd/cve-2020-1967'],
+      links: ['https://avd.aquasec.com/nvd/cve-2020-1967', 'https://github.com/advisories/GHSA-2x3p-9qm4-5hw7'],
       preferred_cvss: { score_v3: 7.5, vector_v3: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H', vector_v2: '' },
       layer: { digest: 'sha256:0503', diff_id: 'sha256:f1b5' },
       status: 'fixed',
@@ -90,13 +90,14 @@ describe('adapter client', () => {
     const [openssl, busybox] = result.findings;
     assert.deepEqual(openssl, {
       id: 'CVE-2020-1967',
-      aliases: ['CVE-2020-1967'],
+      // The advisory pages it links to name its aliases, which Harbor's report does not list.
+      aliases: ['CVE-2020-1967', 'GHSA-2x3p-9qm4-5hw7'],
       package: { name: 'libcrypto1.1', version: '1.1.1c-r0', layerDigest: 'sha256:0503', layerDiffId: 'sha256:f1b5' },
       severity: 'High',
       cvss: { score: 7.5, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' },
       fixedVersions: ['1.1.1g-r0'],
       summary: 'NULL pointer dereference',
-      references: ['https://avd.aquasec.com/nvd/cve-2020-1967'],
+      references: ['https://avd.aquasec.com/nvd/cve-2020-1967', 'https://github.com/advisories/GHSA-2x3p-9qm4-5hw7'],
     });
     assert.deepEqual([busybox?.severity, busybox?.fixedVersions, busybox?.references], ['Negligible', [], []]);
   });

@@ -46,7 +46,7 @@ function finding(item: unknown, i: number): AdapterFinding {
   const links = Array.isArray(item['links']) ? item['links'].filter((l): l is string => typeof l === 'string') : [];
   return {
     id: item['id'],
-    aliases: [item['id']],
+    aliases: [...new Set([item['id'], ...advisoryIdsIn(links)])],
     package: {
       name: item['package'],
       version: item['version'],
@@ -62,6 +62,15 @@ function finding(item: unknown, i: number): AdapterFinding {
     summary: text(item['description']),
     references: links,
   };
+}
+
+/**
+ * Harbor's report has no aliases; the advisory pages a finding links to name them
+ * (`https://github.com/advisories/GHSA-…`, `…/nvd.nist.gov/vuln/detail/CVE-…`), so that an
+ * allowlist or exception written with either id applies.
+ */
+function advisoryIdsIn(links: readonly string[]): string[] {
+  return links.flatMap((link) => /\/(GHSA-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}|CVE-\d{4}-\d{4,})(?:$|[/?#])/i.exec(link)?.[1] ?? []).map((id) => (id.startsWith('GHSA-') || id.startsWith('ghsa-') ? `GHSA-${id.slice(5).toLowerCase()}` : id.toUpperCase()));
 }
 
 /** Harbor's names map one to one; anything else (Harbor's `None` included) is `Unknown`. */
