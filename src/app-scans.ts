@@ -87,6 +87,18 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
   };
 }
 
+async function tagsOf(database: MetadataDatabase, repository: string, digest: string): Promise<string[]> {
+  const rows = await database.db
+    .selectFrom('tags as t')
+    .innerJoin('repositories as r', 'r.id', 't.repository_id')
+    .select('t.name')
+    .where('r.name', '=', repository)
+    .where('t.manifest_digest', '=', digest)
+    .orderBy('t.name')
+    .execute();
+  return rows.map((row) => row.name);
+}
+
 async function projectMetadata(database: MetadataDatabase, project: string): Promise<Record<string, string>> {
   const row = await database.db.selectFrom('projects').select('metadata').where('name', '=', project).executeTakeFirst();
   return row === undefined ? {} : (JSON.parse(row.metadata) as Record<string, string>);
@@ -161,6 +173,8 @@ async function reportScan(
   if (row !== undefined) {
     // Harbor's overview of the scan as stored (report id, times, duration, the scanner's version).
     const overview = await deps.scans.overview([digest]);
+    // A scan asked for, or a rescan, names the image by its tags as a push does (Harbor's `tag`).
+    const named = tags.length > 0 ? tags : await tagsOf(deps.database, repository, digest);
     await deps.events.notify(row.id, {
       type: outcome.status === 'Success' ? 'SCANNING_COMPLETED' : 'SCANNING_FAILED',
       occurAt: Date.now(),
@@ -169,7 +183,7 @@ async function reportScan(
       projectPublic: row.public === 1,
       repository,
       digest,
-      tags,
+      tags: named,
       externalHost: deps.externalHost(),
       scanType: 'vulnerability',
       ...(overview === undefined ? {} : { scanOverview: { 'application/vnd.security.vulnerability.report; version=1.1': overview } }),

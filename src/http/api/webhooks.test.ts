@@ -130,6 +130,12 @@ for (const kind of databaseKinds) {
       assert.deepEqual(types().toSorted((a, b) => a.localeCompare(b)), ['PUSH_ARTIFACT', 'SCANNING_COMPLETED']);
       const scan = received.map((r) => JSON.parse(r.body) as { type: string; event_data: { resources: { tag: string }[] } }).find((e) => e.type === 'SCANNING_COMPLETED');
       assert.equal(scan?.event_data.resources[0]?.tag, '1', 'the scan event names the tag that was pushed');
+      // Asked for (no push behind it), the scan's event names the image's tag too, not its digest.
+      const seenBefore = received.length;
+      assert.equal((await admin.call('POST', `/projects/scanned/repositories/api/artifacts/${image.manifest.descriptor.digest}/scan`)).status, 202);
+      const asked = () => received.slice(seenBefore).map((r) => JSON.parse(r.body) as { type: string; event_data: { resources: { tag: string }[] } }).find((e) => e.type === 'SCANNING_COMPLETED');
+      for (let i = 0; i < 200 && asked() === undefined; i++) await sleep(50);
+      assert.equal(asked()?.event_data.resources[0]?.tag, '1');
       const referrers = await admin.ok<{ resource: string; username: string }[]>('GET', '/projects/scanned/audit-logs?page_size=100');
       assert.ok(referrers.some((e) => e.username === 'slipway-scanner'), 'the scanner’s own pushes are in the audit log');
     });
