@@ -92,19 +92,25 @@ describe('slipway policy exception', () => {
     const excepted = added.json<ScanException[]>();
     assert.deepEqual(new Set(excepted.map((e) => e.digest)), new Set(children));
     assert.deepEqual(excepted.map((e) => e.status), ['fixed', 'fixed']);
-    // The CLI refuses past dates; the API does not: an exception that has lapsed shows as expired.
-    const lapsed = await fetch(`${server.url}/api/v2.0/projects/vexed/scan-exceptions`, {
+    // Past dates are refused (by the CLI and the API alike); an exception that has since lapsed shows as expired.
+    const refused = await fetch(`${server.url}/api/v2.0/projects/vexed/scan-exceptions`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`admin:${server.adminPassword}`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ digest, vulnerability: 'CVE-2001-0001', justification: 'component_not_present', expires_at: '2001-01-01T00:00:00Z' }),
     });
-    assert.equal(lapsed.status, 201);
+    assert.equal(refused.status, 400);
+    const { db } = server.app.database;
+    const project = await db.selectFrom('projects').select('id').where('name', '=', 'vexed').executeTakeFirstOrThrow();
+    const lapsed = await db
+      .insertInto('scan_exceptions')
+      .values({ project_id: project.id, digest, vulnerability: 'CVE-2001-0001', status: 'not_affected', justification: 'component_not_present', author: 'admin', expires_at: Date.parse('2001-01-01T00:00:00Z'), created_at: Date.parse('2000-06-01T00:00:00Z') })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     assert.match((await cli(['policy', 'exception', 'list', 'vexed'])).stdout, /\sCVE-2001-0001\s+not_affected\s+component_not_present\s+admin\s+expired 2001-01-01T00:00:00\.000Z$/m);
     const vex = parseOpenVex((await cli(['policy', 'exception', 'list', 'vexed', '--openvex'])).stdout);
     const fixed = vex.statements.filter((st) => st.status === 'fixed');
     assert.deepEqual(fixed.map((st) => [st.status_notes, st.justification, st.impact_statement]), [['patched in our fork', undefined, undefined], ['patched in our fork', undefined, undefined]], 'a fixed statement says why in its notes, which scan --vex accepts');
-    excepted.push((await lapsed.json()) as ScanException);
-    for (const e of excepted) assert.equal((await cli(['policy', 'exception', 'delete', 'vexed', String(e.id)])).code, 0);
+    for (const id of [...excepted.map((e) => e.id), lapsed.id]) assert.equal((await cli(['policy', 'exception', 'delete', 'vexed', String(id)])).code, 0);
   });
 
   it('prints the exceptions as the OpenVEX document slipway scan --vex reads', async () => {
