@@ -197,41 +197,32 @@ async function assemble(config: SlipwayConfig, logger: Logger, database: Metadat
   };
   // Scans run on workers of their own: an hour-long rescan, or an external adapter slow to answer,
   // must not hold up webhooks, garbage collection and the rest behind them.
-  const scanWorker = createJobWorker({
-    queue: jobs,
-    logger,
-    pollMs: config.jobPollMs,
-    handlers: {
-      [SCAN_JOB]: scanJobHandler(scanReporting),
-      [RESCAN_JOB]: rescanJobHandler({ ...scanReporting, gate: scanGate }),
-      [ADAPTER_SCAN_JOB]: adapterScanJobHandler({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION }),
-    },
+  const workerFor = (handlers: Parameters<typeof createJobWorker>[0]['handlers']) => createJobWorker({ queue: jobs, logger, pollMs: config.jobPollMs, handlers });
+  const scanWorker = workerFor({
+    [SCAN_JOB]: scanJobHandler(scanReporting),
+    [RESCAN_JOB]: rescanJobHandler({ ...scanReporting, gate: scanGate }),
+    [ADAPTER_SCAN_JOB]: adapterScanJobHandler({ vulndb: adapterVulnDb, catalogers, version: SLIPWAY_VERSION }),
   });
-  const worker = createJobWorker({
-    queue: jobs,
-    logger,
-    pollMs: config.jobPollMs,
-    handlers: {
-      [WEBHOOK_JOB]: webhookJobHandler(webhooks),
-      [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
-      [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
-      'retention-scheduled': async (payload) => {
-        const execution = await registry.retention.startExecution((payload as { policyId: number }).policyId, false, 'SCHEDULE');
-        const result = await registry.retention.run(execution.id);
-        return { executionId: result.id, status: result.status, deleted: result.deleted };
-      },
-      [GC_JOB]: async (payload, _job, { signal }) => {
-        const { dryRun, gracePeriodMs } = payload as { dryRun: boolean; gracePeriodMs: number };
-        const report = await registry.gc.run({ dryRun, gracePeriodMs, signal });
-        logger.info('garbage collection finished', { dryRun, blobsDeleted: report.blobsDeleted, bytesFreed: report.bytesFreed, errors: report.errors.length });
-        return report;
-      },
-      'audit-purge': async (payload) => ({ purged: await audit.purge((payload as { olderThanMs: number }).olderThanMs) }),
-      [JOBS_PURGE_JOB]: async (_payload, _job, { signal }) => ({
-        adapterScans: await adapterScans.purge({ signal }),
-        finished: await jobs.purge({ updatedBefore: Date.now() - FINISHED_JOB_RETENTION_MS }, { signal }),
-      }),
+  const worker = workerFor({
+    [WEBHOOK_JOB]: webhookJobHandler(webhooks),
+    [VULNDB_WATCH_JOB]: vulndbWatchHandler({ database, jobs }),
+    [RETENTION_JOB]: (payload) => registry.retention.run((payload as { executionId: number }).executionId),
+    'retention-scheduled': async (payload) => {
+      const execution = await registry.retention.startExecution((payload as { policyId: number }).policyId, false, 'SCHEDULE');
+      const result = await registry.retention.run(execution.id);
+      return { executionId: result.id, status: result.status, deleted: result.deleted };
     },
+    [GC_JOB]: async (payload, _job, { signal }) => {
+      const { dryRun, gracePeriodMs } = payload as { dryRun: boolean; gracePeriodMs: number };
+      const report = await registry.gc.run({ dryRun, gracePeriodMs, signal });
+      logger.info('garbage collection finished', { dryRun, blobsDeleted: report.blobsDeleted, bytesFreed: report.bytesFreed, errors: report.errors.length });
+      return report;
+    },
+    'audit-purge': async (payload) => ({ purged: await audit.purge((payload as { olderThanMs: number }).olderThanMs) }),
+    [JOBS_PURGE_JOB]: async (_payload, _job, { signal }) => ({
+      adapterScans: await adapterScans.purge({ signal }),
+      finished: await jobs.purge({ updatedBefore: Date.now() - FINISHED_JOB_RETENTION_MS }, { signal }),
+    }),
   });
   const onChange = (name: string) => authorizer.forget(name);
   const services: ApiServices = {
