@@ -35,7 +35,9 @@ export function registerDb(program: Command): void {
         const result = { path, ...(await importOsv(database, path)) };
         results.push(result);
         // In text, each source as it lands: when a later one fails, what went in is already said.
-        if (format === 'text') process.stdout.write(`Imported ${result.records} advisories from ${path} (${result.ecosystems.join(', ') || 'no ecosystem'})${skippedText(result.skipped)}\n`);
+        const current = result.records - result.updated;
+        const already = current === 0 ? '' : `, ${current} of them already current`;
+        if (format === 'text') process.stdout.write(`Imported ${result.records} advisories from ${path} (${result.ecosystems.join(', ') || 'no ecosystem'})${already}${skippedText(result.skipped)}\n`);
       }
       if (format === 'json') printResult(format, results, () => '');
     } finally {

@@ -22,8 +22,10 @@ export interface ImportOptions {
 
 export interface ImportResult {
   readonly importId: number;
-  /** Valid records read (each id once), whether written or kept because the stored one is newer. */
+  /** Valid records read (each id once), whether written or kept because the stored one is as new or newer. */
   readonly records: number;
+  /** Of those, the ones stored anew: not in the database before, or newer than what it held. */
+  readonly updated: number;
   readonly skipped: readonly { readonly file: string; readonly reason: string }[];
   /** The `affected[].package.ecosystem` values of those records, sorted. */
   readonly ecosystems: readonly string[];
@@ -34,6 +36,7 @@ const INSERT_CHUNK = 500;
 
 interface ImportState {
   importId: number | undefined;
+  updated: number;
   readonly seen: Set<string>;
   readonly ecosystems: Set<string>;
 }
@@ -41,7 +44,7 @@ interface ImportState {
 /** Imports `source`: a `.json`/`.yaml`/`.yml` record, an osv.dev `.zip` dump, or a directory of them (recursively). */
 export async function importOsv(database: MetadataDatabase, source: string, options: ImportOptions = {}): Promise<ImportResult> {
   const now = options.now ?? Date.now;
-  const state: ImportState = { importId: undefined, seen: new Set(), ecosystems: new Set() };
+  const state: ImportState = { importId: undefined, updated: 0, seen: new Set(), ecosystems: new Set() };
   const skipped: { file: string; reason: string }[] = [];
   let batch = new Map<string, OsvRecord>();
   try {
@@ -66,7 +69,7 @@ export async function importOsv(database: MetadataDatabase, source: string, opti
     const partway = state.importId === undefined ? '' : ' partway (the advisories read before are stored; importing it again completes it)';
     throw new VulnDbError('IMPORT_FAILED', `importing ${source} failed${partway}: ${fileErrorReason(error)}`, { cause: error });
   }
-  return { importId: state.importId ?? 0, records: state.seen.size, skipped, ecosystems: [...state.ecosystems].toSorted() };
+  return { importId: state.importId ?? 0, records: state.seen.size, updated: state.updated, skipped, ecosystems: [...state.ecosystems].toSorted() };
 }
 
 /** `skipped N: file: reason; …; and K more`, naming the first `shown` files. */
@@ -93,13 +96,14 @@ async function writeBatch(db: Kysely<Schema>, source: string, records: readonly 
   }
   await db.transaction().execute(async (trx) => {
     const importId = state.importId ?? (await insertImport(trx, source, now()));
-    await writeRecords(trx, records, importId);
+    const updated = await writeRecords(trx, records, importId);
     await trx
       .updateTable('vuln_imports')
       .set({ records: state.seen.size, ecosystems: JSON.stringify([...state.ecosystems].toSorted()) })
       .where('id', '=', importId)
       .execute();
     state.importId = importId;
+    state.updated += updated;
   });
 }
 
@@ -108,9 +112,9 @@ async function insertImport(trx: Transaction<Schema>, source: string, at: number
   return row.id;
 }
 
-/** Writes the records not older than what is stored, replacing their package rows. */
-async function writeRecords(trx: Transaction<Schema>, records: readonly OsvRecord[], importId: number): Promise<void> {
-  if (records.length === 0) return;
+/** Writes the records not older than what is stored, replacing their package rows; returns how many were new or newer. */
+async function writeRecords(trx: Transaction<Schema>, records: readonly OsvRecord[], importId: number): Promise<number> {
+  if (records.length === 0) return 0;
   const stored = await trx
     .selectFrom('advisories')
     .select(['id', 'modified'])
@@ -118,7 +122,8 @@ async function writeRecords(trx: Transaction<Schema>, records: readonly OsvRecor
     .execute();
   const storedModified = new Map(stored.map((row) => [row.id, row.modified]));
   const writes = records.filter((record) => !((storedModified.get(record.id) ?? Number.NEGATIVE_INFINITY) > record.modified));
-  if (writes.length === 0) return;
+  const updated = records.filter((record) => (storedModified.get(record.id) ?? Number.NEGATIVE_INFINITY) < record.modified).length;
+  if (writes.length === 0) return updated;
   const ids = writes.map((record) => record.id);
   await trx.deleteFrom('advisory_packages').where('advisory_id', 'in', ids).execute();
   for (const chunk of chunks(writes, INSERT_CHUNK)) {
@@ -136,6 +141,7 @@ async function writeRecords(trx: Transaction<Schema>, records: readonly OsvRecor
       .execute();
   }
   for (const chunk of chunks(writes.flatMap(packageRows), INSERT_CHUNK)) await trx.insertInto('advisory_packages').values(chunk).execute();
+  return updated;
 }
 
 function packageRows(record: OsvRecord): { advisory_id: string; ecosystem: string; name: string; affected: string }[] {
