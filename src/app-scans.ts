@@ -54,8 +54,8 @@ export function createScanRequests(deps: { database: MetadataDatabase; registry:
       const tags = d === digest ? (options.tags ?? []) : [];
       if (state === 'scanned' && options.rescan !== true) {
         // Copied from a repository that holds them (none does after an unsupported scan, or with an external scanner).
-        const copyable = !(await hasScanArtifacts(deps.database, repository, d)) && (await scanArtifactsHolder(deps.database, repository, d)) !== undefined;
-        if (copyable) ids.push(await deps.jobs.enqueue(SCAN_JOB, { repository, digest: d, operator, arrival: true, ...(tags.length > 0 ? { tags } : {}) } satisfies ScanJobPayload, { maxAttempts: 3 }));
+        const holders = await scanArtifactHolders(deps.database, d);
+        if (!holders.includes(repository) && holders.length > 0) ids.push(await deps.jobs.enqueue(SCAN_JOB, { repository, digest: d, operator, arrival: true, ...(tags.length > 0 ? { tags } : {}) } satisfies ScanJobPayload, { maxAttempts: 3 }));
         continue;
       }
       if (state === 'in-flight') continue;
@@ -120,7 +120,7 @@ export interface ScanReporting {
 export function scanJobHandler(deps: ScanReporting): JobHandler {
   return async (payload, _job, { signal }) => {
     const { repository, digest, operator, attest: requested, rescan, tags = [], arrival } = payload as ScanJobPayload;
-    const source = arrival === true ? await scanArtifactsHolder(deps.database, repository, digest) : undefined;
+    const source = arrival === true ? (await scanArtifactHolders(deps.database, digest)).find((holder) => holder !== repository) : undefined;
     const stored = source === undefined ? undefined : await storedOutcome(deps.scans, digest);
     if (source !== undefined && stored !== undefined) {
       const attached = await copyScanArtifacts(deps.registry, source, repository, digest).catch((error: unknown) => [`not attached: ${error instanceof Error ? error.message : String(error)}`]);
@@ -236,26 +236,18 @@ async function attachScanArtifacts(registry: Registry, repository: string, diges
 
 const SCAN_ARTIFACT_TYPES = [SBOM_ARTIFACT_TYPE, REPORT_ARTIFACT_TYPE];
 
-/** The repositories holding the scanner's referrers of `digest`, with how many. */
-function scanArtifactRows(database: MetadataDatabase, digest: string) {
-  return database.db
+/** The repositories holding both the SBOM and the report the scanner attached to `digest`. */
+async function scanArtifactHolders(database: MetadataDatabase, digest: string): Promise<string[]> {
+  const rows = await database.db
     .selectFrom('manifests as m')
     .innerJoin('repositories as r', 'r.id', 'm.repository_id')
     .select((eb) => ['r.name as repository', eb.fn.countAll<number | string>().as('count')])
     .where('m.subject_digest', '=', digest)
     .where('m.artifact_type', 'in', SCAN_ARTIFACT_TYPES)
-    .groupBy('r.name');
-}
-
-async function hasScanArtifacts(database: MetadataDatabase, repository: string, digest: string): Promise<boolean> {
-  const row = await scanArtifactRows(database, digest).where('r.name', '=', repository).executeTakeFirst();
-  return Number(row?.count ?? 0) >= SCAN_ARTIFACT_TYPES.length;
-}
-
-/** Another repository holding the SBOM and report of `digest`, to copy them from. */
-async function scanArtifactsHolder(database: MetadataDatabase, repository: string, digest: string): Promise<string | undefined> {
-  const rows = await scanArtifactRows(database, digest).where('r.name', '!=', repository).execute();
-  return rows.find((row) => Number(row.count) >= SCAN_ARTIFACT_TYPES.length)?.repository;
+    .groupBy('r.name')
+    .orderBy('r.name')
+    .execute();
+  return rows.filter((row) => Number(row.count) >= SCAN_ARTIFACT_TYPES.length).map((row) => row.repository);
 }
 
 /** The stored result of `digest` as a scan outcome (its findings, without the full result). */

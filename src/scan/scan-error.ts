@@ -21,7 +21,9 @@ export type ScanErrorCode =
   /** The vulnerability database holds no advisories: no scan may report "clean". */
   | 'DB_EMPTY'
   /** A cataloger failed as a whole: what it would have found is unknown, so the scan fails. */
-  | 'CATALOGER_FAILED';
+  | 'CATALOGER_FAILED'
+  /** A per-image exception the gate could never apply (an expiry already past, an index's digest). */
+  | 'EXCEPTION_INVALID';
 
 export interface ScanErrorDetail {
   readonly layer?: string;

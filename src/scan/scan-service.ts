@@ -138,6 +138,20 @@ export function createScanService(deps: {
       .execute();
   }
 
+  /** When `digest` is an index in project `projectId`, the images it lists; undefined when it is not an index there. */
+  async function indexChildren(projectId: number, digest: string): Promise<string[] | undefined> {
+    const found = await db
+      .selectFrom('manifests as m')
+      .innerJoin('repositories as r', 'r.id', 'm.repository_id')
+      .select(['m.id', 'm.media_type'])
+      .where('r.project_id', '=', projectId)
+      .where('m.digest', '=', digest)
+      .executeTakeFirst();
+    if (found === undefined || !isIndexMediaType(found.media_type)) return undefined;
+    const children = await db.selectFrom('manifest_references').select('digest').where('manifest_id', '=', found.id).where('kind', '=', 'manifest').orderBy('digest').execute();
+    return children.map((child) => child.digest);
+  }
+
   return {
     /**
      * Marks a digest as waiting for its scan (the gate then answers "Pending") unless it has been
@@ -261,7 +275,18 @@ export function createScanService(deps: {
       };
     },
 
+    /**
+     * Records an exception; refuses one the gate could never apply (EXCEPTION_INVALID): an expiry
+     * already past, or an index's digest (the gate checks its images, which the error lists).
+     */
     async addException(input: { projectId: number; digest: string; vulnerability: string; justification: string; author: string; expiresAt: number | null; status?: string }): Promise<ScanException> {
+      if (input.expiresAt !== null && input.expiresAt <= clock()) {
+        throw new ScanError('EXCEPTION_INVALID', `expires_at ${new Date(input.expiresAt).toISOString()} is not in the future: the exception would never apply`);
+      }
+      const children = await indexChildren(input.projectId, input.digest);
+      if (children !== undefined) {
+        throw new ScanError('EXCEPTION_INVALID', `${input.digest} is an index, which the gate does not check itself: add the exception for each of its images (${children.join(', ') || 'it has none'})`);
+      }
       const row = await db
         .insertInto('scan_exceptions')
         .values({ project_id: input.projectId, digest: input.digest, vulnerability: input.vulnerability, status: input.status ?? 'not_affected', justification: input.justification, author: input.author, expires_at: input.expiresAt, created_at: clock() })
@@ -273,22 +298,6 @@ export function createScanService(deps: {
       let query = db.selectFrom('scan_exceptions').selectAll().where('project_id', '=', projectId);
       if (digest !== undefined) query = query.where('digest', '=', digest);
       return (await query.orderBy('id').execute()).map(exceptionView);
-    },
-    /**
-     * When `digest` is an index in project `projectId`, the images it lists (which the gate checks,
-     * and exceptions must name); undefined when it is not an index there.
-     */
-    async indexChildren(projectId: number, digest: string): Promise<string[] | undefined> {
-      const found = await db
-        .selectFrom('manifests as m')
-        .innerJoin('repositories as r', 'r.id', 'm.repository_id')
-        .select(['m.id', 'm.media_type'])
-        .where('r.project_id', '=', projectId)
-        .where('m.digest', '=', digest)
-        .executeTakeFirst();
-      if (found === undefined || !isIndexMediaType(found.media_type)) return undefined;
-      const children = await db.selectFrom('manifest_references').select('digest').where('manifest_id', '=', found.id).where('kind', '=', 'manifest').orderBy('digest').execute();
-      return children.map((child) => child.digest);
     },
     async deleteException(projectId: number, id: number): Promise<boolean> {
       const result = await db.deleteFrom('scan_exceptions').where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
