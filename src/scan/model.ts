@@ -6,6 +6,13 @@
 /** Package ecosystems Slipway catalogs; `Debian`/`Alpine`/rpm distributions carry their release in `Distro`. */
 export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'golang' | 'maven';
 
+const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
+
+/** A package of the operating system (dpkg, apk, rpm): keyed by its source package, under the distribution's release. */
+export function isOsPackage(pkg: Pick<Package, 'type'>): boolean {
+  return OS_TYPES.has(pkg.type);
+}
+
 /** The distribution from `/etc/os-release` (`ID`, `VERSION_ID`, `PRETTY_NAME`). */
 export interface Distro {
   readonly id: string;

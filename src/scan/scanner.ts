@@ -1,6 +1,6 @@
 import { compareStrings } from '../core/format/compare-strings.ts';
 import { walkLayers } from './catalog/layer-walker.ts';
-import type { Cataloger, Distro, Finding, Package, RecordBudget } from './model.ts';
+import { isOsPackage, type Cataloger, type Distro, type Finding, type Package, type RecordBudget } from './model.ts';
 import { packageQuery } from './vulndb/package-ecosystem.ts';
 import type { ScanResult } from './report/scan-result.ts';
 import type { ScanImage } from './image-config.ts';
@@ -40,7 +40,7 @@ export interface ScanOptions {
 
 /** Why an image's OS packages were looked up nowhere (a distribution, or a release, that advisories are not keyed to), if they were not. */
 function unmatchedOsPackages(packages: readonly Package[], distro: Distro | undefined): string | undefined {
-  const os = packages.filter((pkg) => pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm');
+  const os = packages.filter(isOsPackage);
   const [first] = os;
   if (first === undefined || packageQuery(first, distro).ecosystems.length > 0) return undefined;
   const named = distro === undefined ? 'no /etc/os-release' : `${distro.prettyName || distro.id} (ID=${distro.id}, VERSION_ID=${JSON.stringify(distro.versionId)})`;

@@ -109,13 +109,14 @@ export class LayerTree {
     else this.#links += 1;
   }
 
-  /** Removes whatever is at a resolved path: an entry of the current layer replaced it. */
-  remove(path: string): void {
+  /** Removes whatever is at a resolved path (an entry of the current layer replaced it), and returns it. */
+  remove(path: string): TreeNode | undefined {
     const parent = this.node(parentOf(path));
     const child = parent?.kind === 'dir' ? parent.children.get(baseName(path)) : undefined;
-    if (parent?.kind !== 'dir' || child === undefined) return;
+    if (parent?.kind !== 'dir' || child === undefined) return undefined;
     this.#forget(child);
     parent.children.delete(baseName(path));
+    return child;
   }
 
   /** A directory entry: a lower file or symlink at `path` is replaced; a lower directory merges. */

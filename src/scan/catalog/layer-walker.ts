@@ -129,10 +129,10 @@ async function walkLayer(walk: Walk, layer: LayerAt): Promise<void> {
 /** Applies one entry to the tree; returns a sink when its body is kept (a cataloger wants it). */
 function applyEntry(walk: Walk, layer: LayerAt, entry: TarEntry): TarBodySink | undefined {
   const warn = (reason: string) => walk.warnings.add(`layer ${layer.source.digest}: entry ${JSON.stringify(entry.path)}: ${reason}`);
-  const path = placeOf(walk, layer, entry, warn);
-  if (path === undefined) return undefined;
-  if (entry.type === 'file') return addFile(walk, layer, path, entry, warn);
-  applyHeaderOnly(walk, layer, path, entry, warn);
+  const place = placeOf(walk, layer, entry, warn);
+  if (place === undefined) return undefined;
+  if (entry.type === 'file') return addFile(walk, layer, place, entry, warn);
+  applyHeaderOnly(walk, layer, place.path, entry, warn);
   return undefined;
 }
 
@@ -147,8 +147,16 @@ function tooLong(layer: LayerAt, entry: TarEntry, what: string): ScanError {
   return new ScanError('LAYER_INVALID', `layer ${layer.source.digest}: entry ${JSON.stringify(detail.entry)}${entry.path.length > 256 ? '…' : ''}: ${what} longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`, { detail });
 }
 
-/** Where an entry lands in the tree (its directories resolved); undefined when it lands nowhere (hostile, a whiteout, the root). */
-function placeOf(walk: Walk, layer: LayerAt, entry: TarEntry, warn: (reason: string) => void): string | undefined {
+/** Where an entry lands in the tree. */
+interface Place {
+  /** Its directories resolved (symlinks followed). */
+  readonly path: string;
+  /** As written in the layer, normalised: `var/lib/dpkg/status` where `var/lib/dpkg` is a symlink. */
+  readonly written: string;
+}
+
+/** Where an entry lands; undefined when it lands nowhere (hostile, a whiteout, the root). */
+function placeOf(walk: Walk, layer: LayerAt, entry: TarEntry, warn: (reason: string) => void): Place | undefined {
   if (Buffer.byteLength(entry.path) > MAX_PATH_BYTES) throw tooLong(layer, entry, 'path');
   if (Buffer.byteLength(entry.linkname) > MAX_PATH_BYTES) throw tooLong(layer, entry, 'link target');
   const named = normaliseEntryPath(entry.path);
@@ -169,7 +177,7 @@ function placeOf(walk: Walk, layer: LayerAt, entry: TarEntry, warn: (reason: str
     applyWhiteout(walk.tree, layer, joinPath(parent, name), warn);
     return undefined;
   }
-  return joinPath(parent, name);
+  return { path: joinPath(parent, name), written: named.path };
 }
 
 function applyHeaderOnly(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): void {
@@ -183,7 +191,8 @@ function applyHeaderOnly(walk: Walk, layer: LayerAt, path: string, entry: TarEnt
     case 'dir':
       return walk.tree.directory(path);
     case 'fifo':
-      return walk.tree.remove(path);
+      walk.tree.remove(path);
+      return;
     case 'char':
     case 'block':
     case 'other':
@@ -201,20 +210,18 @@ function applyWhiteout(tree: LayerTree, layer: LayerAt, marker: string, warn: (r
   tree.whiteout(joinPath(parentOf(marker), hidden), layer.index);
 }
 
-function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn: (reason: string) => void): TarBodySink | undefined {
-  // A file kept whole that replaces one kept whole keeps it as an earlier version (layer-origin.ts).
-  const previous = walk.tree.node(path);
-  const earlier = previous?.kind === 'file' && previous.file.content.byteLength === previous.file.size ? [...(previous.file.earlier ?? []), { ...previous.file, earlier: [] }] : [];
-  walk.tree.remove(path);
+function addFile(walk: Walk, layer: LayerAt, { path, written }: Place, entry: TarEntry, warn: (reason: string) => void): TarBodySink | undefined {
+  const previous = walk.tree.remove(path);
   // Wanted where it lands, or where it was written: `var/lib/dpkg/status` through a symlinked `var/lib/dpkg`.
-  const named = normaliseEntryPath(entry.path);
-  let whole = wanted(walk, path, entry) || (named.kind !== 'escapes' && named.path !== path && wanted(walk, named.path, entry));
+  let whole = wanted(walk, path, entry) || (written !== path && wanted(walk, written, entry));
   const extractors = extractorsFor(walk, path, entry);
   if (whole && entry.size > walk.limits.maxFileBytes) {
     unexamined(walk, layer.source.digest, entry.path, `${entry.size}-byte file exceeds maxFileBytes (${walk.limits.maxFileBytes}); not cataloged`);
     whole = false;
   }
   if (!whole && extractors.size === 0) return undefined;
+  // A file kept whole that replaces one kept whole keeps it as an earlier version (layer-origin.ts).
+  const earlier = whole && previous?.kind === 'file' && previous.file.content.byteLength === previous.file.size ? [...(previous.file.earlier ?? []), { ...previous.file, earlier: [] }] : [];
   if (whole) reserve(walk, entry.size + earlier.reduce((bytes, version) => bytes + version.content.byteLength, 0));
   // One pass over the body: copied whole when wanted, and fed to every extractor.
   const content = whole ? Buffer.alloc(entry.size) : EMPTY;
@@ -253,7 +260,7 @@ function addFile(walk: Walk, layer: LayerAt, path: string, entry: TarEntry, warn
         ...(extracts.size > 0 ? { extracts } : {}),
         layerDiffId: layer.source.diffId,
         layerDigest: layer.source.digest,
-        ...(whole && earlier.length > 0 ? { earlier } : {}),
+        ...(earlier.length > 0 ? { earlier } : {}),
       };
       if (extracts.size > 0) reserve(walk, keptBytesOf(file));
       walk.tree.put(path, { kind: 'file', file, layer: layer.index });

@@ -4,12 +4,10 @@
  * per lockfile or binary, except installed packages, which are gathered per language (`Node.js`,
  * `Python`, `Java`). The Trivy JSON results and the SBOMs' application packages both follow it.
  */
-import type { Package, PackageType } from '../model.ts';
+import { isOsPackage, type Package, type PackageType } from '../model.ts';
 import { contentHash } from './content-hash.ts';
 import { reportPackages, sanitizeId } from './package-ref.ts';
 import type { ScanResult } from './scan-result.ts';
-
-const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
 
 /** The file a language package came from decides Trivy's `Type` (lockfile vs installed package). */
 const LANG_TYPES: readonly { readonly type: PackageType; readonly file: RegExp; readonly trivy: string }[] = [
@@ -29,11 +27,6 @@ const LANG_TYPES: readonly { readonly type: PackageType; readonly file: RegExp; 
 
 /** Installed packages Trivy gathers into one result per language, named so (its `PkgTargets`); lockfiles and binaries keep their path. */
 const GATHERED: Readonly<Record<string, string>> = { 'node-pkg': 'Node.js', 'python-pkg': 'Python', jar: 'Java' };
-
-/** A package of the operating system (dpkg, apk, rpm). */
-export function isOsPackage(pkg: Package): boolean {
-  return OS_TYPES.has(pkg.type);
-}
 
 /** The application a language package belongs to: `key` tells applications apart, `target` names it, `type` is Trivy's. */
 export interface Application {

@@ -4,11 +4,10 @@
  * package was found in. Levels: Critical/High `error`, Medium `warning`, the rest `note`.
  */
 import { createHash } from 'node:crypto';
-import type { Finding, Severity } from '../model.ts';
+import { isOsPackage, type Finding, type Severity } from '../model.ts';
 import { primaryUrl } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { compareFindings, severityRank, trivySeverity } from './severity-rank.ts';
-import { isOsPackage } from './applications.ts';
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 

@@ -3,8 +3,8 @@
  * `trivy image -f json` reads Slipway's output. OS packages form one `os-pkgs` result; language
  * packages one `lang-pkgs` result per file they were found in.
  */
-import type { Finding, Package } from '../model.ts';
-import { applicationOf, isOsPackage } from './applications.ts';
+import { isOsPackage, type Finding, type Package } from '../model.ts';
+import { applicationOf } from './applications.ts';
 import { cvssSourceKey, cvssVersion, primaryUrl, severitySource } from './advisory-source.ts';
 import type { ScanResult } from './scan-result.ts';
 import { trivySeverity, type TrivySeverity } from './severity-rank.ts';

@@ -3,7 +3,7 @@
  * (with release suffix for distributions), the names (OS packages by source package), the
  * version compared, and the normalised name the `advisory_packages` lookup column holds.
  */
-import { GO_DEVEL, type Distro, type Package } from '../model.ts';
+import { GO_DEVEL, isOsPackage, type Distro, type Package } from '../model.ts';
 
 export interface PackageQuery {
   /** OSV ecosystems to look in; empty when the package's ecosystem cannot be told (an OS package without a distro, say). */
@@ -23,7 +23,7 @@ export function normalizePackageName(ecosystem: string, name: string): string {
 
 export function packageQuery(pkg: Package, distro: Distro | undefined): PackageQuery {
   const ecosystems = packageEcosystems(pkg, distro);
-  const os = pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm';
+  const os = isOsPackage(pkg);
   // Red Hat keys some advisories by binary RPM, so rpm packages are looked up under both names.
   const rawNames = os ? [pkg.sourceName ?? pkg.name, ...(pkg.type === 'rpm' ? [pkg.name] : [])] : [pkg.name];
   const names = [...new Set(ecosystems.flatMap((ecosystem) => rawNames.map((name) => normalizePackageName(ecosystem, name))))];
