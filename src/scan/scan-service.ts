@@ -184,7 +184,7 @@ export function createScanService(deps: {
       const current = await db.selectFrom('scan_reports').select(['status', 'db_updated_at', 'catalogers']).where('digest', '=', digest).executeTakeFirst();
       if (current?.status !== 'Success' && current?.status !== 'Unsupported') return 'in-flight';
       if (catalogers !== null && current.catalogers !== catalogers) return 'stale';
-      const { lastImportAt } = await deps.vulndb.status();
+      const lastImportAt = await deps.vulndb.lastImportAt();
       return lastImportAt !== null && (current.db_updated_at ?? 0) < lastImportAt ? 'stale' : 'scanned';
     },
 

@@ -15,7 +15,7 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 const request: AdapterScanRequest = { registry: { url: 'https://registry.example', authorization: 'Bearer secret-token' }, artifact: { repository: 'team/app', digest: DIGEST } };
 const RESULT = { artifact: { name: 'team/app', digest: DIGEST, layers: [] }, packages: [], findings: [], db: { updatedAt: null, advisories: 0 }, createdAt: 1, warnings: [] } as unknown as ScanResult;
 /** The runner is injected: the database is never asked. */
-const unusedVulnDb: VulnDb = { status: () => Promise.reject(new Error('unused')), match: () => Promise.resolve([]), matchAll: () => Promise.resolve([]) };
+const unusedVulnDb: VulnDb = { status: () => Promise.reject(new Error('unused')), lastImportAt: () => Promise.reject(new Error('unused')), match: () => Promise.resolve([]), matchAll: () => Promise.resolve([]) };
 
 /** A node: the adapter's requests and a job worker over one queue, with a runner the test chooses. */
 function node(queue: JobQueue, run: AdapterScanRunner, clock: () => number) {

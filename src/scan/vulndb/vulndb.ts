@@ -32,6 +32,8 @@ export interface VulnDbStatus {
 
 export interface VulnDb {
   status(options?: { readonly signal?: AbortSignal }): Promise<VulnDbStatus>;
+  /** When data was last imported (null: never), without counting the advisories: what deciding whether a result is stale needs, on every push. */
+  lastImportAt(options?: { readonly signal?: AbortSignal }): Promise<number | null>;
   /** The findings for one package, one per advisory id, sorted by id. */
   match(pkg: Package, distro: Distro | undefined, options?: { readonly signal?: AbortSignal }): Promise<Finding[]>;
   /** The findings for many packages, looked up in a few batched queries (an image's thousands of npm packages). */
@@ -146,17 +148,20 @@ export function vulnDbOver(store: AdvisoryStore): VulnDb {
       options.signal?.throwIfAborted();
       return guard('reading the vulnerability database status', async () => {
         const [imports, totals] = [await store.imports(), await store.totals()];
-        return {
-          imports,
-          advisories: totals.count,
-          newestModified: totals.newest,
-          lastImportAt: imports.length === 0 ? null : Math.max(...imports.map((i) => i.importedAt)),
-        };
+        return { imports, advisories: totals.count, newestModified: totals.newest, lastImportAt: lastOf(imports) };
       });
+    },
+    async lastImportAt(options = {}) {
+      options.signal?.throwIfAborted();
+      return guard('reading the vulnerability database status', async () => lastOf(await store.imports()));
     },
     match: (pkg, distro, options = {}) => matchAll([pkg], distro, options),
     matchAll,
   };
+}
+
+function lastOf(imports: readonly VulnDbImport[]): number | null {
+  return imports.length === 0 ? null : Math.max(...imports.map((i) => i.importedAt));
 }
 
 /** Evaluates the advisories of `rows` (one row per affected[] entry) for one package. */

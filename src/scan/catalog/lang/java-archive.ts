@@ -203,7 +203,8 @@ function readMetadata(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: st
  * may have been inflated before it did (the declared size and a byte, up to the cap).
  */
 function readEntry(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: string, maxSize: number): Buffer | undefined {
-  const cap = Math.max(0, Math.min(maxSize, scan.budget, scan.scanWide.left));
+  const local = Math.min(maxSize, scan.budget);
+  const cap = Math.max(0, Math.min(local, scan.scanWide.left));
   let cost = 0;
   try {
     const bytes = zip.read(entry, { maxSize: cap });
@@ -212,7 +213,7 @@ function readEntry(scan: Scan, zip: ZipArchive, entry: ZipEntry, location: strin
   } catch (error) {
     // Refused before inflating when the declared size is over the cap; when the scan's allowance is
     // what refused it, that is spent (the scan fails: what the entry holds stays unknown).
-    if (entry.uncompressedSize > cap && cap === scan.scanWide.left && cap < Math.min(maxSize, scan.budget)) scan.scanWide.left = 0;
+    if (entry.uncompressedSize > cap && scan.scanWide.left < local) scan.scanWide.left = 0;
     cost = entry.uncompressedSize > cap ? 0 : Math.min(cap, entry.uncompressedSize + 1);
     scan.warnings.push(`${location}:${entry.name}: ${describe(error)}`);
     return undefined;
